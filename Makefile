@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+# migrate_offload: page-migration copy offload for Linux.
+#
+#   make demo            build what is needed, boot the VM, migrate pages
+#   make check           build everything and run all tests in the VM
+#   make kernel          the patched test kernel (kernel/build-kernel)
+#   make modules         out-of-tree modules for it (build/modules-test)
+#   make selftests       selftest binaries (build/selftests)
+#   make bench-baseline  vanilla vs patched move_pages() throughput, no migrator
+#   make checkpatch      scripts/checkpatch.pl --strict on patches and modules
+#
+# Build trees and ccache live under $(MIGOFF_CACHE) (~/.cache/migrate_offload);
+# build/ holds links to them and everything else that is built.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+B := $(TOP)/build
+
+all: kernel modules selftests
+
+deps:
+	@tools/install-deps
+
+kernel: deps
+	@kernel/build-kernel --flavour=test
+
+# Out-of-tree modules, built in a copy so the source tree stays clean.
+# $(1): kernel build name (kernel-test, kernel-bench)
+define build_modules
+	@mkdir -p $(B)/modules-$(1)
+	@cp kernel/migrate_offload/Kbuild kernel/migrate_offload/*.c $(B)/modules-$(1)/
+	$(MAKE) -s -C $(B)/$(1) M=$(B)/modules-$(1) W=1 modules
+endef
+
+modules: kernel
+	$(call build_modules,kernel-test)
+
+selftests: kernel
+	$(MAKE) -s -C selftests KSRC=$(B)/kernel-test.src KHDR=$(B)/kernel-test/usr/include \
+		OUT=$(B)/selftests
+
+check: all
+	@selftests/check $(B)/selftests $(B)/modules-kernel-test
+
+bench-tools:
+	$(MAKE) -s -C tools/bench OUT=$(B)/bench
+
+demo: kernel modules bench-tools
+	@tools/vm/run-vm --out=$(B)/demo -- tools/demo/demo-in-vm $(B)/modules-kernel-test $(B)/bench
+
+# The baseline carries patch 0001 only: vanilla 6.12 splits mTHPs on their
+# second migration and leaves pages behind (see that patch).
+bench-baseline: deps
+	@kernel/build-kernel --flavour=bench --upto=1
+	@kernel/build-kernel --flavour=bench
+	$(MAKE) -s -C tools/bench OUT=$(B)/bench
+	@tools/bench/baseline $(B)/bench/move_bench
+
+checkpatch: kernel
+	@cd $(B)/kernel-test.src && for f in $(TOP)/kernel/patches/*.patch; do \
+		PATH=/usr/bin:$$PATH ./scripts/checkpatch.pl --strict -q $$f || exit 1; done
+	@cd $(B)/kernel-test.src && PATH=/usr/bin:$$PATH ./scripts/checkpatch.pl --strict -q \
+		--no-tree -f $(TOP)/kernel/migrate_offload/*.c
+	@echo "checkpatch: clean"
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all deps kernel modules selftests check demo bench-tools bench-baseline checkpatch clean

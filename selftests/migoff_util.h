@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the migrate_offload selftests: buffers on a NUMA node
+ * with a chosen folio size, move_pages(2) with per-page checks, byte-exact
+ * verification, and the test migrator's controls.
+ */
+#ifndef MIGOFF_UTIL_H
+#define MIGOFF_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KiB(x)	((size_t)(x) << 10)
+#define MiB(x)	((size_t)(x) << 20)
+
+/* A buffer whose folios all have one size. */
+struct migoff_buf {
+	char *mem;		/* aligned to folio_size */
+	size_t len;
+	size_t folio_size;	/* 4 KiB, 64 KiB mTHP or 2 MiB THP */
+	void *map;		/* the whole mapping, for munmap */
+	size_t map_len;
+};
+
+/*
+ * Map @len bytes on @node in folios of @folio_size and fill them with the
+ * pattern of @seed. Returns 0, or a negative errno with a message in @why.
+ * For large folios, fails with -EOPNOTSUPP unless every folio really is
+ * that large (the kernel may silently fall back to small pages).
+ */
+int migoff_buf_alloc(struct migoff_buf *b, size_t len, size_t folio_size,
+		     int node, uint64_t seed, char *why, size_t why_len);
+void migoff_buf_free(struct migoff_buf *b);
+
+/* The pattern: every 8-byte word depends on @seed and its offset. */
+void migoff_fill(void *mem, size_t len, uint64_t seed);
+/* Returns the offset of the first wrong byte, or -1 when all are right. */
+long migoff_verify(const void *mem, size_t len, uint64_t seed);
+
+/*
+ * Move the buffer to @node with move_pages(2), one address per folio (as a
+ * tiering daemon would), check the return value and each folio's status,
+ * then query the node of every 4 KiB page. Returns 0, or -1 with a message
+ * in @why. If @secs is not NULL, it gets the time move_pages(2) took.
+ */
+int migoff_move(struct migoff_buf *b, int node, double *secs,
+		char *why, size_t why_len);
+
+/* Number of 4 KiB pages of @b not on @node (after querying each one). */
+long migoff_pages_off_node(struct migoff_buf *b, int node);
+
+/* /proc/vmstat counter, or -1. */
+long long migoff_vmstat(const char *name);
+
+/* Sysfs/procfs scalar files. Return 0 or -errno. */
+int migoff_write_file(const char *path, const char *val);
+int migoff_read_ll(const char *path, long long *val);
+int migoff_read_str(const char *path, char *buf, size_t len);
+
+/* Parameters of the test migrator module (migoff_testmig). */
+#define TESTMIG_PARAM_DIR "/sys/module/migoff_testmig/parameters/"
+int testmig_set(const char *param, const char *val);
+long long testmig_get(const char *param);
+bool testmig_loaded(void);
+/* insmod/rmmod of the module at $MIGOFF_TESTMIG_KO. Return 0 or -errno. */
+int testmig_load(void);
+int testmig_unload(void);
+
+/* Transparent hugepage settings, saved and restored around a test. */
+struct migoff_thp_state {
+	char enabled[32];
+	char size_enabled[8][32];	/* per mTHP size, see .c */
+};
+int migoff_thp_save(struct migoff_thp_state *s);
+void migoff_thp_restore(const struct migoff_thp_state *s);
+
+/* Disable automatic NUMA balancing, which moves pages back under a test. */
+int migoff_numa_balancing_off(void);
+
+#endif

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Registration rules of the batch-copy migrator and what happens when a
+ * migrator misbehaves: one migrator at a time (-EBUSY), reason filtering,
+ * failed and partial copies falling back to the CPU with nothing lost, and
+ * unregistering and unloading the module while migrations run.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "migoff_util.h"
+
+#define MR_COMPACTION	0
+#define MR_SYSCALL	3
+
+static char mask_str[32];
+
+static const char *reason_mask(unsigned int r)
+{
+	snprintf(mask_str, sizeof(mask_str), "%#lx", 1UL << r);
+	return mask_str;
+}
+
+FIXTURE(reg) {
+	struct migoff_thp_state thp;
+};
+
+FIXTURE_SETUP(reg)
+{
+	if (!testmig_loaded())
+		ASSERT_EQ(0, testmig_load()) TH_LOG("cannot load $MIGOFF_TESTMIG_KO");
+	ASSERT_EQ(0, migoff_numa_balancing_off());
+	ASSERT_EQ(0, migoff_thp_save(&self->thp));
+	ASSERT_EQ(0, testmig_set("registered", "0"));
+	ASSERT_EQ(0, testmig_set("mode", "copy"));
+	ASSERT_EQ(0, testmig_set("delay_us", "0"));
+	ASSERT_EQ(0, testmig_set("reasons", "0x3fd"));
+	ASSERT_EQ(0, testmig_set("reset", "1"));
+}
+
+FIXTURE_TEARDOWN(reg)
+{
+	if (testmig_loaded()) {
+		testmig_set("registered", "0");
+		testmig_set("mode", "copy");
+		testmig_set("delay_us", "0");
+	}
+	migoff_thp_restore(&self->thp);
+}
+
+TEST_F_TIMEOUT(reg, second_migrator_gets_ebusy, 60)
+{
+	ASSERT_EQ(0, testmig_set("registered", "1"));
+	EXPECT_EQ(-EBUSY, testmig_set("register_second", "1"));
+	ASSERT_EQ(0, testmig_set("registered", "0"));
+	/* With the slot free, the second one registers (and is removed). */
+	EXPECT_EQ(0, testmig_set("register_second", "1"));
+}
+
+TEST_F_TIMEOUT(reg, invalid_reason_mask_rejected, 60)
+{
+	/* MR_MEMORY_FAILURE (bit 1) can never be offloaded. */
+	EXPECT_EQ(-EINVAL, testmig_set("reasons", "0x2"));
+	ASSERT_EQ(0, testmig_set("registered", "1"));
+	EXPECT_EQ(-EINVAL, testmig_set("reasons", "0x2"));
+	EXPECT_EQ(0x3fd, testmig_get("reasons"));
+}
+
+/* Move a buffer there and back; every byte and page checked. */
+static int round_trip(struct __test_metadata *_metadata, size_t len,
+		      size_t folio_size, uint64_t seed)
+{
+	struct migoff_buf b;
+	char why[256];
+	int i, nodes[2] = { 1, 0 };
+	long bad;
+
+	if (migoff_buf_alloc(&b, len, folio_size, 0, seed, why, sizeof(why))) {
+		TH_LOG("%s", why);
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		if (migoff_move(&b, nodes[i], NULL, why, sizeof(why))) {
+			TH_LOG("%s", why);
+			migoff_buf_free(&b);
+			return -1;
+		}
+		bad = migoff_verify(b.mem, len, seed);
+		if (bad != -1) {
+			TH_LOG("byte %ld wrong after the move to node %d", bad, nodes[i]);
+			migoff_buf_free(&b);
+			return -1;
+		}
+	}
+	migoff_buf_free(&b);
+	return 0;
+}
+
+TEST_F_TIMEOUT(reg, reason_filter, 300)
+{
+	ASSERT_EQ(0, testmig_set("reasons", reason_mask(MR_COMPACTION)));
+	ASSERT_EQ(0, testmig_set("registered", "1"));
+	ASSERT_EQ(0, round_trip(_metadata, MiB(8), KiB(4), 1));
+	/* Background compaction may use it; move_pages(2) must not. */
+	EXPECT_NE(MR_SYSCALL, testmig_get("last_reason"))
+		TH_LOG("syscall batch offloaded with only compaction allowed");
+
+	ASSERT_EQ(0, testmig_set("reasons", reason_mask(MR_SYSCALL)));
+	ASSERT_EQ(0, round_trip(_metadata, MiB(8), KiB(4), 2));
+	EXPECT_LT(0, testmig_get("batches"));
+	EXPECT_EQ(2 * (long long)(MiB(8) / KiB(4)), testmig_get("folios_copied"));
+	EXPECT_EQ(MR_SYSCALL, testmig_get("last_reason"));
+}
+
+FIXTURE(fallback) {
+	struct migoff_thp_state thp;
+};
+
+FIXTURE_VARIANT(fallback) {
+	const char *mode;
+	size_t folio_size;
+};
+
+FIXTURE_VARIANT_ADD(fallback, fail_4k) { .mode = "fail", .folio_size = KiB(4) };
+FIXTURE_VARIANT_ADD(fallback, fail_2m) { .mode = "fail", .folio_size = MiB(2) };
+FIXTURE_VARIANT_ADD(fallback, partial_4k) { .mode = "partial", .folio_size = KiB(4) };
+FIXTURE_VARIANT_ADD(fallback, partial_64k) { .mode = "partial", .folio_size = KiB(64) };
+FIXTURE_VARIANT_ADD(fallback, partial_2m) { .mode = "partial", .folio_size = MiB(2) };
+
+FIXTURE_SETUP(fallback)
+{
+	if (!testmig_loaded())
+		ASSERT_EQ(0, testmig_load());
+	ASSERT_LE(0, migoff_vmstat("pgmigrate_success"))
+		TH_LOG("no migration counters in /proc/vmstat (CONFIG_VM_EVENT_COUNTERS)");
+	ASSERT_EQ(0, migoff_numa_balancing_off());
+	ASSERT_EQ(0, migoff_thp_save(&self->thp));
+	ASSERT_EQ(0, testmig_set("reasons", "0x3fd"));
+	ASSERT_EQ(0, testmig_set("reset", "1"));
+	ASSERT_EQ(0, testmig_set("mode", variant->mode));
+	ASSERT_EQ(0, testmig_set("registered", "1"));
+}
+
+FIXTURE_TEARDOWN(fallback)
+{
+	testmig_set("registered", "0");
+	testmig_set("mode", "copy");
+	migoff_thp_restore(&self->thp);
+}
+
+/*
+ * The migrator scribbles over the destinations it does not mark; the move
+ * phase must copy those again, so every byte still comes out right.
+ */
+TEST_F_TIMEOUT(fallback, nothing_lost, 300)
+{
+	size_t len = MiB(32), nfolios = len / variant->folio_size;
+	long long pgmig0 = migoff_vmstat("pgmigrate_success");
+
+	ASSERT_EQ(0, round_trip(_metadata, len, variant->folio_size, 0xfa11));
+	EXPECT_EQ(2 * (long long)(len / KiB(4)),
+		  migoff_vmstat("pgmigrate_success") - pgmig0);
+	EXPECT_EQ(2 * (long long)nfolios, testmig_get("folios_offered"));
+	if (!strcmp(variant->mode, "fail")) {
+		EXPECT_EQ(0, testmig_get("folios_copied"));
+	} else {
+		/* every other folio offered, counted across batches */
+		EXPECT_TRUE(llabs(testmig_get("folios_copied") - (long long)nfolios) <= 1)
+			TH_LOG("folios_copied %lld of %zu", testmig_get("folios_copied"),
+			       2 * nfolios);
+	}
+}
+
+struct mover {
+	atomic_bool stop;
+	atomic_long rounds;
+	char why[256];
+	int failed;
+};
+
+static void *mover_thread(void *arg)
+{
+	struct mover *m = arg;
+	struct migoff_buf b;
+	int node = 1;
+	long bad;
+
+	if (migoff_buf_alloc(&b, MiB(16), KiB(4), 0, 0xbee, m->why, sizeof(m->why))) {
+		m->failed = 1;
+		return NULL;
+	}
+	while (!atomic_load(&m->stop)) {
+		if (migoff_move(&b, node, NULL, m->why, sizeof(m->why))) {
+			m->failed = 1;
+			break;
+		}
+		bad = migoff_verify(b.mem, b.len, 0xbee);
+		if (bad != -1) {
+			snprintf(m->why, sizeof(m->why), "byte %ld wrong after move to node %d",
+				 bad, node);
+			m->failed = 1;
+			break;
+		}
+		node = !node;
+		atomic_fetch_add(&m->rounds, 1);
+	}
+	migoff_buf_free(&b);
+	return NULL;
+}
+
+/*
+ * Register and unregister over and over while another thread migrates, then
+ * unload the module with migrations still running: SRCU must keep the
+ * migrator's code alive exactly as long as a batch is inside it.
+ */
+TEST_F_TIMEOUT(reg, unregister_and_unload_under_load, 600)
+{
+	struct mover m = { 0 };
+	pthread_t t;
+	long start;
+	int i, err;
+
+	ASSERT_EQ(0, testmig_set("delay_us", "500"));
+	ASSERT_EQ(0, pthread_create(&t, NULL, mover_thread, &m));
+	for (i = 0; i < 40 && !m.failed; i++) {
+		ASSERT_EQ(0, testmig_set("registered", "1"));
+		start = atomic_load(&m.rounds);
+		while (atomic_load(&m.rounds) == start && !m.failed)
+			usleep(1000);
+		ASSERT_EQ(0, testmig_set("registered", "0"));
+	}
+	/* While registered, the module is pinned; unloading must fail. */
+	ASSERT_EQ(0, testmig_set("registered", "1"));
+	usleep(20000);
+	EXPECT_EQ(-EWOULDBLOCK, testmig_unload());
+	ASSERT_EQ(0, testmig_set("registered", "0"));
+	err = testmig_unload();
+	EXPECT_EQ(0, err) TH_LOG("rmmod: %s", strerror(-err));
+	start = atomic_load(&m.rounds);
+	while (atomic_load(&m.rounds) < start + 3 && !m.failed)
+		usleep(1000);
+	atomic_store(&m.stop, true);
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, m.failed) TH_LOG("mover: %s", m.why);
+	EXPECT_LT(40, atomic_load(&m.rounds));
+	ASSERT_EQ(0, testmig_load());
+}
+
+TEST_HARNESS_MAIN

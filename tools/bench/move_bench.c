@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * move_bench - move_pages(2) throughput between two NUMA nodes by folio size.
+ *
+ *   move_bench [--sizes=4K,16K,...] [--total=MiB] [--runs=N] [--label=TEXT]
+ *
+ * For each folio size, maps --total MiB on node 0 in folios of that size
+ * (asserting they really are that size), then moves it to node 1 and back
+ * --runs times with one move_pages(2) call per direction, one address per
+ * folio. Every move is checked (return value, each status, the node of every
+ * 4 KiB page) and every byte verified, outside the timed region. Prints one
+ * line per size: "label size median_GBps stddev_GBps runs".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migoff_util.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static size_t parse_size(const char *s)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*end == 'K' || *end == 'k')
+		return v << 10;
+	if (*end == 'M' || *end == 'm')
+		return v << 20;
+	return *end ? 0 : v;
+}
+
+static int bench_one(const char *label, size_t folio, size_t total, int runs)
+{
+	struct migoff_buf b;
+	double *gbps = calloc(2 * runs, sizeof(*gbps)), mean = 0, var = 0;
+	char why[256];
+	int i, n = 0, node;
+	long bad;
+
+	if (!gbps)
+		return -1;
+	if (migoff_buf_alloc(&b, total, folio, 0, folio, why, sizeof(why))) {
+		fprintf(stderr, "move_bench: %zuK folios: %s\n", folio >> 10, why);
+		free(gbps);
+		return -1;
+	}
+	for (i = 0; i < 2 * runs; i++) {
+		double secs;
+
+		node = !(i & 1) ? 1 : 0;
+		if (migoff_move(&b, node, &secs, why, sizeof(why))) {
+			fprintf(stderr, "move_bench: %zuK folios: %s\n", folio >> 10, why);
+			goto fail;
+		}
+		bad = migoff_verify(b.mem, total, folio);
+		if (bad != -1) {
+			fprintf(stderr, "move_bench: %zuK folios: byte %ld wrong after move to node %d\n",
+				folio >> 10, bad, node);
+			goto fail;
+		}
+		gbps[n++] = total / secs / 1e9;
+	}
+	for (i = 0; i < n; i++)
+		mean += gbps[i] / n;
+	for (i = 0; i < n; i++)
+		var += (gbps[i] - mean) * (gbps[i] - mean) / n;
+	qsort(gbps, n, sizeof(*gbps), cmp_double);
+	printf("%s %zuK %.3f %.3f %d\n", label, folio >> 10,
+	       n % 2 ? gbps[n / 2] : (gbps[n / 2 - 1] + gbps[n / 2]) / 2,
+	       sqrt(var), n);
+	fflush(stdout);
+	migoff_buf_free(&b);
+	free(gbps);
+	return 0;
+fail:
+	migoff_buf_free(&b);
+	free(gbps);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sizes", required_argument, NULL, 's' },
+		{ "total", required_argument, NULL, 't' },
+		{ "runs", required_argument, NULL, 'r' },
+		{ "label", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *sizes = strdup("4K,16K,64K,256K,1M,2M"), *tok, *save = NULL;
+	const char *label = "run";
+	struct migoff_thp_state thp;
+	size_t total = MiB(128);
+	int runs = 5, c, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			free(sizes);
+			sizes = strdup(optarg);
+			break;
+		case 't':
+			total = MiB(strtoul(optarg, NULL, 10));
+			break;
+		case 'r':
+			runs = atoi(optarg);
+			break;
+		case 'l':
+			label = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: move_bench [--sizes=4K,16K,...] [--total=MiB] [--runs=N] [--label=TEXT]\n");
+			free(sizes);
+			return 2;
+		}
+	}
+	if (!sizes || runs < 1 || !total) {
+		fprintf(stderr, "move_bench: bad arguments\n");
+		free(sizes);
+		return 2;
+	}
+	if (migoff_numa_balancing_off() || migoff_thp_save(&thp)) {
+		fprintf(stderr, "move_bench: cannot set up THP/NUMA balancing (run as root)\n");
+		free(sizes);
+		return 1;
+	}
+	for (tok = strtok_r(sizes, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t folio = parse_size(tok);
+
+		if (!folio || folio & (folio - 1) || folio < KiB(4)) {
+			fprintf(stderr, "move_bench: bad folio size '%s'\n", tok);
+			rc = 2;
+			break;
+		}
+		if (bench_one(label, folio, total, runs))
+			rc = 1;
+	}
+	migoff_thp_restore(&thp);
+	free(sizes);
+	return rc;
+}
