@@ -28,8 +28,8 @@ kernel: deps
 # $(1): kernel build name (kernel-test, kernel-bench)
 define build_modules
 	@mkdir -p $(B)/modules-$(1)
-	@cp kernel/migrate_offload/Kbuild kernel/migrate_offload/*.c $(B)/modules-$(1)/
-	$(MAKE) -s -C $(B)/$(1) M=$(B)/modules-$(1) W=1 modules
+	@cp kernel/migrate_offload/Kbuild kernel/migrate_offload/*.[ch] $(B)/modules-$(1)/
+	$(MAKE) -s -C $(B)/$(1) M=$(B)/modules-$(1) MIGOFF_UAPI=$(TOP)/uapi W=1 modules
 endef
 
 modules: kernel

@@ -154,23 +154,43 @@ bool testmig_loaded(void)
 
 int testmig_load(void)
 {
-	const char *ko = getenv("MIGOFF_TESTMIG_KO");
+	return migoff_mod_load("migoff_testmig", NULL);
+}
+
+int testmig_unload(void)
+{
+	return migoff_mod_unload("migoff_testmig");
+}
+
+int migoff_mod_load(const char *name, const char *params)
+{
+	const char *dir = getenv("MIGOFF_MODDIR");
+	char path[512];
 	int fd, err = 0;
 
-	if (!ko)
+	if (!dir)
 		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/%s.ko", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (syscall(SYS_finit_module, fd, "", 0))
+	if (syscall(SYS_finit_module, fd, params ? params : "", 0))
 		err = -errno;
 	close(fd);
 	return err;
 }
 
-int testmig_unload(void)
+int migoff_mod_unload(const char *name)
 {
-	return syscall(SYS_delete_module, "migoff_testmig", O_NONBLOCK) ? -errno : 0;
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+bool migoff_mod_loaded(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return access(path, F_OK) == 0;
 }
 
 static const char * const thp_sizes[8] = {

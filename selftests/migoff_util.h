@@ -63,9 +63,14 @@ int migoff_read_str(const char *path, char *buf, size_t len);
 int testmig_set(const char *param, const char *val);
 long long testmig_get(const char *param);
 bool testmig_loaded(void);
-/* insmod/rmmod of the module at $MIGOFF_TESTMIG_KO. Return 0 or -errno. */
+/* insmod/rmmod of migoff_testmig (see migoff_mod_load()). 0 or -errno. */
 int testmig_load(void);
 int testmig_unload(void);
+
+/* insmod $MIGOFF_MODDIR/<name>.ko with @params / rmmod <name>. 0 or -errno. */
+int migoff_mod_load(const char *name, const char *params);
+int migoff_mod_unload(const char *name);
+bool migoff_mod_loaded(const char *name);
 
 /* Transparent hugepage settings, saved and restored around a test. */
 struct migoff_thp_state {

@@ -35,7 +35,7 @@ FIXTURE(reg) {
 FIXTURE_SETUP(reg)
 {
 	if (!testmig_loaded())
-		ASSERT_EQ(0, testmig_load()) TH_LOG("cannot load $MIGOFF_TESTMIG_KO");
+		ASSERT_EQ(0, testmig_load()) TH_LOG("cannot load $MIGOFF_MODDIR/migoff_testmig.ko");
 	ASSERT_EQ(0, migoff_numa_balancing_off());
 	ASSERT_EQ(0, migoff_thp_save(&self->thp));
 	ASSERT_EQ(0, testmig_set("registered", "0"));

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/migrate_offload: the ioctl ABI of uapi/linux/migrate_offload.h.
+ *
+ * Every argument is read with copy_struct_from_user() (size-versioned,
+ * unknown trailing bytes must be zero), checked completely before anything
+ * changes, and written back zero-initialised and truncated to the caller's
+ * size. Changes need CAP_SYS_ADMIN and run under migoff_policy_mutex.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/migrate.h>
+#include <linux/miscdevice.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "migoff_core.h"
+
+/* Read a versioned struct: @ksize is ours, the user's size is its first u32. */
+static int migoff_get_arg(void *karg, size_t ksize, unsigned long uarg)
+{
+	u32 usize;
+	int ret;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < 2 * sizeof(u32))
+		return -EINVAL;
+	ret = copy_struct_from_user(karg, ksize, (void __user *)uarg, usize);
+	if (ret)
+		return ret;
+	*(u32 *)karg = usize;
+	return 0;
+}
+
+static int migoff_put_arg(unsigned long uarg, void *karg, size_t ksize)
+{
+	u32 usize = *(u32 *)karg;
+
+	*(u32 *)karg = min_t(u32, usize, ksize);
+	if (copy_to_user((void __user *)uarg, karg, min_t(size_t, usize, ksize)))
+		return -EFAULT;
+	return 0;
+}
+
+/* A NUL-terminated name within its buffer. */
+static bool name_ok(const char *name, size_t len)
+{
+	return strnlen(name, len) < len;
+}
+
+static long migoff_get_info(unsigned long uarg)
+{
+	struct migoff_info a;
+	int ret = migoff_get_arg(&a, sizeof(a), uarg);
+
+	if (ret)
+		return ret;
+	if (a.flags || !mem_is_zero(&a.api_version,
+				    sizeof(a) - offsetof(struct migoff_info, api_version)))
+		return -EINVAL;
+	a.api_version = MIGOFF_API_VERSION;
+	mutex_lock(&migoff_policy_mutex);
+	a.nr_migrators = migoff_nr_engines();
+	mutex_unlock(&migoff_policy_mutex);
+	a.reasons_supported = MIGOFF_REASONS_ALL;
+	a.features = MIGOFF_FEAT_ROUTING | MIGOFF_FEAT_BATCH_CAPS |
+		MIGOFF_FEAT_PARAMS | MIGOFF_FEAT_STATS;
+	a.max_batch_pages_limit = MIGRATE_MAX_BATCH_PAGES_LIMIT;
+	return migoff_put_arg(uarg, &a, sizeof(a));
+}
+
+static long migoff_get_migrator(unsigned long uarg)
+{
+	struct migoff_migrator a;
+	struct migoff_engine *e;
+	char name[MIGOFF_NAME_LEN];
+	unsigned int i;
+	int ret = migoff_get_arg(&a, sizeof(a), uarg);
+
+	if (ret)
+		return ret;
+	if (a.flags & ~MIGOFF_MIGRATOR_BY_NAME || a.id || a.kind || a.state ||
+	    a.reasons || a.nr_params || a.reserved0 ||
+	    !mem_is_zero(a.params, sizeof(a.params)) ||
+	    !mem_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	if (a.flags & MIGOFF_MIGRATOR_BY_NAME) {
+		if (a.index || !name_ok(a.name, sizeof(a.name)))
+			return -EINVAL;
+	} else if (!mem_is_zero(a.name, sizeof(a.name))) {
+		return -EINVAL;
+	}
+	memcpy(name, a.name, sizeof(name));
+
+	mutex_lock(&migoff_policy_mutex);
+	e = (a.flags & MIGOFF_MIGRATOR_BY_NAME) ? migoff_find_engine(name) :
+		migoff_engine_by_index(a.index);
+	if (!e) {
+		mutex_unlock(&migoff_policy_mutex);
+		return -ENOENT;
+	}
+	a.id = e->id;
+	memset(a.name, 0, sizeof(a.name));
+	strscpy(a.name, e->name, sizeof(a.name));
+	a.kind = e->kind;
+	a.state = (!e->available || e->available(e) ? MIGOFF_MIGRATOR_AVAILABLE : 0) |
+		(e->nr_routes ? MIGOFF_MIGRATOR_ROUTED : 0);
+	a.reasons = migoff_engine_reasons(e);
+	a.nr_params = e->nr_params;
+	for (i = 0; i < e->nr_params; i++) {
+		strscpy(a.params[i].name, e->params[i].name, sizeof(a.params[i].name));
+		a.params[i].value = READ_ONCE(e->params[i].value);
+		a.params[i].min = e->params[i].min;
+		a.params[i].max = e->params[i].max;
+	}
+	mutex_unlock(&migoff_policy_mutex);
+	return migoff_put_arg(uarg, &a, sizeof(a));
+}
+
+static long migoff_enable_disable(unsigned long uarg, bool enable)
+{
+	struct migoff_route a;
+	struct migoff_engine *e = NULL;
+	u64 reasons;
+	int ret = migoff_get_arg(&a, sizeof(a), uarg);
+
+	if (ret)
+		return ret;
+	if (!mem_is_zero(a.reserved, sizeof(a.reserved)) ||
+	    !name_ok(a.migrator, sizeof(a.migrator)))
+		return -EINVAL;
+	if (enable) {
+		if (a.flags || !a.reasons || a.reasons & ~MIGOFF_REASONS_ALL)
+			return -EINVAL;
+		reasons = a.reasons;
+	} else {
+		if (a.flags & ~MIGOFF_ROUTE_ALL_REASONS || a.migrator[0])
+			return -EINVAL;
+		if (a.flags & MIGOFF_ROUTE_ALL_REASONS) {
+			if (a.reasons)
+				return -EINVAL;
+			reasons = MIGOFF_REASONS_ALL;
+		} else {
+			if (!a.reasons || a.reasons & ~MIGOFF_REASONS_ALL)
+				return -EINVAL;
+			reasons = a.reasons;
+		}
+	}
+
+	mutex_lock(&migoff_policy_mutex);
+	if (enable) {
+		e = migoff_find_engine(a.migrator[0] ? a.migrator : "cpu");
+		if (!e) {
+			ret = -ENOENT;
+			goto unlock;
+		}
+	}
+	ret = migoff_route(reasons, e);
+unlock:
+	mutex_unlock(&migoff_policy_mutex);
+	return ret;
+}
+
+static long migoff_get_routes(unsigned long uarg)
+{
+	struct migoff_routes a;
+	unsigned int r;
+	int ret = migoff_get_arg(&a, sizeof(a), uarg);
+
+	if (ret)
+		return ret;
+	if (a.flags || a.nr_reasons || a.reserved0 ||
+	    !mem_is_zero(a.migrator, sizeof(a.migrator)) ||
+	    !mem_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	a.nr_reasons = MIGOFF_REASON_COUNT;
+	for (r = 0; r < ARRAY_SIZE(a.migrator); r++)
+		a.migrator[r] = MIGOFF_NO_MIGRATOR;
+	mutex_lock(&migoff_policy_mutex);
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
+		a.migrator[r] = migoff_route_id(r);
+	mutex_unlock(&migoff_policy_mutex);
+	return migoff_put_arg(uarg, &a, sizeof(a));
+}
+
+static long migoff_batch(unsigned long uarg, bool set)
+{
+	struct migoff_batch a;
+	int ret = migoff_get_arg(&a, sizeof(a), uarg);
+
+	if (ret)
+		return ret;
+	if (!mem_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	if (!set) {
+		if (a.flags || a.max_pages || a.min_folios)
+			return -EINVAL;
+		migoff_get_batch(&a.max_pages, &a.min_folios);
+		return migoff_put_arg(uarg, &a, sizeof(a));
+	}
+	if (!a.flags || a.flags & ~(MIGOFF_BATCH_SET_MAX_PAGES |
+				    MIGOFF_BATCH_SET_MIN_FOLIOS))
+		return -EINVAL;
+	mutex_lock(&migoff_policy_mutex);
+	ret = migoff_set_batch(a.flags, a.max_pages, a.min_folios);
+	mutex_unlock(&migoff_policy_mutex);
+	return ret;
+}
+
+static long migoff_set_param(unsigned long uarg)
+{
+	struct migoff_param a;
+	struct migoff_engine *e;
+	struct migoff_engine_param *p = NULL;
+	unsigned int i;
+	int ret = migoff_get_arg(&a, sizeof(a), uarg);
+
+	if (ret)
+		return ret;
+	if (a.flags || !mem_is_zero(a.reserved, sizeof(a.reserved)) ||
+	    !name_ok(a.migrator, sizeof(a.migrator)) ||
+	    !name_ok(a.name, sizeof(a.name)))
+		return -EINVAL;
+
+	mutex_lock(&migoff_policy_mutex);
+	e = migoff_find_engine(a.migrator);
+	for (i = 0; e && i < e->nr_params; i++)
+		if (!strcmp(e->params[i].name, a.name))
+			p = &e->params[i];
+	if (!p) {
+		ret = -ENOENT;
+	} else if (a.value < p->min || a.value > p->max) {
+		ret = -ERANGE;
+	} else {
+		ret = p->set ? p->set(e, a.value) : 0;
+		if (!ret)
+			WRITE_ONCE(p->value, a.value);
+	}
+	mutex_unlock(&migoff_policy_mutex);
+	return ret;
+}
+
+static long migoff_get_stats(unsigned long uarg)
+{
+	struct migoff_stats a;
+	struct migoff_engine *e;
+	struct migoff_counters c;
+	unsigned int r, i;
+	int ret = migoff_get_arg(&a, sizeof(a), uarg);
+
+	if (ret)
+		return ret;
+	if (a.flags || !mem_is_zero(&a.counters, sizeof(a.counters)) ||
+	    !mem_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	switch (a.scope) {
+	case MIGOFF_STATS_TOTAL:
+		if (a.index)
+			return -EINVAL;
+		for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+			migoff_reason_counters(r, &c);
+			a.counters.batches += c.batches;
+			a.counters.folios += c.folios;
+			a.counters.bytes += c.bytes;
+			a.counters.copy_ns += c.copy_ns;
+			for (i = 0; i < MIGOFF_FALLBACK_COUNT; i++)
+				a.counters.fallback[i] += c.fallback[i];
+		}
+		break;
+	case MIGOFF_STATS_REASON:
+		if (a.index >= MIGOFF_REASON_COUNT)
+			return -ENOENT;
+		migoff_reason_counters(a.index, &a.counters);
+		break;
+	case MIGOFF_STATS_MIGRATOR:
+		mutex_lock(&migoff_policy_mutex);
+		e = migoff_engine_by_id(a.index);
+		if (e)
+			migoff_stat_read(&e->stat, &a.counters);
+		mutex_unlock(&migoff_policy_mutex);
+		if (!e)
+			return -ENOENT;
+		break;
+	default:
+		return -EINVAL;
+	}
+	return migoff_put_arg(uarg, &a, sizeof(a));
+}
+
+static long migoff_reset(unsigned long uarg)
+{
+	struct migoff_reset a;
+	int ret = migoff_get_arg(&a, sizeof(a), uarg);
+
+	if (ret)
+		return ret;
+	if (a.flags)
+		return -EINVAL;
+	mutex_lock(&migoff_policy_mutex);
+	migoff_reset_stats();
+	mutex_unlock(&migoff_policy_mutex);
+	return 0;
+}
+
+static long migoff_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	switch (cmd) {
+	case MIGOFF_IOC_GET_INFO:
+		return migoff_get_info(arg);
+	case MIGOFF_IOC_GET_MIGRATOR:
+		return migoff_get_migrator(arg);
+	case MIGOFF_IOC_GET_ROUTES:
+		return migoff_get_routes(arg);
+	case MIGOFF_IOC_GET_BATCH:
+		return migoff_batch(arg, false);
+	case MIGOFF_IOC_GET_STATS:
+		return migoff_get_stats(arg);
+	case MIGOFF_IOC_ENABLE:
+	case MIGOFF_IOC_DISABLE:
+	case MIGOFF_IOC_SET_BATCH:
+	case MIGOFF_IOC_SET_PARAM:
+	case MIGOFF_IOC_RESET_STATS:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		break;
+	default:
+		return -ENOTTY;
+	}
+
+	switch (cmd) {
+	case MIGOFF_IOC_ENABLE:
+		return migoff_enable_disable(arg, true);
+	case MIGOFF_IOC_DISABLE:
+		return migoff_enable_disable(arg, false);
+	case MIGOFF_IOC_SET_BATCH:
+		return migoff_batch(arg, true);
+	case MIGOFF_IOC_SET_PARAM:
+		return migoff_set_param(arg);
+	default:
+		return migoff_reset(arg);
+	}
+}
+
+static const struct file_operations migoff_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = migoff_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice migoff_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "migrate_offload",
+	.fops = &migoff_fops,
+	.mode = 0666,
+};
+
+int migoff_chardev_init(void)
+{
+	return misc_register(&migoff_misc);
+}
+
+void migoff_chardev_exit(void)
+{
+	misc_deregister(&migoff_misc);
+}

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * migrate_offload.ko: the page migration copy-offload engine.
+ *
+ * It is the one migrator the mm core sees (migrate_offload_register()).
+ * Behind it, migrators register with migoff_register_engine() and each
+ * migration reason is routed to one of them, or to none. Batches of a
+ * routed reason go to its migrator; the rest of the policy (batch caps,
+ * parameters, statistics) is here too, driven from /dev/migrate_offload.
+ *
+ * Locking:
+ *  - migoff_policy_mutex serialises every change: the engine registry,
+ *    routes, batch caps, parameters, and registration with the mm core.
+ *  - The copy path takes no lock. It reads the route of its reason under
+ *    migoff_srcu; a route change publishes the new engine pointer, waits
+ *    for an SRCU grace period, and only then deactivates the old engine
+ *    and drops its module reference. A routed engine's module is pinned.
+ *  - Counters are atomic64_t and may be read while they change.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/errno.h>
+#include <linux/ktime.h>
+#include <linux/migrate.h>
+#include <linux/migrate_copy_offload.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/srcu.h>
+#include <linux/string.h>
+
+#include "migoff_core.h"
+
+DEFINE_MUTEX(migoff_policy_mutex);
+DEFINE_STATIC_SRCU(migoff_srcu);
+
+static LIST_HEAD(engines);		/* under migoff_policy_mutex */
+static unsigned int nr_engines;
+static u32 next_engine_id;
+static struct migoff_engine __rcu *routes[MIGOFF_REASON_COUNT];
+static struct migoff_stat reason_stat[MIGOFF_REASON_COUNT];
+static bool mm_registered;		/* under migoff_policy_mutex */
+static unsigned int min_folios;		/* READ_ONCE in the copy path */
+
+/* ABI reason -> kernel reason, and back. */
+static const enum migrate_reason reason_to_mr[MIGOFF_REASON_COUNT] = {
+	[MIGOFF_REASON_COMPACTION] = MR_COMPACTION,
+	[MIGOFF_REASON_MEMORY_HOTPLUG] = MR_MEMORY_HOTPLUG,
+	[MIGOFF_REASON_SYSCALL] = MR_SYSCALL,
+	[MIGOFF_REASON_MEMPOLICY_MBIND] = MR_MEMPOLICY_MBIND,
+	[MIGOFF_REASON_NUMA_MISPLACED] = MR_NUMA_MISPLACED,
+	[MIGOFF_REASON_CONTIG_RANGE] = MR_CONTIG_RANGE,
+	[MIGOFF_REASON_LONGTERM_PIN] = MR_LONGTERM_PIN,
+	[MIGOFF_REASON_DEMOTION] = MR_DEMOTION,
+	[MIGOFF_REASON_DAMON] = MR_DAMON,
+};
+
+static int mr_to_reason(enum migrate_reason mr)
+{
+	int r;
+
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
+		if (reason_to_mr[r] == mr)
+			return r;
+	return -1;
+}
+
+static void stat_add(struct migoff_stat *s, unsigned int copied, u64 bytes,
+		     u64 ns, int fb, unsigned int nr_fb)
+{
+	atomic64_inc(&s->batches);
+	atomic64_add(copied, &s->folios);
+	atomic64_add(bytes, &s->bytes);
+	atomic64_add(ns, &s->copy_ns);
+	if (nr_fb)
+		atomic64_add(nr_fb, &s->fallback[fb]);
+}
+
+static void stat_fallback(struct migoff_stat *s, int fb, unsigned int nr)
+{
+	atomic64_add(nr, &s->fallback[fb]);
+}
+
+/* The callback the mm core calls for every batch of a routed reason. */
+static int migoff_offload_copy(struct list_head *dst_list,
+			       struct list_head *src_list,
+			       unsigned int nr_folios,
+			       enum migrate_reason mr)
+{
+	int reason = mr_to_reason(mr), idx, rc, fb;
+	unsigned int copied = 0, i = 0;
+	struct migoff_engine *e;
+	struct folio *dst;
+	u64 bytes = 0, t0;
+
+	if (reason < 0)
+		return 0;	/* not ours: the CPU copies it */
+
+	idx = srcu_read_lock(&migoff_srcu);
+	e = srcu_dereference(routes[reason], &migoff_srcu);
+	if (!e) {
+		rc = 0;
+		goto out;
+	}
+	if (nr_folios < READ_ONCE(min_folios)) {
+		stat_fallback(&reason_stat[reason], MIGOFF_FALLBACK_TOO_SMALL, nr_folios);
+		stat_fallback(&e->stat, MIGOFF_FALLBACK_TOO_SMALL, nr_folios);
+		rc = 0;
+		goto out;
+	}
+
+	t0 = ktime_get_ns();
+	rc = e->copy(e, dst_list, src_list, nr_folios, mr);
+	t0 = ktime_get_ns() - t0;
+
+	list_for_each_entry(dst, dst_list, lru) {
+		if (i++ == nr_folios)
+			break;
+		if ((unsigned long)dst->private & FOLIO_CONTENT_COPIED) {
+			copied++;
+			bytes += folio_size(dst);
+		}
+	}
+	fb = rc == -ETIMEDOUT ? MIGOFF_FALLBACK_TIMEOUT : MIGOFF_FALLBACK_ERROR;
+	stat_add(&reason_stat[reason], copied, bytes, t0, fb, nr_folios - copied);
+	stat_add(&e->stat, copied, bytes, t0, fb, nr_folios - copied);
+out:
+	srcu_read_unlock(&migoff_srcu, idx);
+	return rc;
+}
+
+static struct migrator migoff_migrator = {
+	.name = "migrate_offload",
+	.offload_copy = migoff_offload_copy,
+	.owner = THIS_MODULE,
+};
+
+/* Registry. Callers hold migoff_policy_mutex. */
+
+struct migoff_engine *migoff_find_engine(const char *name)
+{
+	struct migoff_engine *e;
+
+	list_for_each_entry(e, &engines, node)
+		if (!strcmp(e->name, name))
+			return e;
+	return NULL;
+}
+
+struct migoff_engine *migoff_engine_by_index(unsigned int index)
+{
+	struct migoff_engine *e;
+
+	list_for_each_entry(e, &engines, node)
+		if (!index--)
+			return e;
+	return NULL;
+}
+
+struct migoff_engine *migoff_engine_by_id(u32 id)
+{
+	struct migoff_engine *e;
+
+	list_for_each_entry(e, &engines, node)
+		if (e->id == id)
+			return e;
+	return NULL;
+}
+
+unsigned int migoff_nr_engines(void)
+{
+	return nr_engines;
+}
+
+u64 migoff_engine_reasons(struct migoff_engine *e)
+{
+	u64 mask = 0;
+	int r;
+
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
+		if (rcu_access_pointer(routes[r]) == e)
+			mask |= MIGOFF_REASON_BIT(r);
+	return mask;
+}
+
+u32 migoff_route_id(unsigned int reason)
+{
+	struct migoff_engine *e;
+
+	lockdep_assert_held(&migoff_policy_mutex);
+	e = rcu_dereference_protected(routes[reason],
+				      lockdep_is_held(&migoff_policy_mutex));
+	return e ? e->id : MIGOFF_NO_MIGRATOR;
+}
+
+/* Register with the mm core for exactly the routed reasons. */
+static int migoff_sync_mm(void)
+{
+	unsigned long mask = 0;
+	int r, ret = 0;
+
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
+		if (rcu_access_pointer(routes[r]))
+			mask |= BIT(reason_to_mr[r]);
+
+	if (mask && !mm_registered) {
+		ret = migrate_offload_register(&migoff_migrator, mask);
+		mm_registered = !ret;
+	} else if (mask) {
+		ret = migrate_offload_set_reason_mask(&migoff_migrator, mask);
+	} else if (mm_registered) {
+		migrate_offload_unregister(&migoff_migrator);
+		mm_registered = false;
+	}
+	return ret;
+}
+
+/*
+ * Route @reasons to @e (NULL: no offload). All or nothing: on error no
+ * route changes.
+ */
+int migoff_route(u64 reasons, struct migoff_engine *e)
+{
+	struct migoff_engine *old[MIGOFF_REASON_COUNT] = { NULL };
+	unsigned long mask = 0;
+	int r, ret;
+
+	lockdep_assert_held(&migoff_policy_mutex);
+
+	if (e && !e->nr_routes) {
+		if (e->available && !e->available(e))
+			return -ENODEV;
+		if (!try_module_get(e->owner))
+			return -ENODEV;
+		if (e->activate) {
+			ret = e->activate(e);
+			if (ret) {
+				module_put(e->owner);
+				return ret;
+			}
+		}
+	}
+
+	/* The mm core must accept the new mask before anything changes. */
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+		bool routed = (reasons & MIGOFF_REASON_BIT(r)) ? !!e :
+			!!rcu_access_pointer(routes[r]);
+
+		if (routed)
+			mask |= BIT(reason_to_mr[r]);
+	}
+	if (mask && !mm_registered)
+		ret = migrate_offload_register(&migoff_migrator, 0);
+	else
+		ret = 0;
+	if (ret) {
+		if (e && !e->nr_routes) {
+			if (e->deactivate)
+				e->deactivate(e);
+			module_put(e->owner);
+		}
+		return ret;
+	}
+	mm_registered = mm_registered || mask;
+
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+		struct migoff_engine *prev;
+
+		if (!(reasons & MIGOFF_REASON_BIT(r)))
+			continue;
+		prev = rcu_dereference_protected(routes[r],
+					lockdep_is_held(&migoff_policy_mutex));
+		if (prev == e)
+			continue;
+		rcu_assign_pointer(routes[r], e);
+		if (e)
+			e->nr_routes++;
+		if (prev)
+			prev->nr_routes--;
+		old[r] = prev;
+	}
+	migoff_sync_mm();
+
+	/* No batch runs in an engine that lost its last route after this. */
+	synchronize_srcu(&migoff_srcu);
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+		struct migoff_engine *prev = old[r];
+		int s;
+
+		if (!prev || prev->nr_routes)
+			continue;
+		/* Put each engine once, though it may have served many. */
+		for (s = r + 1; s < MIGOFF_REASON_COUNT; s++)
+			if (old[s] == prev)
+				old[s] = NULL;
+		if (prev->deactivate)
+			prev->deactivate(prev);
+		module_put(prev->owner);
+	}
+	/* A newly routed engine that got no reason (all already its own). */
+	if (e && !e->nr_routes) {
+		if (e->deactivate)
+			e->deactivate(e);
+		module_put(e->owner);
+	}
+	return 0;
+}
+
+void migoff_get_batch(u32 *max_pages, u32 *min)
+{
+	*max_pages = migrate_max_batch_pages_get();
+	*min = READ_ONCE(min_folios);
+}
+
+int migoff_set_batch(u32 flags, u32 max_pages, u32 min)
+{
+	int ret;
+
+	lockdep_assert_held(&migoff_policy_mutex);
+	if (flags & MIGOFF_BATCH_SET_MAX_PAGES) {
+		if (max_pages > MIGRATE_MAX_BATCH_PAGES_LIMIT)
+			return -ERANGE;
+	}
+	if ((flags & MIGOFF_BATCH_SET_MIN_FOLIOS) &&
+	    min > MIGRATE_MAX_BATCH_PAGES_LIMIT)
+		return -ERANGE;
+	if (flags & MIGOFF_BATCH_SET_MAX_PAGES) {
+		ret = migrate_set_max_batch_pages(max_pages);
+		if (ret)
+			return ret;
+	}
+	if (flags & MIGOFF_BATCH_SET_MIN_FOLIOS)
+		WRITE_ONCE(min_folios, min);
+	return 0;
+}
+
+void migoff_stat_read(struct migoff_stat *s, struct migoff_counters *c)
+{
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	c->batches = atomic64_read(&s->batches);
+	c->folios = atomic64_read(&s->folios);
+	c->bytes = atomic64_read(&s->bytes);
+	c->copy_ns = atomic64_read(&s->copy_ns);
+	for (i = 0; i < MIGOFF_FALLBACK_COUNT; i++)
+		c->fallback[i] = atomic64_read(&s->fallback[i]);
+}
+
+void migoff_reason_counters(unsigned int reason, struct migoff_counters *c)
+{
+	migoff_stat_read(&reason_stat[reason], c);
+}
+
+static void stat_reset(struct migoff_stat *s)
+{
+	int i;
+
+	atomic64_set(&s->batches, 0);
+	atomic64_set(&s->folios, 0);
+	atomic64_set(&s->bytes, 0);
+	atomic64_set(&s->copy_ns, 0);
+	for (i = 0; i < MIGOFF_FALLBACK_COUNT; i++)
+		atomic64_set(&s->fallback[i], 0);
+}
+
+void migoff_reset_stats(void)
+{
+	struct migoff_engine *e;
+	int r;
+
+	lockdep_assert_held(&migoff_policy_mutex);
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
+		stat_reset(&reason_stat[r]);
+	list_for_each_entry(e, &engines, node)
+		stat_reset(&e->stat);
+}
+
+/**
+ * migoff_register_engine - Make a migrator available for routing.
+ * @e: The migrator; stays valid until migoff_unregister_engine().
+ *
+ * Context: Process context; takes the policy mutex.
+ * Return: 0, -EINVAL for a bad name or missing copy callback, -EEXIST if
+ * the name is taken.
+ */
+int migoff_register_engine(struct migoff_engine *e)
+{
+	int ret = 0;
+
+	if (!e->name || !e->name[0] || strlen(e->name) >= MIGOFF_NAME_LEN ||
+	    !e->copy || e->nr_params > MIGOFF_MAX_PARAMS)
+		return -EINVAL;
+
+	mutex_lock(&migoff_policy_mutex);
+	if (migoff_find_engine(e->name)) {
+		ret = -EEXIST;
+	} else {
+		e->id = next_engine_id++;
+		e->nr_routes = 0;
+		stat_reset(&e->stat);
+		list_add_tail(&e->node, &engines);
+		nr_engines++;
+	}
+	mutex_unlock(&migoff_policy_mutex);
+	if (!ret)
+		pr_info("migrator %s registered (id %u)\n", e->name, e->id);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(migoff_register_engine);
+
+/**
+ * migoff_unregister_engine - Withdraw a migrator.
+ * @e: A registered migrator.
+ *
+ * A routed migrator's module is pinned, so this only runs for migrators
+ * no reason is routed to.
+ *
+ * Context: Process context; takes the policy mutex.
+ */
+void migoff_unregister_engine(struct migoff_engine *e)
+{
+	mutex_lock(&migoff_policy_mutex);
+	WARN_ON(e->nr_routes);
+	list_del(&e->node);
+	nr_engines--;
+	mutex_unlock(&migoff_policy_mutex);
+	pr_info("migrator %s unregistered\n", e->name);
+}
+EXPORT_SYMBOL_GPL(migoff_unregister_engine);
+
+static int __init migoff_init(void)
+{
+	int ret;
+
+	ret = migoff_register_engine(&migoff_cpu_engine);
+	if (ret)
+		return ret;
+	ret = migoff_chardev_init();
+	if (ret)
+		migoff_unregister_engine(&migoff_cpu_engine);
+	return ret;
+}
+
+/*
+ * While any reason is routed, the mm core holds a reference on this module,
+ * so exit runs with no routes and no registration left.
+ */
+static void __exit migoff_exit(void)
+{
+	migoff_chardev_exit();
+	migoff_unregister_engine(&migoff_cpu_engine);
+	migrate_set_max_batch_pages(0);
+}
+
+module_init(migoff_init);
+module_exit(migoff_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Page migration copy offload engine (/dev/migrate_offload)");

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Internals of migrate_offload.ko shared by its files. */
+#ifndef _MIGOFF_CORE_H
+#define _MIGOFF_CORE_H
+
+#include <linux/mutex.h>
+#include "migoff_engine.h"
+
+extern struct mutex migoff_policy_mutex;
+extern struct migoff_engine migoff_cpu_engine;
+
+/* Called with migoff_policy_mutex held. */
+struct migoff_engine *migoff_find_engine(const char *name);
+struct migoff_engine *migoff_engine_by_index(unsigned int index);
+struct migoff_engine *migoff_engine_by_id(u32 id);
+unsigned int migoff_nr_engines(void);
+u64 migoff_engine_reasons(struct migoff_engine *e);
+int migoff_route(u64 reasons, struct migoff_engine *e);
+u32 migoff_route_id(unsigned int reason);
+int migoff_set_batch(u32 flags, u32 max_pages, u32 min_folios);
+void migoff_get_batch(u32 *max_pages, u32 *min_folios);
+
+/* Lockless. */
+void migoff_reason_counters(unsigned int reason, struct migoff_counters *c);
+void migoff_stat_read(struct migoff_stat *s, struct migoff_counters *c);
+void migoff_reset_stats(void);
+
+int migoff_chardev_init(void);
+void migoff_chardev_exit(void);
+
+#endif /* _MIGOFF_CORE_H */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Interface between migrate_offload.ko (the policy core behind
+ * /dev/migrate_offload) and the migrators that register with it.
+ */
+#ifndef _MIGOFF_ENGINE_H
+#define _MIGOFF_ENGINE_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/migrate_mode.h>
+#include <linux/types.h>
+#include <linux/migrate_offload.h>
+
+struct migoff_engine;
+
+/**
+ * struct migoff_engine_param - A tunable of a migrator.
+ * @name: Name used by MIGOFF_IOC_SET_PARAM.
+ * @min: Smallest accepted value.
+ * @max: Largest accepted value.
+ * @value: Current value; read without locks, written by the core under its
+ *	policy mutex after @set accepted it.
+ * @set: Optional: apply @value; return 0 or a negative errno.
+ */
+struct migoff_engine_param {
+	const char *name;
+	u64 min;
+	u64 max;
+	u64 value;
+	int (*set)(struct migoff_engine *e, u64 value);
+};
+
+/* Counters, per reason and per migrator. */
+struct migoff_stat {
+	atomic64_t batches;
+	atomic64_t folios;
+	atomic64_t bytes;
+	atomic64_t copy_ns;
+	atomic64_t fallback[MIGOFF_FALLBACK_COUNT];
+};
+
+/**
+ * struct migoff_engine - A migrator registered with migrate_offload.ko.
+ * @name: Unique name, at most MIGOFF_NAME_LEN - 1 characters.
+ * @kind: enum migoff_kind.
+ * @owner: Module providing the callbacks; pinned while a reason is routed
+ *	to this migrator, so it cannot vanish under a routing.
+ * @copy: Copy @nr folios from @src to @dst (lists linked through
+ *	folio->lru, in matching order) and folio_mark_content_copied() each
+ *	destination whose data is in place. Unmarked folios fall back to the
+ *	CPU copy. Return 0, -ETIMEDOUT if a transfer timed out, or another
+ *	negative errno. Process context, may sleep.
+ * @available: Optional: whether the migrator can copy now (e.g. has DMA
+ *	channels). Routing to an unavailable migrator fails with -ENODEV.
+ * @activate: Optional: called, under the core's policy mutex, before the
+ *	first reason is routed to the migrator (acquire resources).
+ * @deactivate: Optional: called after the last route to it is gone and no
+ *	batch runs in it any more.
+ * @nr_params: Number of entries in @params.
+ * @params: Tunables.
+ * @id: Assigned by the core.
+ * @stat: Counters, maintained by the core.
+ * @node: Core's registry list.
+ * @nr_routes: Reasons routed to the migrator (under the policy mutex).
+ */
+struct migoff_engine {
+	const char *name;
+	enum migoff_kind kind;
+	struct module *owner;
+	int (*copy)(struct migoff_engine *e, struct list_head *dst,
+		    struct list_head *src, unsigned int nr,
+		    enum migrate_reason reason);
+	bool (*available)(struct migoff_engine *e);
+	int (*activate)(struct migoff_engine *e);
+	void (*deactivate)(struct migoff_engine *e);
+	unsigned int nr_params;
+	struct migoff_engine_param params[MIGOFF_MAX_PARAMS];
+
+	/* private to migrate_offload.ko */
+	u32 id;
+	struct migoff_stat stat;
+	struct list_head node;
+	unsigned int nr_routes;
+};
+
+int migoff_register_engine(struct migoff_engine *e);
+void migoff_unregister_engine(struct migoff_engine *e);
+
+#endif /* _MIGOFF_ENGINE_H */

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * migoff_swdma: a software dmaengine provider, for tests.
+ *
+ * QEMU has no DMA memcpy engine; this provider offers "channels"
+ * DMA_MEMCPY channels (DMA_PRIVATE: only explicit requests get them) whose
+ * transfers a workqueue performs with memcpy(), so the dmaengine migrator
+ * is tested end to end. Faults are injected through module parameters
+ * (/sys/module/migoff_swdma/parameters/), counting descriptors across all
+ * channels:
+ *   fail_every=N   every Nth descriptor completes with a read error and
+ *                  its destination is scribbled over (0: off)
+ *   drop_every=N   every Nth descriptor never completes (a timeout for the
+ *                  client; freed by terminate_all) (0: off)
+ *   delay_us=N     each descriptor takes at least N us
+ *   reorder=1      each issued group completes in reverse order
+ * Statistics: descs_done, descs_failed, descs_dropped.
+ *
+ * Only for memory the kernel maps linearly (no IOMMU, dma-direct): the
+ * device's DMA addresses are turned back into kernel addresses.
+ *
+ * Locking: each channel's lock protects its descriptor lists and cookies;
+ * the worker takes the issued list off the channel before processing it,
+ * so terminate_all never frees a descriptor the worker is using.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-mapping.h>
+#include <linux/dmaengine.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#define SWDMA_MAX_CHANNELS	16
+
+static unsigned int channels = 4;
+module_param(channels, uint, 0444);
+MODULE_PARM_DESC(channels, "DMA_MEMCPY channels (1..16), at load time");
+static unsigned int fail_every;
+module_param(fail_every, uint, 0644);
+MODULE_PARM_DESC(fail_every, "Fail every Nth descriptor (0: never)");
+static unsigned int drop_every;
+module_param(drop_every, uint, 0644);
+MODULE_PARM_DESC(drop_every, "Never complete every Nth descriptor (0: never)");
+static unsigned int delay_us;
+module_param(delay_us, uint, 0644);
+MODULE_PARM_DESC(delay_us, "Minimum time per descriptor, in microseconds");
+static bool reorder;
+module_param(reorder, bool, 0644);
+MODULE_PARM_DESC(reorder, "Complete each issued group in reverse order");
+
+static atomic64_t descs_done, descs_failed, descs_dropped;
+static atomic_t desc_seq;
+
+static int stat_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(kp->arg));
+}
+
+static const struct kernel_param_ops stat_ops = { .get = stat_get };
+module_param_cb(descs_done, &stat_ops, &descs_done, 0444);
+module_param_cb(descs_failed, &stat_ops, &descs_failed, 0444);
+module_param_cb(descs_dropped, &stat_ops, &descs_dropped, 0444);
+
+struct swdma_desc {
+	struct dma_async_tx_descriptor tx;
+	struct list_head node;
+	dma_addr_t dst, src;
+	size_t len;
+};
+
+struct swdma_chan {
+	struct dma_chan chan;
+	spinlock_t lock;
+	struct list_head submitted, issued, dropped;
+	struct work_struct work;
+};
+
+static struct dma_device swdma_dev;
+static struct swdma_chan swdma_chans[SWDMA_MAX_CHANNELS];
+static struct workqueue_struct *swdma_wq;
+static struct platform_device *swdma_pdev;
+
+static struct swdma_chan *to_swchan(struct dma_chan *c)
+{
+	return container_of(c, struct swdma_chan, chan);
+}
+
+static dma_cookie_t swdma_tx_submit(struct dma_async_tx_descriptor *tx)
+{
+	struct swdma_chan *c = to_swchan(tx->chan);
+	struct swdma_desc *d = container_of(tx, struct swdma_desc, tx);
+	dma_cookie_t cookie;
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	cookie = c->chan.cookie + 1;
+	if (cookie < DMA_MIN_COOKIE)
+		cookie = DMA_MIN_COOKIE;
+	c->chan.cookie = cookie;
+	tx->cookie = cookie;
+	list_add_tail(&d->node, &c->submitted);
+	spin_unlock_irqrestore(&c->lock, flags);
+	return cookie;
+}
+
+static struct dma_async_tx_descriptor *
+swdma_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
+		  size_t len, unsigned long flags)
+{
+	struct swdma_desc *d = kzalloc(sizeof(*d), GFP_NOWAIT);
+
+	if (!d)
+		return NULL;
+	dma_async_tx_descriptor_init(&d->tx, chan);
+	d->tx.tx_submit = swdma_tx_submit;
+	d->tx.flags = flags;
+	d->dst = dst;
+	d->src = src;
+	d->len = len;
+	return &d->tx;
+}
+
+static void *swdma_virt(dma_addr_t addr)
+{
+	return phys_to_virt(dma_to_phys(swdma_dev.dev, addr));
+}
+
+static void swdma_complete(struct swdma_desc *d, enum dmaengine_tx_result res)
+{
+	struct dma_async_tx_descriptor *tx = &d->tx;
+	struct dmaengine_result r = { .result = res, .residue = 0 };
+
+	if (tx->callback_result)
+		tx->callback_result(tx->callback_param, &r);
+	else if (tx->callback)
+		tx->callback(tx->callback_param);
+}
+
+static void swdma_work(struct work_struct *work)
+{
+	struct swdma_chan *c = container_of(work, struct swdma_chan, work);
+	struct swdma_desc *d, *tmp;
+	dma_cookie_t last = 0;
+	unsigned long flags;
+	LIST_HEAD(todo);
+
+	spin_lock_irqsave(&c->lock, flags);
+	list_splice_init(&c->issued, &todo);
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	if (READ_ONCE(reorder)) {
+		LIST_HEAD(rev);
+
+		list_for_each_entry_safe(d, tmp, &todo, node)
+			list_move(&d->node, &rev);
+		list_splice(&rev, &todo);
+	}
+
+	list_for_each_entry_safe(d, tmp, &todo, node) {
+		unsigned int seq = atomic_inc_return(&desc_seq);
+		unsigned int fe = READ_ONCE(fail_every), de = READ_ONCE(drop_every);
+		unsigned int us = READ_ONCE(delay_us);
+		enum dmaengine_tx_result res = DMA_TRANS_NOERROR;
+
+		list_del(&d->node);
+		if (us)
+			usleep_range(us, us + us / 4 + 1);
+		if (de && seq % de == 0) {
+			atomic64_inc(&descs_dropped);
+			spin_lock_irqsave(&c->lock, flags);
+			list_add_tail(&d->node, &c->dropped);
+			spin_unlock_irqrestore(&c->lock, flags);
+			continue;
+		}
+		if (fe && seq % fe == 0) {
+			memset(swdma_virt(d->dst), 0xa5, d->len);
+			res = DMA_TRANS_READ_FAILED;
+			atomic64_inc(&descs_failed);
+		} else {
+			memcpy(swdma_virt(d->dst), swdma_virt(d->src), d->len);
+			atomic64_inc(&descs_done);
+		}
+		if (d->tx.cookie > last)
+			last = d->tx.cookie;
+		swdma_complete(d, res);
+		kfree(d);
+		cond_resched();
+	}
+
+	if (last) {
+		spin_lock_irqsave(&c->lock, flags);
+		if (last > c->chan.completed_cookie)
+			c->chan.completed_cookie = last;
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
+}
+
+static void swdma_issue_pending(struct dma_chan *chan)
+{
+	struct swdma_chan *c = to_swchan(chan);
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	list_splice_tail_init(&c->submitted, &c->issued);
+	spin_unlock_irqrestore(&c->lock, flags);
+	queue_work(swdma_wq, &c->work);
+}
+
+static enum dma_status swdma_tx_status(struct dma_chan *chan,
+				       dma_cookie_t cookie,
+				       struct dma_tx_state *state)
+{
+	struct swdma_chan *c = to_swchan(chan);
+	dma_cookie_t used, done;
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	used = chan->cookie;
+	done = chan->completed_cookie;
+	spin_unlock_irqrestore(&c->lock, flags);
+	dma_set_tx_state(state, done, used, 0);
+	return dma_async_is_complete(cookie, done, used);
+}
+
+static int swdma_terminate_all(struct dma_chan *chan)
+{
+	struct swdma_chan *c = to_swchan(chan);
+	struct swdma_desc *d, *tmp;
+	unsigned long flags;
+	LIST_HEAD(gone);
+
+	spin_lock_irqsave(&c->lock, flags);
+	list_splice_init(&c->submitted, &gone);
+	list_splice_init(&c->issued, &gone);
+	list_splice_init(&c->dropped, &gone);
+	spin_unlock_irqrestore(&c->lock, flags);
+	list_for_each_entry_safe(d, tmp, &gone, node)
+		kfree(d);
+	return 0;
+}
+
+static void swdma_synchronize(struct dma_chan *chan)
+{
+	flush_work(&to_swchan(chan)->work);
+}
+
+static int swdma_alloc_chan_resources(struct dma_chan *chan)
+{
+	return 0;
+}
+
+static void swdma_free_chan_resources(struct dma_chan *chan)
+{
+	swdma_terminate_all(chan);
+	swdma_synchronize(chan);
+}
+
+/* Storage is static; the module is pinned while a channel is in use. */
+static void swdma_release(struct dma_device *dd)
+{
+}
+
+static int swdma_probe(struct platform_device *pdev)
+{
+	struct dma_device *dd = &swdma_dev;
+	unsigned int i;
+	int ret;
+
+	ret = dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+	dd->dev = &pdev->dev;
+	INIT_LIST_HEAD(&dd->channels);
+	dma_cap_zero(dd->cap_mask);
+	dma_cap_set(DMA_MEMCPY, dd->cap_mask);
+	dma_cap_set(DMA_PRIVATE, dd->cap_mask);
+	dd->device_alloc_chan_resources = swdma_alloc_chan_resources;
+	dd->device_free_chan_resources = swdma_free_chan_resources;
+	dd->device_prep_dma_memcpy = swdma_prep_memcpy;
+	dd->device_issue_pending = swdma_issue_pending;
+	dd->device_tx_status = swdma_tx_status;
+	dd->device_terminate_all = swdma_terminate_all;
+	dd->device_synchronize = swdma_synchronize;
+	dd->device_release = swdma_release;
+	for (i = 0; i < channels; i++) {
+		struct swdma_chan *c = &swdma_chans[i];
+
+		spin_lock_init(&c->lock);
+		INIT_LIST_HEAD(&c->submitted);
+		INIT_LIST_HEAD(&c->issued);
+		INIT_LIST_HEAD(&c->dropped);
+		INIT_WORK(&c->work, swdma_work);
+		c->chan.device = dd;
+		c->chan.cookie = DMA_MIN_COOKIE;
+		c->chan.completed_cookie = DMA_MIN_COOKIE;
+		list_add_tail(&c->chan.device_node, &dd->channels);
+	}
+	return dma_async_device_register(dd);
+}
+
+static void swdma_remove(struct platform_device *pdev)
+{
+	dma_async_device_unregister(&swdma_dev);
+}
+
+static struct platform_driver swdma_driver = {
+	.probe = swdma_probe,
+	.remove_new = swdma_remove,
+	.driver = {
+		.name = "migoff_swdma",
+	},
+};
+
+static int __init swdma_init(void)
+{
+	int ret;
+
+	if (!channels || channels > SWDMA_MAX_CHANNELS)
+		return -EINVAL;
+	swdma_wq = alloc_workqueue("migoff_swdma", WQ_UNBOUND, 0);
+	if (!swdma_wq)
+		return -ENOMEM;
+	ret = platform_driver_register(&swdma_driver);
+	if (ret)
+		goto err_wq;
+	swdma_pdev = platform_device_register_simple("migoff_swdma", -1, NULL, 0);
+	if (IS_ERR(swdma_pdev)) {
+		ret = PTR_ERR(swdma_pdev);
+		goto err_drv;
+	}
+	if (!swdma_pdev->dev.driver) {
+		ret = -ENODEV;
+		goto err_dev;
+	}
+	pr_info("%u DMA_MEMCPY channels\n", channels);
+	return 0;
+err_dev:
+	platform_device_unregister(swdma_pdev);
+err_drv:
+	platform_driver_unregister(&swdma_driver);
+err_wq:
+	destroy_workqueue(swdma_wq);
+	return ret;
+}
+
+static void __exit swdma_exit(void)
+{
+	platform_device_unregister(swdma_pdev);
+	platform_driver_unregister(&swdma_driver);
+	destroy_workqueue(swdma_wq);
+}
+
+module_init(swdma_init);
+module_exit(swdma_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Software DMA memcpy engine with fault injection (tests)");

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Migrations through /dev/migrate_offload and its migrators: routing per
+ * reason checked by the statistics, batch caps honoured, mtcopy thread
+ * layouts, dcbm on the software DMA engine with injected errors, timeouts
+ * and out-of-order completion, and modules unloaded and reloaded while
+ * migrations run. Every byte of every migrated page is verified and every
+ * move_pages(2) status and page node checked (migoff_move()).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "migoff_dev.h"
+#include "migoff_util.h"
+
+#define SYSCALL_BIT	MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL)
+#define SWDMA		"/sys/module/migoff_swdma/parameters/"
+
+static int swdma_set(const char *param, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), SWDMA "%s", param);
+	return migoff_write_file(path, val);
+}
+
+static void swdma_defaults(void)
+{
+	swdma_set("fail_every", "0");
+	swdma_set("drop_every", "0");
+	swdma_set("delay_us", "0");
+	swdma_set("reorder", "0");
+}
+
+/* Move @len bytes of @folio_size folios there and back; all checked. */
+static int round_trip(struct __test_metadata *_metadata, size_t len,
+		      size_t folio_size, uint64_t seed)
+{
+	struct migoff_buf b;
+	int i, nodes[2] = { 1, 0 };
+	char why[256];
+	long bad;
+
+	if (migoff_buf_alloc(&b, len, folio_size, 0, seed, why, sizeof(why))) {
+		TH_LOG("%s", why);
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		if (migoff_move(&b, nodes[i], NULL, why, sizeof(why))) {
+			TH_LOG("%s", why);
+			migoff_buf_free(&b);
+			return -1;
+		}
+		bad = migoff_verify(b.mem, len, seed);
+		if (bad != -1) {
+			TH_LOG("byte %ld wrong after the move to node %d", bad, nodes[i]);
+			migoff_buf_free(&b);
+			return -1;
+		}
+	}
+	migoff_buf_free(&b);
+	return 0;
+}
+
+static uint64_t fallbacks(const struct migoff_counters *c)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < MIGOFF_FALLBACK_COUNT; i++)
+		n += c->fallback[i];
+	return n;
+}
+
+FIXTURE(eng) {
+	int fd;
+	struct migoff_thp_state thp;
+};
+
+FIXTURE_VARIANT(eng) {
+	const char *migrator;
+	size_t folio_size;
+};
+
+FIXTURE_VARIANT_ADD(eng, cpu_4k) { .migrator = "cpu", .folio_size = KiB(4) };
+FIXTURE_VARIANT_ADD(eng, cpu_2m) { .migrator = "cpu", .folio_size = MiB(2) };
+FIXTURE_VARIANT_ADD(eng, mtcopy_4k) { .migrator = "mtcopy", .folio_size = KiB(4) };
+FIXTURE_VARIANT_ADD(eng, mtcopy_64k) { .migrator = "mtcopy", .folio_size = KiB(64) };
+FIXTURE_VARIANT_ADD(eng, mtcopy_2m) { .migrator = "mtcopy", .folio_size = MiB(2) };
+FIXTURE_VARIANT_ADD(eng, dcbm_4k) { .migrator = "dcbm", .folio_size = KiB(4) };
+FIXTURE_VARIANT_ADD(eng, dcbm_64k) { .migrator = "dcbm", .folio_size = KiB(64) };
+FIXTURE_VARIANT_ADD(eng, dcbm_2m) { .migrator = "dcbm", .folio_size = MiB(2) };
+
+static void offload_setup(struct __test_metadata *_metadata, int *fd,
+		      struct migoff_thp_state *thp)
+{
+	*fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, *fd) TH_LOG("open %s: %s", MIGOFF_DEVICE, strerror(errno));
+	ASSERT_EQ(0, migoff_numa_balancing_off());
+	ASSERT_EQ(0, migoff_thp_save(thp));
+	ASSERT_EQ(0, migoff_disable_all(*fd));
+	ASSERT_EQ(0, migoff_set_batch(*fd, MIGOFF_BATCH_SET_MAX_PAGES |
+				      MIGOFF_BATCH_SET_MIN_FOLIOS, 0, 0));
+	ASSERT_EQ(0, migoff_set_param(*fd, "dcbm", "channels", 2));
+	ASSERT_EQ(0, migoff_set_param(*fd, "dcbm", "timeout_ms", 2000));
+	ASSERT_EQ(0, migoff_set_param(*fd, "mtcopy", "threads", 2));
+	ASSERT_EQ(0, migoff_set_param(*fd, "mtcopy", "push", 0));
+	swdma_defaults();
+	ASSERT_EQ(0, migoff_reset_stats(*fd));
+}
+
+static void offload_teardown(int fd, struct migoff_thp_state *thp)
+{
+	migoff_disable_all(fd);
+	migoff_set_batch(fd, MIGOFF_BATCH_SET_MAX_PAGES | MIGOFF_BATCH_SET_MIN_FOLIOS, 0, 0);
+	swdma_defaults();
+	migoff_thp_restore(thp);
+	close(fd);
+}
+
+FIXTURE_SETUP(eng)
+{
+	offload_setup(_metadata, &self->fd, &self->thp);
+}
+
+FIXTURE_TEARDOWN(eng)
+{
+	offload_teardown(self->fd, &self->thp);
+}
+
+/* Every folio of a move_pages(2) round trip copied by the routed migrator. */
+TEST_F_TIMEOUT(eng, routed_syscall_copies_everything, 600)
+{
+	size_t len = MiB(32), nfolios = len / variant->folio_size;
+	long id = migoff_migrator_id(self->fd, variant->migrator);
+	struct migoff_counters r, m, total;
+
+	ASSERT_LE(0, id);
+	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, variant->migrator));
+	ASSERT_EQ(0, round_trip(_metadata, len, variant->folio_size, 0xabc));
+
+	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
+				     MIGOFF_REASON_SYSCALL, &r));
+	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_MIGRATOR, id, &m));
+	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_TOTAL, 0, &total));
+	EXPECT_EQ(2 * nfolios, r.folios);
+	EXPECT_EQ(2 * len, r.bytes);
+	EXPECT_EQ(0, fallbacks(&r));
+	EXPECT_EQ(2 * nfolios, m.folios);
+	EXPECT_EQ(2 * len, m.bytes);
+	EXPECT_EQ(r.batches, m.batches);
+	EXPECT_LT(0, m.copy_ns);
+	EXPECT_EQ(r.folios, total.folios);
+}
+
+FIXTURE(pol) {
+	int fd;
+	struct migoff_thp_state thp;
+};
+
+FIXTURE_SETUP(pol)
+{
+	offload_setup(_metadata, &self->fd, &self->thp);
+}
+
+FIXTURE_TEARDOWN(pol)
+{
+	offload_teardown(self->fd, &self->thp);
+}
+
+/* Only the routed reason is offloaded: demotion to dcbm, syscall on the CPU. */
+TEST_F_TIMEOUT(pol, unrouted_reason_stays_on_cpu, 300)
+{
+	long dcbm = migoff_migrator_id(self->fd, "dcbm");
+	struct migoff_counters r, m;
+
+	ASSERT_LE(0, dcbm);
+	ASSERT_EQ(0, migoff_enable(self->fd, MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION), "dcbm"));
+	ASSERT_EQ(0, round_trip(_metadata, MiB(8), KiB(4), 0xdef));
+	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
+				     MIGOFF_REASON_SYSCALL, &r));
+	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_MIGRATOR, dcbm, &m));
+	EXPECT_EQ(0, r.batches);
+	EXPECT_EQ(0, m.batches);
+	EXPECT_EQ(0, m.folios);
+}
+
+/* max_pages bounds every batch; min_folios keeps small ones on the CPU. */
+TEST_F_TIMEOUT(pol, batch_caps_honoured, 300)
+{
+	size_t len = MiB(16), pages = len / KiB(4);
+	struct migoff_counters r;
+
+	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, 64, 0));
+	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "cpu"));
+	ASSERT_EQ(0, round_trip(_metadata, len, KiB(4), 0x64));
+	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
+				     MIGOFF_REASON_SYSCALL, &r));
+	EXPECT_EQ(2 * pages, r.folios);
+	/* 64 pages per batch at most: at least pages / 64 batches per move. */
+	EXPECT_LE(2 * pages / 64, r.batches);
+	EXPECT_GE(64 * r.batches, r.folios);
+
+	/* Bigger batches: fewer of them. */
+	ASSERT_EQ(0, migoff_reset_stats(self->fd));
+	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, 2048, 0));
+	ASSERT_EQ(0, round_trip(_metadata, len, KiB(4), 0x65));
+	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
+				     MIGOFF_REASON_SYSCALL, &r));
+	EXPECT_EQ(2 * pages, r.folios);
+	EXPECT_GE(2 * pages / 2048 + 4, r.batches);
+
+	/* Every batch below min_folios: all on the CPU, counted as too small. */
+	ASSERT_EQ(0, migoff_reset_stats(self->fd));
+	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MIN_FOLIOS, 0, 100000));
+	ASSERT_EQ(0, round_trip(_metadata, len, KiB(4), 0x66));
+	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
+				     MIGOFF_REASON_SYSCALL, &r));
+	EXPECT_EQ(0, r.folios);
+	EXPECT_EQ(2 * pages, r.fallback[MIGOFF_FALLBACK_TOO_SMALL]);
+}
+
+/* mtcopy: every thread count and direction copies every byte. */
+TEST_F_TIMEOUT(pol, mtcopy_threads_push_pull, 600)
+{
+	static const int threads[] = { 1, 2, 4 };
+	struct migoff_counters r;
+	unsigned int t, push;
+
+	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "mtcopy"));
+	for (t = 0; t < 3; t++) {
+		for (push = 0; push < 2; push++) {
+			ASSERT_EQ(0, migoff_set_param(self->fd, "mtcopy", "threads", threads[t]));
+			ASSERT_EQ(0, migoff_set_param(self->fd, "mtcopy", "push", push));
+			ASSERT_EQ(0, migoff_reset_stats(self->fd));
+			ASSERT_EQ(0, round_trip(_metadata, MiB(16), MiB(2), t * 2 + push))
+				TH_LOG("threads=%d push=%u", threads[t], push);
+			ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
+						     MIGOFF_REASON_SYSCALL, &r));
+			EXPECT_EQ(16, r.folios);
+		}
+	}
+}
+
+struct fault {
+	const char *name, *fail_every, *drop_every, *delay_us, *reorder;
+	unsigned int channels, timeout_ms;
+	size_t folio_size;
+	int expect;	/* fallback kind that must show, or -1 */
+};
+
+static const struct fault faults[] = {
+	{ "errors 4k", "3", "0", "0", "0", 2, 2000, KiB(4), MIGOFF_FALLBACK_ERROR },
+	{ "errors 2m", "2", "0", "0", "0", 2, 2000, MiB(2), MIGOFF_FALLBACK_ERROR },
+	{ "reorder 4k", "0", "0", "20", "1", 4, 2000, KiB(4), -1 },
+	{ "reorder+errors 64k", "7", "0", "0", "1", 4, 2000, KiB(64), MIGOFF_FALLBACK_ERROR },
+	{ "timeouts 4k", "0", "97", "0", "0", 2, 50, KiB(4), MIGOFF_FALLBACK_TIMEOUT },
+	{ "timeouts 2m", "0", "5", "0", "1", 1, 50, MiB(2), MIGOFF_FALLBACK_TIMEOUT },
+};
+
+/*
+ * Faults on the software DMA engine: failed descriptors scribble over their
+ * destination, dropped ones never complete; the CPU must copy those folios
+ * again, and the statistics must say why.
+ */
+TEST_F_TIMEOUT(pol, dcbm_fault_injection, 900)
+{
+	struct migoff_counters r;
+	unsigned int i;
+
+	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
+	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+		const struct fault *f = &faults[i];
+		size_t len = MiB(16), nfolios = len / f->folio_size;
+
+		ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "channels", f->channels));
+		ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", f->timeout_ms));
+		ASSERT_EQ(0, swdma_set("fail_every", f->fail_every));
+		ASSERT_EQ(0, swdma_set("drop_every", f->drop_every));
+		ASSERT_EQ(0, swdma_set("delay_us", f->delay_us));
+		ASSERT_EQ(0, swdma_set("reorder", f->reorder));
+		ASSERT_EQ(0, migoff_reset_stats(self->fd));
+		ASSERT_EQ(0, round_trip(_metadata, len, f->folio_size, 0xd0 + i))
+			TH_LOG("fault case: %s", f->name);
+		ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
+					     MIGOFF_REASON_SYSCALL, &r));
+		/* Every folio is accounted once: copied or fallen back. */
+		EXPECT_EQ(2 * nfolios, r.folios + fallbacks(&r)) TH_LOG("%s", f->name);
+		EXPECT_LT(0, r.folios) TH_LOG("%s: DMA copied nothing", f->name);
+		if (f->expect >= 0) {
+			EXPECT_LT(0, r.fallback[f->expect]) TH_LOG("%s: no fallback", f->name);
+		} else {
+			EXPECT_EQ(0, fallbacks(&r)) TH_LOG("%s", f->name);
+		}
+	}
+}
+
+struct mover {
+	atomic_bool stop;
+	atomic_long rounds;
+	int failed;
+	char why[256];
+};
+
+static void *mover_thread(void *arg)
+{
+	struct mover *m = arg;
+	struct migoff_buf b;
+	int node = 1;
+	long bad;
+
+	if (migoff_buf_alloc(&b, MiB(8), KiB(4), 0, 0x77, m->why, sizeof(m->why))) {
+		m->failed = 1;
+		return NULL;
+	}
+	while (!atomic_load(&m->stop)) {
+		if (migoff_move(&b, node, NULL, m->why, sizeof(m->why))) {
+			m->failed = 1;
+			break;
+		}
+		bad = migoff_verify(b.mem, b.len, 0x77);
+		if (bad != -1) {
+			snprintf(m->why, sizeof(m->why), "byte %ld wrong", bad);
+			m->failed = 1;
+			break;
+		}
+		node = !node;
+		atomic_fetch_add(&m->rounds, 1);
+	}
+	migoff_buf_free(&b);
+	return NULL;
+}
+
+static void wait_rounds(struct mover *m, long n)
+{
+	long start = atomic_load(&m->rounds);
+
+	while (atomic_load(&m->rounds) < start + n && !m->failed)
+		usleep(1000);
+}
+
+/*
+ * Routed migrators and their providers are pinned; once unrouted they
+ * unload, and reload, while migrations keep running.
+ */
+TEST_F_TIMEOUT(pol, unload_reload_under_load, 600)
+{
+	struct mover m = { 0 };
+	pthread_t t;
+	int i;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, mover_thread, &m));
+	for (i = 0; i < 3 && !m.failed; i++) {
+		ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
+		wait_rounds(&m, 2);
+		EXPECT_EQ(-EWOULDBLOCK, migoff_mod_unload("migoff_dcbm"));
+		EXPECT_EQ(-EWOULDBLOCK, migoff_mod_unload("migoff_swdma"));
+		EXPECT_EQ(-EWOULDBLOCK, migoff_mod_unload("migrate_offload"));
+		/* Switch engines under load. */
+		ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "mtcopy"));
+		wait_rounds(&m, 2);
+		EXPECT_EQ(-EWOULDBLOCK, migoff_mod_unload("migoff_mtcopy"));
+		ASSERT_EQ(0, migoff_disable_all(self->fd));
+		EXPECT_EQ(0, migoff_mod_unload("migoff_dcbm"));
+		EXPECT_EQ(0, migoff_mod_unload("migoff_mtcopy"));
+		wait_rounds(&m, 1);
+		ASSERT_EQ(0, migoff_mod_load("migoff_mtcopy", NULL));
+		ASSERT_EQ(0, migoff_mod_load("migoff_dcbm", NULL));
+		ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "channels", 2));
+	}
+	atomic_store(&m.stop, true);
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, m.failed) TH_LOG("mover: %s", m.why);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The /dev/migrate_offload ABI: every ioctl, every documented error path,
+ * permissions as an unprivileged user, and that a rejected call changes
+ * nothing. Needs migrate_offload, migoff_mtcopy, migoff_swdma and
+ * migoff_dcbm loaded.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "migoff_dev.h"
+#include "migoff_util.h"
+
+#define BIT(r)	MIGOFF_REASON_BIT(r)
+
+FIXTURE(dev) {
+	int fd;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s (is migrate_offload loaded?)",
+				     MIGOFF_DEVICE, strerror(errno));
+	ASSERT_EQ(0, migoff_disable_all(self->fd));
+	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES |
+				      MIGOFF_BATCH_SET_MIN_FOLIOS, 0, 0));
+	ASSERT_EQ(0, migoff_reset_stats(self->fd));
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	migoff_disable_all(self->fd);
+	close(self->fd);
+}
+
+static void get_routes(struct __test_metadata *_metadata, int fd,
+		       struct migoff_routes *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	ASSERT_EQ(0, migoff_ioc(fd, MIGOFF_IOC_GET_ROUTES, r));
+}
+
+TEST_F(dev, info_handshake)
+{
+	struct migoff_info i = { .size = sizeof(i) };
+
+	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_INFO, &i));
+	EXPECT_EQ(MIGOFF_API_VERSION, i.api_version);
+	EXPECT_EQ(sizeof(i), i.size);
+	EXPECT_EQ(MIGOFF_REASONS_ALL, i.reasons_supported);
+	EXPECT_EQ(MIGOFF_FEAT_ROUTING | MIGOFF_FEAT_BATCH_CAPS |
+		  MIGOFF_FEAT_PARAMS | MIGOFF_FEAT_STATS, i.features);
+	EXPECT_EQ(3, i.nr_migrators);	/* cpu, mtcopy, dcbm */
+	EXPECT_EQ(1U << 18, i.max_batch_pages_limit);
+}
+
+TEST_F(dev, info_sizes_and_flags)
+{
+	unsigned char buf[sizeof(struct migoff_info) + 16];
+	struct migoff_info *i = (void *)buf;
+
+	/* Unknown flags, output fields set on input: EINVAL. */
+	memset(buf, 0, sizeof(buf));
+	i->size = sizeof(*i);
+	i->flags = 1;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_GET_INFO, i));
+	i->flags = 0;
+	i->api_version = 7;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_GET_INFO, i));
+
+	/* Too small to hold size and flags: EINVAL. */
+	memset(buf, 0, sizeof(buf));
+	i->size = 4;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_GET_INFO, i));
+
+	/* A newer, larger struct: zero tail accepted, non-zero tail E2BIG. */
+	memset(buf, 0, sizeof(buf));
+	i->size = sizeof(buf);
+	EXPECT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_INFO, i));
+	EXPECT_EQ(sizeof(*i), i->size);
+	memset(buf, 0, sizeof(buf));
+	i->size = sizeof(buf);
+	buf[sizeof(buf) - 1] = 1;
+	EXPECT_EQ(-E2BIG, migoff_ioc(self->fd, MIGOFF_IOC_GET_INFO, i));
+
+	/* An older, smaller struct: only its bytes are written. */
+	memset(buf, 0xee, sizeof(buf));
+	memset(buf, 0, 16);
+	i->size = 16;
+	EXPECT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_INFO, i));
+	EXPECT_EQ(MIGOFF_API_VERSION, i->api_version);
+	EXPECT_EQ(0xee, buf[16]);
+	EXPECT_EQ(0xee, buf[sizeof(buf) - 1]);
+
+	/* A bad user pointer: EFAULT. */
+	EXPECT_EQ(-EFAULT, migoff_ioc(self->fd, MIGOFF_IOC_GET_INFO, (void *)8));
+}
+
+TEST_F(dev, unknown_ioctl)
+{
+	struct migoff_info i = { .size = sizeof(i) };
+
+	EXPECT_EQ(-ENOTTY, migoff_ioc(self->fd, _IOWR(MIGOFF_IOC_MAGIC, 0x7f,
+						     struct migoff_info), &i));
+	EXPECT_EQ(-ENOTTY, migoff_ioc(self->fd, _IO('x', 1), NULL));
+}
+
+TEST_F(dev, migrator_list)
+{
+	struct migoff_migrator m;
+	bool seen_cpu = false, seen_mt = false, seen_dma = false;
+	unsigned int idx;
+
+	for (idx = 0; ; idx++) {
+		memset(&m, 0, sizeof(m));
+		m.size = sizeof(m);
+		m.index = idx;
+		if (migoff_ioc(self->fd, MIGOFF_IOC_GET_MIGRATOR, &m))
+			break;
+		EXPECT_TRUE(m.state & MIGOFF_MIGRATOR_AVAILABLE) TH_LOG("%s unavailable", m.name);
+		EXPECT_FALSE(m.state & MIGOFF_MIGRATOR_ROUTED);
+		if (!strcmp(m.name, "cpu")) {
+			seen_cpu = true;
+			EXPECT_EQ(MIGOFF_KIND_CPU, m.kind);
+			EXPECT_EQ(0, m.nr_params);
+		} else if (!strcmp(m.name, "mtcopy")) {
+			seen_mt = true;
+			EXPECT_EQ(MIGOFF_KIND_THREADS, m.kind);
+			ASSERT_EQ(2, m.nr_params);
+			EXPECT_STREQ("threads", m.params[0].name);
+			EXPECT_EQ(1, m.params[0].min);
+			EXPECT_STREQ("push", m.params[1].name);
+		} else if (!strcmp(m.name, "dcbm")) {
+			seen_dma = true;
+			EXPECT_EQ(MIGOFF_KIND_DMA, m.kind);
+			EXPECT_STREQ("channels", m.params[0].name);
+			EXPECT_STREQ("timeout_ms", m.params[1].name);
+		}
+	}
+	EXPECT_EQ(3, idx);
+	EXPECT_TRUE(seen_cpu && seen_mt && seen_dma);
+
+	/* By name; unknown names and indexes: ENOENT. */
+	EXPECT_LE(0, migoff_migrator_id(self->fd, "dcbm"));
+	EXPECT_EQ(-ENOENT, migoff_migrator_id(self->fd, "nosuch"));
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.index = 99;
+	EXPECT_EQ(-ENOENT, migoff_ioc(self->fd, MIGOFF_IOC_GET_MIGRATOR, &m));
+
+	/* Malformed: unknown flag, unterminated name, index with BY_NAME. */
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = 2;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_GET_MIGRATOR, &m));
+	memset(&m, 'x', sizeof(m));
+	memset(&m, 0, offsetof(struct migoff_migrator, name));
+	memset(&m.kind, 0, sizeof(m) - offsetof(struct migoff_migrator, kind));
+	m.size = sizeof(m);
+	m.flags = MIGOFF_MIGRATOR_BY_NAME;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_GET_MIGRATOR, &m));
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = MIGOFF_MIGRATOR_BY_NAME;
+	m.index = 1;
+	strcpy(m.name, "cpu");
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_GET_MIGRATOR, &m));
+	/* Non-zero reserved bytes. */
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.reserved[3] = 1;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_GET_MIGRATOR, &m));
+}
+
+TEST_F(dev, routes_per_reason)
+{
+	long mt = migoff_migrator_id(self->fd, "mtcopy");
+	long dma = migoff_migrator_id(self->fd, "dcbm");
+	long cpu = migoff_migrator_id(self->fd, "cpu");
+	struct migoff_routes r;
+	struct migoff_migrator m = { .size = sizeof(m), .flags = MIGOFF_MIGRATOR_BY_NAME };
+	unsigned int i;
+
+	ASSERT_LE(0, mt);
+	ASSERT_LE(0, dma);
+	ASSERT_LE(0, cpu);
+	get_routes(_metadata, self->fd, &r);
+	EXPECT_EQ(MIGOFF_REASON_COUNT, r.nr_reasons);
+	for (i = 0; i < 32; i++)
+		EXPECT_EQ(MIGOFF_NO_MIGRATOR, r.migrator[i]);
+
+	ASSERT_EQ(0, migoff_enable(self->fd, BIT(MIGOFF_REASON_SYSCALL), "mtcopy"));
+	ASSERT_EQ(0, migoff_enable(self->fd, BIT(MIGOFF_REASON_DEMOTION) |
+				   BIT(MIGOFF_REASON_NUMA_MISPLACED), "dcbm"));
+	ASSERT_EQ(0, migoff_enable(self->fd, BIT(MIGOFF_REASON_COMPACTION), ""));
+	get_routes(_metadata, self->fd, &r);
+	EXPECT_EQ(mt, r.migrator[MIGOFF_REASON_SYSCALL]);
+	EXPECT_EQ(dma, r.migrator[MIGOFF_REASON_DEMOTION]);
+	EXPECT_EQ(dma, r.migrator[MIGOFF_REASON_NUMA_MISPLACED]);
+	EXPECT_EQ(cpu, r.migrator[MIGOFF_REASON_COMPACTION]);
+	EXPECT_EQ(MIGOFF_NO_MIGRATOR, r.migrator[MIGOFF_REASON_DAMON]);
+
+	strcpy(m.name, "dcbm");
+	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_MIGRATOR, &m));
+	EXPECT_EQ(BIT(MIGOFF_REASON_DEMOTION) | BIT(MIGOFF_REASON_NUMA_MISPLACED), m.reasons);
+	EXPECT_TRUE(m.state & MIGOFF_MIGRATOR_ROUTED);
+
+	/* Re-route one reason; disable another. */
+	ASSERT_EQ(0, migoff_enable(self->fd, BIT(MIGOFF_REASON_NUMA_MISPLACED), "mtcopy"));
+	struct migoff_route d = { .size = sizeof(d), .reasons = BIT(MIGOFF_REASON_SYSCALL) };
+
+	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_DISABLE, &d));
+	get_routes(_metadata, self->fd, &r);
+	EXPECT_EQ(mt, r.migrator[MIGOFF_REASON_NUMA_MISPLACED]);
+	EXPECT_EQ(MIGOFF_NO_MIGRATOR, r.migrator[MIGOFF_REASON_SYSCALL]);
+	EXPECT_EQ(dma, r.migrator[MIGOFF_REASON_DEMOTION]);
+
+	ASSERT_EQ(0, migoff_disable_all(self->fd));
+	get_routes(_metadata, self->fd, &r);
+	for (i = 0; i < MIGOFF_REASON_COUNT; i++)
+		EXPECT_EQ(MIGOFF_NO_MIGRATOR, r.migrator[i]);
+}
+
+TEST_F(dev, route_errors_change_nothing)
+{
+	struct migoff_routes before, after;
+	struct migoff_route d;
+
+	ASSERT_EQ(0, migoff_enable(self->fd, BIT(MIGOFF_REASON_SYSCALL), "mtcopy"));
+	get_routes(_metadata, self->fd, &before);
+
+	EXPECT_EQ(-EINVAL, migoff_enable(self->fd, 0, "cpu"));
+	EXPECT_EQ(-EINVAL, migoff_enable(self->fd, 1ULL << MIGOFF_REASON_COUNT, "cpu"));
+	EXPECT_EQ(-EINVAL, migoff_enable(self->fd, BIT(MIGOFF_REASON_SYSCALL) | (1ULL << 40), "cpu"));
+	EXPECT_EQ(-ENOENT, migoff_enable(self->fd, BIT(MIGOFF_REASON_SYSCALL), "nosuch"));
+
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.reasons = BIT(MIGOFF_REASON_SYSCALL);
+	strcpy(d.migrator, "cpu");	/* DISABLE takes no migrator */
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_DISABLE, &d));
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.flags = MIGOFF_ROUTE_ALL_REASONS;
+	d.reasons = BIT(MIGOFF_REASON_SYSCALL);
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_DISABLE, &d));
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_DISABLE, &d));
+	d.reasons = BIT(MIGOFF_REASON_SYSCALL);
+	d.reserved[1] = 5;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_DISABLE, &d));
+	d.reserved[1] = 0;
+	d.flags = 0x80;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_DISABLE, &d));
+
+	get_routes(_metadata, self->fd, &after);
+	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+}
+
+TEST_F(dev, batch_caps)
+{
+	struct migoff_batch b = { .size = sizeof(b) };
+
+	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_BATCH, &b));
+	EXPECT_EQ(512, b.max_pages);
+	EXPECT_EQ(0, b.min_folios);
+
+	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, 4096, 0));
+	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MIN_FOLIOS, 0, 8));
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_BATCH, &b));
+	EXPECT_EQ(4096, b.max_pages);
+	EXPECT_EQ(8, b.min_folios);
+
+	/* Errors change nothing. */
+	EXPECT_EQ(-ERANGE, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, (1U << 18) + 1, 0));
+	EXPECT_EQ(-EINVAL, migoff_set_batch(self->fd, 0, 64, 0));
+	EXPECT_EQ(-EINVAL, migoff_set_batch(self->fd, 4 | MIGOFF_BATCH_SET_MAX_PAGES, 64, 0));
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	b.max_pages = 3;	/* GET takes no input */
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_GET_BATCH, &b));
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_BATCH, &b));
+	EXPECT_EQ(4096, b.max_pages);
+	EXPECT_EQ(8, b.min_folios);
+
+	/* 0 restores the kernel default. */
+	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, 0, 0));
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_BATCH, &b));
+	EXPECT_EQ(512, b.max_pages);
+}
+
+TEST_F(dev, params)
+{
+	struct migoff_migrator m = { .size = sizeof(m), .flags = MIGOFF_MIGRATOR_BY_NAME };
+	struct migoff_param p;
+
+	ASSERT_EQ(0, migoff_set_param(self->fd, "mtcopy", "threads", 2));
+	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", 500));
+	strcpy(m.name, "mtcopy");
+	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_MIGRATOR, &m));
+	EXPECT_EQ(2, m.params[0].value);
+
+	EXPECT_EQ(-ERANGE, migoff_set_param(self->fd, "mtcopy", "threads", 0));
+	EXPECT_EQ(-ERANGE, migoff_set_param(self->fd, "mtcopy", "threads", 1000));
+	EXPECT_EQ(-ENOENT, migoff_set_param(self->fd, "mtcopy", "nosuch", 1));
+	EXPECT_EQ(-ENOENT, migoff_set_param(self->fd, "nosuch", "threads", 1));
+	EXPECT_EQ(-ENOENT, migoff_set_param(self->fd, "cpu", "threads", 1));
+	memset(&p, 0, sizeof(p));
+	p.size = sizeof(p);
+	p.flags = 1;
+	strcpy(p.migrator, "mtcopy");
+	strcpy(p.name, "threads");
+	p.value = 1;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_SET_PARAM, &p));
+	memset(&m.params, 0, sizeof(m.params));
+	m.id = m.kind = m.state = m.nr_params = 0;
+	m.reasons = 0;
+	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_MIGRATOR, &m));
+	EXPECT_EQ(2, m.params[0].value);
+}
+
+TEST_F(dev, stats_errors_and_reset)
+{
+	struct migoff_stats s;
+	struct migoff_counters c;
+
+	EXPECT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_TOTAL, 0, &c));
+	EXPECT_EQ(0, c.batches);
+	EXPECT_EQ(-EINVAL, migoff_counters(self->fd, MIGOFF_STATS_TOTAL, 1, &c));
+	EXPECT_EQ(-ENOENT, migoff_counters(self->fd, MIGOFF_STATS_REASON,
+					   MIGOFF_REASON_COUNT, &c));
+	EXPECT_EQ(-ENOENT, migoff_counters(self->fd, MIGOFF_STATS_MIGRATOR, 12345, &c));
+	EXPECT_EQ(-EINVAL, migoff_counters(self->fd, 9, 0, &c));
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.counters.batches = 1;		/* output field on input */
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_GET_STATS, &s));
+
+	struct migoff_reset r = { .size = sizeof(r), .flags = 1 };
+
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_RESET_STATS, &r));
+	r.flags = 0;
+	EXPECT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_RESET_STATS, &r));
+}
+
+/* As nobody: every reader works, every writer gets EPERM, nothing changes. */
+TEST_F(dev, unprivileged_user)
+{
+	struct migoff_routes before, after;
+	pid_t pid;
+	int status;
+
+	ASSERT_EQ(0, migoff_enable(self->fd, BIT(MIGOFF_REASON_DEMOTION), "dcbm"));
+	get_routes(_metadata, self->fd, &before);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct migoff_info i = { .size = sizeof(i) };
+		struct migoff_batch b = { .size = sizeof(b) };
+		struct migoff_counters c;
+		struct migoff_route d = { .size = sizeof(d),
+					  .flags = MIGOFF_ROUTE_ALL_REASONS };
+		int fd, bad = 0;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(90);
+		fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			_exit(91);
+		bad |= migoff_ioc(fd, MIGOFF_IOC_GET_INFO, &i) != 0;
+		bad |= migoff_ioc(fd, MIGOFF_IOC_GET_BATCH, &b) != 0;
+		bad |= migoff_counters(fd, MIGOFF_STATS_TOTAL, 0, &c) != 0;
+		bad |= migoff_migrator_id(fd, "cpu") < 0;
+		bad |= (migoff_enable(fd, BIT(MIGOFF_REASON_SYSCALL), "cpu") != -EPERM) << 1;
+		bad |= (migoff_ioc(fd, MIGOFF_IOC_DISABLE, &d) != -EPERM) << 2;
+		bad |= (migoff_set_batch(fd, MIGOFF_BATCH_SET_MAX_PAGES, 64, 0) != -EPERM) << 3;
+		bad |= (migoff_set_param(fd, "mtcopy", "threads", 1) != -EPERM) << 4;
+		bad |= (migoff_reset_stats(fd) != -EPERM) << 5;
+		_exit(bad);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("failed checks mask %#x", WEXITSTATUS(status));
+	get_routes(_metadata, self->fd, &after);
+	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * migrate_offload: user-space ABI of /dev/migrate_offload, the page
+ * migration copy-offload engine.
+ *
+ * Conventions (every ioctl):
+ *  - The argument is a struct that starts with __u32 size and __u32 flags.
+ *    Set size to sizeof() the struct you were built with; the kernel accepts
+ *    smaller (older) and larger (newer) structs as long as the bytes it does
+ *    not know are zero (E2BIG otherwise), and copies back at most size bytes.
+ *  - Unknown flags, non-zero reserved fields: EINVAL. A rejected call
+ *    changes nothing.
+ *  - Everyone may read (GET_*); every change needs CAP_SYS_ADMIN (EPERM).
+ *  - Unknown ioctl numbers: ENOTTY.
+ *  - Call MIGOFF_IOC_GET_INFO first and check api_version.
+ *
+ * Errors specific to a call are listed with it.
+ */
+#ifndef _UAPI_LINUX_MIGRATE_OFFLOAD_H
+#define _UAPI_LINUX_MIGRATE_OFFLOAD_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define MIGOFF_DEVICE		"/dev/migrate_offload"
+#define MIGOFF_API_VERSION	1
+#define MIGOFF_NAME_LEN		32	/* migrator names, NUL-terminated */
+#define MIGOFF_PARAM_NAME_LEN	16
+#define MIGOFF_MAX_PARAMS	4
+#define MIGOFF_NO_MIGRATOR	0xffffffffU
+
+/*
+ * Migration reasons: stable bit numbers of this ABI (not the kernel's enum
+ * migrate_reason). Names match the kernel's trace output.
+ */
+enum migoff_reason {
+	MIGOFF_REASON_COMPACTION	= 0,	/* "compaction" */
+	MIGOFF_REASON_MEMORY_HOTPLUG	= 1,	/* "memory_hotplug" */
+	MIGOFF_REASON_SYSCALL		= 2,	/* "syscall_or_cpuset" */
+	MIGOFF_REASON_MEMPOLICY_MBIND	= 3,	/* "mempolicy_mbind" */
+	MIGOFF_REASON_NUMA_MISPLACED	= 4,	/* "numa_misplaced" */
+	MIGOFF_REASON_CONTIG_RANGE	= 5,	/* "contig_range" */
+	MIGOFF_REASON_LONGTERM_PIN	= 6,	/* "longterm_pin" */
+	MIGOFF_REASON_DEMOTION		= 7,	/* "demotion" */
+	MIGOFF_REASON_DAMON		= 8,	/* "damon" */
+	MIGOFF_REASON_COUNT		= 9,
+};
+#define MIGOFF_REASON_BIT(r)	(1ULL << (r))
+#define MIGOFF_REASONS_ALL	((1ULL << MIGOFF_REASON_COUNT) - 1)
+
+/* Features reported by GET_INFO. */
+#define MIGOFF_FEAT_ROUTING	(1ULL << 0)	/* per-reason routing */
+#define MIGOFF_FEAT_BATCH_CAPS	(1ULL << 1)	/* GET/SET_BATCH */
+#define MIGOFF_FEAT_PARAMS	(1ULL << 2)	/* SET_PARAM */
+#define MIGOFF_FEAT_STATS	(1ULL << 3)	/* GET_STATS, RESET_STATS */
+
+/* MIGOFF_IOC_GET_INFO: the handshake. Anyone. */
+struct migoff_info {
+	__u32 size;
+	__u32 flags;			/* in: 0 */
+	__u32 api_version;		/* out: MIGOFF_API_VERSION */
+	__u32 nr_migrators;		/* out: registered migrators */
+	__u64 reasons_supported;	/* out: MIGOFF_REASON_BIT()s */
+	__u64 features;			/* out: MIGOFF_FEAT_* */
+	__u32 max_batch_pages_limit;	/* out: upper bound of max_pages */
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+/* Kinds of migrators. */
+enum migoff_kind {
+	MIGOFF_KIND_CPU		= 0,	/* the copying CPU itself */
+	MIGOFF_KIND_THREADS	= 1,	/* several CPU threads */
+	MIGOFF_KIND_DMA		= 2,	/* a DMA engine */
+};
+
+/* Migrator state bits. */
+#define MIGOFF_MIGRATOR_AVAILABLE	(1U << 0)	/* can copy now */
+#define MIGOFF_MIGRATOR_ROUTED		(1U << 1)	/* some reason uses it */
+
+struct migoff_param_desc {
+	char name[MIGOFF_PARAM_NAME_LEN];	/* "threads", "channels", ... */
+	__u64 value;
+	__u64 min;
+	__u64 max;
+};
+
+/*
+ * MIGOFF_IOC_GET_MIGRATOR: describe one migrator. Anyone.
+ * in: index (0 .. nr_migrators - 1), or with MIGOFF_MIGRATOR_BY_NAME, name.
+ * ENOENT: no such index or name.
+ */
+#define MIGOFF_MIGRATOR_BY_NAME		(1U << 0)
+struct migoff_migrator {
+	__u32 size;
+	__u32 flags;			/* in: 0 or MIGOFF_MIGRATOR_BY_NAME */
+	__u32 index;			/* in (without BY_NAME) */
+	__u32 id;			/* out: stable while registered */
+	char name[MIGOFF_NAME_LEN];	/* in (BY_NAME) / out */
+	__u32 kind;			/* out: enum migoff_kind */
+	__u32 state;			/* out: MIGOFF_MIGRATOR_* */
+	__u64 reasons;			/* out: reasons routed to it */
+	__u32 nr_params;		/* out */
+	__u32 reserved0;
+	struct migoff_param_desc params[MIGOFF_MAX_PARAMS];	/* out */
+	__u64 reserved[4];
+};
+
+/*
+ * MIGOFF_IOC_ENABLE: route @reasons to migrator @migrator (by name; "" means
+ * "cpu"). Other reasons keep their routes. CAP_SYS_ADMIN.
+ * EINVAL: no reasons, or a reason not in reasons_supported.
+ * ENOENT: no such migrator. ENODEV: the migrator is not available.
+ *
+ * MIGOFF_IOC_DISABLE: stop offloading @reasons (their migrations copy on the
+ * CPU, one folio at a time, as without this module); with
+ * MIGOFF_ROUTE_ALL_REASONS, every reason (@reasons must be 0).
+ * @migrator must be empty. CAP_SYS_ADMIN.
+ */
+#define MIGOFF_ROUTE_ALL_REASONS	(1U << 0)
+struct migoff_route {
+	__u32 size;
+	__u32 flags;
+	__u64 reasons;			/* MIGOFF_REASON_BIT()s */
+	char migrator[MIGOFF_NAME_LEN];
+	__u64 reserved[2];
+};
+
+/*
+ * MIGOFF_IOC_GET_ROUTES: the migrator id serving each reason, or
+ * MIGOFF_NO_MIGRATOR. Anyone.
+ */
+struct migoff_routes {
+	__u32 size;
+	__u32 flags;			/* in: 0 */
+	__u32 nr_reasons;		/* out: MIGOFF_REASON_COUNT */
+	__u32 reserved0;
+	__u32 migrator[32];		/* out: indexed by enum migoff_reason */
+	__u64 reserved[2];
+};
+
+/*
+ * MIGOFF_IOC_GET_BATCH / MIGOFF_IOC_SET_BATCH: batch caps.
+ * max_pages: base pages migrated as one batch (0: the kernel default),
+ *            at most max_batch_pages_limit (ERANGE).
+ * min_folios: smaller batches are not offloaded but copied on the CPU and
+ *            counted as "too small" fallbacks (0 or 1: offload everything).
+ * SET changes the fields named by its flags (EINVAL without any). Setting
+ * needs CAP_SYS_ADMIN.
+ */
+#define MIGOFF_BATCH_SET_MAX_PAGES	(1U << 0)
+#define MIGOFF_BATCH_SET_MIN_FOLIOS	(1U << 1)
+struct migoff_batch {
+	__u32 size;
+	__u32 flags;
+	__u32 max_pages;
+	__u32 min_folios;
+	__u64 reserved[2];
+};
+
+/*
+ * MIGOFF_IOC_SET_PARAM: set parameter @name of migrator @migrator.
+ * CAP_SYS_ADMIN. ENOENT: no such migrator or parameter. ERANGE: @value
+ * outside [min, max] (see GET_MIGRATOR).
+ */
+struct migoff_param {
+	__u32 size;
+	__u32 flags;			/* in: 0 */
+	char migrator[MIGOFF_NAME_LEN];
+	char name[MIGOFF_PARAM_NAME_LEN];
+	__u64 value;
+	__u64 reserved[2];
+};
+
+/* Why folios offered to the engine were copied by the CPU instead. */
+enum migoff_fallback {
+	MIGOFF_FALLBACK_ERROR		= 0,	/* the migrator failed */
+	MIGOFF_FALLBACK_TIMEOUT		= 1,	/* the copy timed out */
+	MIGOFF_FALLBACK_QUOTA		= 2,	/* over the cgroup's quota */
+	MIGOFF_FALLBACK_TOO_SMALL	= 3,	/* batch below min_folios */
+	MIGOFF_FALLBACK_COUNT		= 4,
+};
+
+struct migoff_counters {
+	__u64 batches;			/* batches handed to a migrator */
+	__u64 folios;			/* folios it copied */
+	__u64 bytes;			/* bytes it copied */
+	__u64 copy_ns;			/* time spent in its copies */
+	__u64 fallback[8];		/* folios, by enum migoff_fallback */
+};
+
+/*
+ * MIGOFF_IOC_GET_STATS: counters of one reason or one migrator. Anyone.
+ * ENOENT: no such reason or migrator.
+ */
+enum migoff_stats_scope {
+	MIGOFF_STATS_TOTAL	= 0,	/* everything; index must be 0 */
+	MIGOFF_STATS_REASON	= 1,	/* index: enum migoff_reason */
+	MIGOFF_STATS_MIGRATOR	= 2,	/* index: migrator id */
+};
+struct migoff_stats {
+	__u32 size;
+	__u32 flags;			/* in: 0 */
+	__u32 scope;			/* in: enum migoff_stats_scope */
+	__u32 index;			/* in */
+	struct migoff_counters counters;	/* out */
+	__u64 reserved[4];
+};
+
+/* MIGOFF_IOC_RESET_STATS: zero every counter. CAP_SYS_ADMIN. */
+struct migoff_reset {
+	__u32 size;
+	__u32 flags;			/* in: 0 */
+};
+
+#define MIGOFF_IOC_MAGIC	0xBA
+#define MIGOFF_IOC_GET_INFO	_IOWR(MIGOFF_IOC_MAGIC, 0x00, struct migoff_info)
+#define MIGOFF_IOC_GET_MIGRATOR	_IOWR(MIGOFF_IOC_MAGIC, 0x01, struct migoff_migrator)
+#define MIGOFF_IOC_ENABLE	_IOW(MIGOFF_IOC_MAGIC, 0x02, struct migoff_route)
+#define MIGOFF_IOC_DISABLE	_IOW(MIGOFF_IOC_MAGIC, 0x03, struct migoff_route)
+#define MIGOFF_IOC_GET_ROUTES	_IOWR(MIGOFF_IOC_MAGIC, 0x04, struct migoff_routes)
+#define MIGOFF_IOC_GET_BATCH	_IOWR(MIGOFF_IOC_MAGIC, 0x05, struct migoff_batch)
+#define MIGOFF_IOC_SET_BATCH	_IOW(MIGOFF_IOC_MAGIC, 0x06, struct migoff_batch)
+#define MIGOFF_IOC_SET_PARAM	_IOW(MIGOFF_IOC_MAGIC, 0x07, struct migoff_param)
+#define MIGOFF_IOC_GET_STATS	_IOWR(MIGOFF_IOC_MAGIC, 0x08, struct migoff_stats)
+#define MIGOFF_IOC_RESET_STATS	_IOW(MIGOFF_IOC_MAGIC, 0x09, struct migoff_reset)
+
+#endif /* _UAPI_LINUX_MIGRATE_OFFLOAD_H */
