@@ -8,6 +8,7 @@
 #   make selftests       selftest binaries (build/selftests)
 #   make bench-baseline  vanilla vs patched move_pages() throughput, no migrator
 #   make checkpatch      scripts/checkpatch.pl --strict on patches and modules
+#   make sparse          sparse and W=1 over the modules
 #
 # Build trees and ccache live under $(MIGOFF_CACHE) (~/.cache/migrate_offload);
 # build/ holds links to them and everything else that is built.
@@ -63,7 +64,13 @@ checkpatch: kernel
 		--no-tree -f $(TOP)/kernel/migrate_offload/*.c
 	@echo "checkpatch: clean"
 
+# sparse (C=2) and W=1 over the modules.
+sparse: modules
+	$(MAKE) -s -C $(B)/kernel-test M=$(B)/modules-kernel-test MIGOFF_UAPI=$(TOP)/uapi \
+		W=1 C=2 modules
+	@echo "sparse: clean"
+
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps kernel modules selftests check demo bench-tools bench-baseline checkpatch clean
+.PHONY: all deps kernel modules selftests check demo bench-tools bench-baseline checkpatch sparse clean

@@ -31,6 +31,7 @@
 
 #include "migoff_core.h"
 
+/* Serialises every policy change; see "Locking" above. */
 DEFINE_MUTEX(migoff_policy_mutex);
 DEFINE_STATIC_SRCU(migoff_srcu);
 
@@ -269,7 +270,7 @@ int migoff_route(u64 reasons, struct migoff_engine *e)
 		if (!(reasons & MIGOFF_REASON_BIT(r)))
 			continue;
 		prev = rcu_dereference_protected(routes[r],
-					lockdep_is_held(&migoff_policy_mutex));
+						 lockdep_is_held(&migoff_policy_mutex));
 		if (prev == e)
 			continue;
 		rcu_assign_pointer(routes[r], e);

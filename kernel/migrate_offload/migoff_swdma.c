@@ -74,7 +74,7 @@ struct swdma_desc {
 
 struct swdma_chan {
 	struct dma_chan chan;
-	spinlock_t lock;
+	spinlock_t lock;		/* lists and cookies below */
 	struct list_head submitted, issued, dropped;
 	struct work_struct work;
 };
