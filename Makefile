@@ -6,7 +6,8 @@
 #   make kernel          the patched test kernel (kernel/build-kernel)
 #   make modules         out-of-tree modules for it (build/modules-test)
 #   make selftests       selftest binaries (build/selftests)
-#   make bench-baseline  vanilla vs patched move_pages() throughput, no migrator
+#   make bench           every migrator by folio size, and the batch cap sweep
+#   make bench-baseline  6.12 without vs with the series, no migrator
 #   make checkpatch      scripts/checkpatch.pl --strict on patches and modules
 #   make sparse          sparse and W=1 over the modules
 #
@@ -49,6 +50,19 @@ bench-tools:
 demo: kernel modules bench-tools
 	@tools/vm/run-vm --out=$(B)/demo -- tools/demo/demo-in-vm $(B)/modules-kernel-test $(B)/bench
 
+# Every migrator, every folio size, and the batch cap sweep in one boot of
+# the bench kernel (no debug options), 2 CPUs per node.
+BENCH_TOTAL ?= 64
+BENCH_RUNS ?= 3
+bench: deps bench-tools
+	@kernel/build-kernel --flavour=bench
+	$(call build_modules,kernel-bench)
+	@tools/vm/run-vm --kernel=$(B)/kernel-bench --cpus-per-node=2 --out=$(B)/bench-results \
+		-- tools/bench/bench-in-vm $(B)/modules-kernel-bench $(B)/bench/move_bench \
+		$(BENCH_TOTAL) $(BENCH_RUNS) > $(B)/bench-results.log 2>&1 || \
+		{ tail -30 $(B)/bench-results.log; exit 1; }
+	@tools/bench/report $(B)/bench-results
+
 # The baseline carries patch 0001 only: vanilla 6.12 splits mTHPs on their
 # second migration and leaves pages behind (see that patch).
 bench-baseline: deps
@@ -73,4 +87,4 @@ sparse: modules
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps kernel modules selftests check demo bench-tools bench-baseline checkpatch sparse clean
+.PHONY: all deps kernel modules selftests check demo bench bench-tools bench-baseline checkpatch sparse clean
