@@ -67,7 +67,7 @@ static long migoff_get_info(unsigned long uarg)
 	mutex_unlock(&migoff_policy_mutex);
 	a.reasons_supported = MIGOFF_REASONS_ALL;
 	a.features = MIGOFF_FEAT_ROUTING | MIGOFF_FEAT_BATCH_CAPS |
-		MIGOFF_FEAT_PARAMS | MIGOFF_FEAT_STATS;
+		MIGOFF_FEAT_PARAMS | MIGOFF_FEAT_STATS | MIGOFF_FEAT_NETLINK;
 	a.max_batch_pages_limit = MIGRATE_MAX_BATCH_PAGES_LIMIT;
 	return migoff_put_arg(uarg, &a, sizeof(a));
 }
@@ -159,6 +159,8 @@ static long migoff_enable_disable(unsigned long uarg, bool enable)
 		}
 	}
 	ret = migoff_route(reasons, e);
+	if (!ret)
+		migoff_nl_event_route(reasons, e ? e->name : NULL);
 unlock:
 	mutex_unlock(&migoff_policy_mutex);
 	return ret;
@@ -206,6 +208,10 @@ static long migoff_batch(unsigned long uarg, bool set)
 		return -EINVAL;
 	mutex_lock(&migoff_policy_mutex);
 	ret = migoff_set_batch(a.flags, a.max_pages, a.min_folios);
+	if (!ret) {
+		migoff_get_batch(&a.max_pages, &a.min_folios);
+		migoff_nl_event_batch(a.max_pages, a.min_folios);
+	}
 	mutex_unlock(&migoff_policy_mutex);
 	return ret;
 }
@@ -236,8 +242,10 @@ static long migoff_set_param(unsigned long uarg)
 		ret = -ERANGE;
 	} else {
 		ret = p->set ? p->set(e, a.value) : 0;
-		if (!ret)
+		if (!ret) {
 			WRITE_ONCE(p->value, a.value);
+			migoff_nl_event_param(e->name, p->name, a.value);
+		}
 	}
 	mutex_unlock(&migoff_policy_mutex);
 	return ret;
@@ -301,6 +309,7 @@ static long migoff_reset(unsigned long uarg)
 		return -EINVAL;
 	mutex_lock(&migoff_policy_mutex);
 	migoff_reset_stats();
+	migoff_nl_event_reset();
 	mutex_unlock(&migoff_policy_mutex);
 	return 0;
 }

@@ -56,6 +56,19 @@ static const enum migrate_reason reason_to_mr[MIGOFF_REASON_COUNT] = {
 	[MIGOFF_REASON_DAMON] = MR_DAMON,
 };
 
+/* The kernel's trace names of the reasons. */
+const char * const migoff_reason_names[MIGOFF_REASON_COUNT] = {
+	[MIGOFF_REASON_COMPACTION] = "compaction",
+	[MIGOFF_REASON_MEMORY_HOTPLUG] = "memory_hotplug",
+	[MIGOFF_REASON_SYSCALL] = "syscall_or_cpuset",
+	[MIGOFF_REASON_MEMPOLICY_MBIND] = "mempolicy_mbind",
+	[MIGOFF_REASON_NUMA_MISPLACED] = "numa_misplaced",
+	[MIGOFF_REASON_CONTIG_RANGE] = "contig_range",
+	[MIGOFF_REASON_LONGTERM_PIN] = "longterm_pin",
+	[MIGOFF_REASON_DEMOTION] = "demotion",
+	[MIGOFF_REASON_DAMON] = "damon",
+};
+
 static int mr_to_reason(enum migrate_reason mr)
 {
 	int r;
@@ -106,6 +119,7 @@ static int migoff_offload_copy(struct list_head *dst_list,
 	if (nr_folios < READ_ONCE(min_folios)) {
 		stat_fallback(&reason_stat[reason], MIGOFF_FALLBACK_TOO_SMALL, nr_folios);
 		stat_fallback(&e->stat, MIGOFF_FALLBACK_TOO_SMALL, nr_folios);
+		migoff_nl_note_fallback(reason, nr_folios);
 		rc = 0;
 		goto out;
 	}
@@ -125,6 +139,8 @@ static int migoff_offload_copy(struct list_head *dst_list,
 	fb = rc == -ETIMEDOUT ? MIGOFF_FALLBACK_TIMEOUT : MIGOFF_FALLBACK_ERROR;
 	stat_add(&reason_stat[reason], copied, bytes, t0, fb, nr_folios - copied);
 	stat_add(&e->stat, copied, bytes, t0, fb, nr_folios - copied);
+	if (copied < nr_folios)
+		migoff_nl_note_fallback(reason, nr_folios - copied);
 out:
 	srcu_read_unlock(&migoff_srcu, idx);
 	return rc;
@@ -437,9 +453,17 @@ static int __init migoff_init(void)
 	ret = migoff_register_engine(&migoff_cpu_engine);
 	if (ret)
 		return ret;
+	ret = migoff_nl_init();
+	if (ret)
+		goto err_engine;
 	ret = migoff_chardev_init();
 	if (ret)
-		migoff_unregister_engine(&migoff_cpu_engine);
+		goto err_nl;
+	return 0;
+err_nl:
+	migoff_nl_exit();
+err_engine:
+	migoff_unregister_engine(&migoff_cpu_engine);
 	return ret;
 }
 
@@ -450,6 +474,7 @@ static int __init migoff_init(void)
 static void __exit migoff_exit(void)
 {
 	migoff_chardev_exit();
+	migoff_nl_exit();
 	migoff_unregister_engine(&migoff_cpu_engine);
 	migrate_set_max_batch_pages(0);
 }

@@ -28,4 +28,14 @@ void migoff_reset_stats(void);
 int migoff_chardev_init(void);
 void migoff_chardev_exit(void);
 
+extern const char * const migoff_reason_names[MIGOFF_REASON_COUNT];
+
+int migoff_nl_init(void);
+void migoff_nl_exit(void);
+void migoff_nl_event_route(u64 reasons, const char *migrator);
+void migoff_nl_event_batch(u32 max_pages, u32 min_folios);
+void migoff_nl_event_param(const char *migrator, const char *param, u64 value);
+void migoff_nl_event_reset(void);
+void migoff_nl_note_fallback(unsigned int reason, unsigned int nr);
+
 #endif /* _MIGOFF_CORE_H */

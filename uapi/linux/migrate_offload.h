@@ -53,6 +53,7 @@ enum migoff_reason {
 #define MIGOFF_FEAT_BATCH_CAPS	(1ULL << 1)	/* GET/SET_BATCH */
 #define MIGOFF_FEAT_PARAMS	(1ULL << 2)	/* SET_PARAM */
 #define MIGOFF_FEAT_STATS	(1ULL << 3)	/* GET_STATS, RESET_STATS */
+#define MIGOFF_FEAT_NETLINK	(1ULL << 4)	/* generic netlink family */
 
 /* MIGOFF_IOC_GET_INFO: the handshake. Anyone. */
 struct migoff_info {
@@ -211,6 +212,65 @@ struct migoff_stats {
 struct migoff_reset {
 	__u32 size;
 	__u32 flags;			/* in: 0 */
+};
+
+/*
+ * Generic netlink family MIGOFF_GENL_NAME (spec:
+ * kernel/migrate_offload/migrate_offload.yaml).
+ *
+ * MIGOFF_CMD_STATS_GET (dump, anyone): one message per reason and one per
+ * migrator, each with MIGOFF_A_SCOPE, MIGOFF_A_INDEX (reason or migrator
+ * id), MIGOFF_A_NAME and the counters of struct migoff_counters as
+ * MIGOFF_A_BATCHES ... MIGOFF_A_FALLBACK_TOO_SMALL.
+ *
+ * Multicast group MIGOFF_GENL_MCGRP_EVENTS: MIGOFF_CMD_EVENT messages with
+ * MIGOFF_A_EVENT (enum migoff_event_type) and, as they apply,
+ * MIGOFF_A_REASONS, MIGOFF_A_NAME, MIGOFF_A_PARAM, MIGOFF_A_VALUE,
+ * MIGOFF_A_MAX_PAGES, MIGOFF_A_MIN_FOLIOS, MIGOFF_A_FOLIOS.
+ */
+#define MIGOFF_GENL_NAME		"migrate_offload"
+#define MIGOFF_GENL_VERSION		1
+#define MIGOFF_GENL_MCGRP_EVENTS	"events"
+
+enum migoff_genl_cmd {
+	MIGOFF_CMD_UNSPEC,
+	MIGOFF_CMD_STATS_GET,
+	MIGOFF_CMD_EVENT,
+	__MIGOFF_CMD_MAX,
+};
+#define MIGOFF_CMD_MAX (__MIGOFF_CMD_MAX - 1)
+
+enum migoff_genl_attr {
+	MIGOFF_A_UNSPEC,
+	MIGOFF_A_SCOPE,			/* u32: enum migoff_stats_scope */
+	MIGOFF_A_INDEX,			/* u32 */
+	MIGOFF_A_NAME,			/* string: reason or migrator name */
+	MIGOFF_A_BATCHES,		/* u64 */
+	MIGOFF_A_FOLIOS,		/* u64 */
+	MIGOFF_A_BYTES,			/* u64 */
+	MIGOFF_A_COPY_NS,		/* u64 */
+	MIGOFF_A_FALLBACK_ERROR,	/* u64 */
+	MIGOFF_A_FALLBACK_TIMEOUT,	/* u64 */
+	MIGOFF_A_FALLBACK_QUOTA,	/* u64 */
+	MIGOFF_A_FALLBACK_TOO_SMALL,	/* u64 */
+	MIGOFF_A_PAD,
+	MIGOFF_A_EVENT,			/* u32: enum migoff_event_type */
+	MIGOFF_A_REASONS,		/* u64: MIGOFF_REASON_BIT()s */
+	MIGOFF_A_PARAM,			/* string */
+	MIGOFF_A_VALUE,			/* u64 */
+	MIGOFF_A_MAX_PAGES,		/* u32 */
+	MIGOFF_A_MIN_FOLIOS,		/* u32 */
+	__MIGOFF_A_MAX,
+};
+#define MIGOFF_A_MAX (__MIGOFF_A_MAX - 1)
+
+enum migoff_event_type {
+	MIGOFF_EVENT_ENABLE		= 1,	/* REASONS, NAME (migrator) */
+	MIGOFF_EVENT_DISABLE		= 2,	/* REASONS */
+	MIGOFF_EVENT_BATCH		= 3,	/* MAX_PAGES, MIN_FOLIOS */
+	MIGOFF_EVENT_PARAM		= 4,	/* NAME (migrator), PARAM, VALUE */
+	MIGOFF_EVENT_STATS_RESET	= 5,
+	MIGOFF_EVENT_FALLBACK		= 6,	/* REASONS, FOLIOS fallen back since the last one */
 };
 
 #define MIGOFF_IOC_MAGIC	0xBA

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic netlink family "migrate_offload" (migrate_offload.yaml): a
+ * statistics dump, and the "events" multicast group that reports every
+ * configuration change and bursts of fallbacks.
+ *
+ * Fallbacks are counted lock-free in the copy path and reported by a
+ * delayed work item at most ten times a second, one event per reason.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/workqueue.h>
+#include <net/genetlink.h>
+
+#include "migoff_core.h"
+
+static const struct nla_policy migoff_nl_policy[MIGOFF_A_MAX + 1] = {
+	[MIGOFF_A_SCOPE] = { .type = NLA_U32 },
+};
+
+static struct genl_family migoff_nl_family;
+static atomic64_t fallback_pending[MIGOFF_REASON_COUNT];
+static void migoff_nl_fallback_work(struct work_struct *w);
+static DECLARE_DELAYED_WORK(fallback_work, migoff_nl_fallback_work);
+
+static int put_counters(struct sk_buff *skb, const struct migoff_counters *c)
+{
+	if (nla_put_u64_64bit(skb, MIGOFF_A_BATCHES, c->batches, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_FOLIOS, c->folios, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_BYTES, c->bytes, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_COPY_NS, c->copy_ns, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_FALLBACK_ERROR,
+			      c->fallback[MIGOFF_FALLBACK_ERROR], MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_FALLBACK_TIMEOUT,
+			      c->fallback[MIGOFF_FALLBACK_TIMEOUT], MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_FALLBACK_QUOTA,
+			      c->fallback[MIGOFF_FALLBACK_QUOTA], MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_FALLBACK_TOO_SMALL,
+			      c->fallback[MIGOFF_FALLBACK_TOO_SMALL], MIGOFF_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int put_stats(struct sk_buff *skb, struct netlink_callback *cb,
+		     u32 scope, u32 index, const char *name,
+		     const struct migoff_counters *c)
+{
+	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				cb->nlh->nlmsg_seq, &migoff_nl_family,
+				NLM_F_MULTI, MIGOFF_CMD_STATS_GET);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, MIGOFF_A_SCOPE, scope) ||
+	    nla_put_u32(skb, MIGOFF_A_INDEX, index) ||
+	    nla_put_string(skb, MIGOFF_A_NAME, name) ||
+	    put_counters(skb, c)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* cb->args[0]: next entry; reasons first, then migrators by index. */
+static int migoff_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct migoff_counters c;
+	struct migoff_engine *e;
+	unsigned long pos;
+
+	for (pos = cb->args[0]; pos < MIGOFF_REASON_COUNT; pos++) {
+		migoff_reason_counters(pos, &c);
+		if (put_stats(skb, cb, MIGOFF_STATS_REASON, pos,
+			      migoff_reason_names[pos], &c))
+			goto out;
+	}
+	mutex_lock(&migoff_policy_mutex);
+	for (;; pos++) {
+		e = migoff_engine_by_index(pos - MIGOFF_REASON_COUNT);
+		if (!e)
+			break;
+		migoff_stat_read(&e->stat, &c);
+		if (put_stats(skb, cb, MIGOFF_STATS_MIGRATOR, e->id, e->name, &c))
+			break;
+	}
+	mutex_unlock(&migoff_policy_mutex);
+out:
+	cb->args[0] = pos;
+	return skb->len;
+}
+
+static const struct genl_small_ops migoff_nl_ops[] = {
+	{
+		.cmd = MIGOFF_CMD_STATS_GET,
+		.validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+		.dumpit = migoff_nl_stats_dump,
+	},
+};
+
+static const struct genl_multicast_group migoff_nl_mcgrps[] = {
+	{ .name = MIGOFF_GENL_MCGRP_EVENTS },
+};
+
+static struct genl_family migoff_nl_family __ro_after_init = {
+	.name = MIGOFF_GENL_NAME,
+	.version = MIGOFF_GENL_VERSION,
+	.maxattr = MIGOFF_A_MAX,
+	.policy = migoff_nl_policy,
+	.module = THIS_MODULE,
+	.small_ops = migoff_nl_ops,
+	.n_small_ops = ARRAY_SIZE(migoff_nl_ops),
+	.resv_start_op = MIGOFF_CMD_EVENT + 1,
+	.mcgrps = migoff_nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(migoff_nl_mcgrps),
+};
+
+/* Start an event message, or NULL when nobody listens. */
+static struct sk_buff *event_new(u32 type, void **hdr)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&migoff_nl_family, &init_net, 0))
+		return NULL;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put(skb, 0, 0, &migoff_nl_family, 0, MIGOFF_CMD_EVENT);
+	if (!*hdr || nla_put_u32(skb, MIGOFF_A_EVENT, type)) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+static void event_send(struct sk_buff *skb, void *hdr, bool ok)
+{
+	if (!ok) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast(&migoff_nl_family, skb, 0, 0, GFP_KERNEL);
+}
+
+void migoff_nl_event_route(u64 reasons, const char *migrator)
+{
+	void *hdr;
+	struct sk_buff *skb = event_new(migrator ? MIGOFF_EVENT_ENABLE :
+					MIGOFF_EVENT_DISABLE, &hdr);
+
+	if (skb)
+		event_send(skb, hdr,
+			   !nla_put_u64_64bit(skb, MIGOFF_A_REASONS, reasons, MIGOFF_A_PAD) &&
+			   (!migrator || !nla_put_string(skb, MIGOFF_A_NAME, migrator)));
+}
+
+void migoff_nl_event_batch(u32 max_pages, u32 min_folios)
+{
+	void *hdr;
+	struct sk_buff *skb = event_new(MIGOFF_EVENT_BATCH, &hdr);
+
+	if (skb)
+		event_send(skb, hdr, !nla_put_u32(skb, MIGOFF_A_MAX_PAGES, max_pages) &&
+			   !nla_put_u32(skb, MIGOFF_A_MIN_FOLIOS, min_folios));
+}
+
+void migoff_nl_event_param(const char *migrator, const char *param, u64 value)
+{
+	void *hdr;
+	struct sk_buff *skb = event_new(MIGOFF_EVENT_PARAM, &hdr);
+
+	if (skb)
+		event_send(skb, hdr, !nla_put_string(skb, MIGOFF_A_NAME, migrator) &&
+			   !nla_put_string(skb, MIGOFF_A_PARAM, param) &&
+			   !nla_put_u64_64bit(skb, MIGOFF_A_VALUE, value, MIGOFF_A_PAD));
+}
+
+void migoff_nl_event_reset(void)
+{
+	void *hdr;
+	struct sk_buff *skb = event_new(MIGOFF_EVENT_STATS_RESET, &hdr);
+
+	if (skb)
+		event_send(skb, hdr, true);
+}
+
+/* Copy path: count fallbacks, report them soon. Any context. */
+void migoff_nl_note_fallback(unsigned int reason, unsigned int nr)
+{
+	atomic64_add(nr, &fallback_pending[reason]);
+	if (!delayed_work_pending(&fallback_work))
+		schedule_delayed_work(&fallback_work, HZ / 10);
+}
+
+static void migoff_nl_fallback_work(struct work_struct *w)
+{
+	unsigned int r;
+
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+		u64 n = atomic64_xchg(&fallback_pending[r], 0);
+		struct sk_buff *skb;
+		void *hdr;
+
+		if (!n)
+			continue;
+		skb = event_new(MIGOFF_EVENT_FALLBACK, &hdr);
+		if (skb)
+			event_send(skb, hdr,
+				   !nla_put_u64_64bit(skb, MIGOFF_A_REASONS,
+						      MIGOFF_REASON_BIT(r), MIGOFF_A_PAD) &&
+				   !nla_put_u64_64bit(skb, MIGOFF_A_FOLIOS, n, MIGOFF_A_PAD));
+	}
+}
+
+int migoff_nl_init(void)
+{
+	return genl_register_family(&migoff_nl_family);
+}
+
+void migoff_nl_exit(void)
+{
+	cancel_delayed_work_sync(&fallback_work);
+	genl_unregister_family(&migoff_nl_family);
+}
