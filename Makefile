@@ -18,7 +18,19 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 B := $(TOP)/build
 
-all: kernel modules selftests
+all: kernel modules selftests lib tools
+
+lib:
+	$(MAKE) -s -C libmigoffload OUT=$(B)/lib
+
+tools: lib
+	$(MAKE) -s -C tools/migoffloadctl OUT=$(B)
+	$(MAKE) -s -C tools/bench OUT=$(B)/bench
+	$(MAKE) -s -C tools/examples OUT=$(B)
+
+# Host-side unit tests of the library (AddressSanitizer).
+unit: lib
+	$(MAKE) -s -C libmigoffload OUT=$(B)/lib test
 
 deps:
 	@tools/install-deps
@@ -41,7 +53,7 @@ selftests: kernel
 	$(MAKE) -s -C selftests KSRC=$(B)/kernel-test.src KHDR=$(B)/kernel-test/usr/include \
 		OUT=$(B)/selftests
 
-check: all
+check: all unit
 	@selftests/check $(B)/selftests $(B)/modules-kernel-test
 
 bench-tools:
@@ -87,4 +99,8 @@ sparse: modules
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps kernel modules selftests check demo bench bench-tools bench-baseline checkpatch sparse clean
+install: lib tools
+	$(MAKE) -s -C libmigoffload OUT=$(B)/lib install
+	$(MAKE) -s -C tools/migoffloadctl OUT=$(B) install
+
+.PHONY: all lib tools unit install deps kernel modules selftests check demo bench bench-tools bench-baseline checkpatch sparse clean

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libmigoffload: user-space access to the page migration copy-offload
+ * engine (/dev/migrate_offload and its generic netlink family).
+ *
+ * Every int-returning call returns 0 (or a count) on success and a negative
+ * errno on failure, and also sets errno; pointer-returning calls return NULL
+ * and set errno. Nothing prints or exits. A context may be used from several
+ * threads; its netlink traffic is serialised internally.
+ */
+#ifndef MIGOFFLOAD_H
+#define MIGOFFLOAD_H
+
+#include <stdint.h>
+#include <linux/migrate_offload.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct migoff_ctx;
+
+/* An event of the "events" multicast group. */
+struct migoff_event {
+	uint32_t type;			/* enum migoff_event_type */
+	uint64_t reasons;		/* MIGOFF_REASON_BIT()s */
+	char name[MIGOFF_NAME_LEN];	/* migrator */
+	char param[MIGOFF_PARAM_NAME_LEN];
+	uint64_t value;
+	uint32_t max_pages;
+	uint32_t min_folios;
+	uint64_t folios;		/* fallbacks in a burst */
+};
+
+/* One entry of the statistics dump. */
+struct migoff_stats_entry {
+	uint32_t scope;			/* MIGOFF_STATS_REASON or _MIGRATOR */
+	uint32_t index;			/* reason or migrator id */
+	char name[MIGOFF_NAME_LEN];
+	struct migoff_counters counters;
+};
+
+typedef int (*migoff_stats_cb)(const struct migoff_stats_entry *e, void *arg);
+
+int migoff_open(struct migoff_ctx **ctxp);
+void migoff_close(struct migoff_ctx *ctx);
+
+int migoff_get_info(struct migoff_ctx *ctx, struct migoff_info *info);
+int migoff_get_migrator(struct migoff_ctx *ctx, unsigned int index,
+			struct migoff_migrator *m);
+int migoff_find_migrator(struct migoff_ctx *ctx, const char *name,
+			 struct migoff_migrator *m);
+int migoff_get_routes(struct migoff_ctx *ctx,
+		      uint32_t migrator_ids[MIGOFF_REASON_COUNT]);
+int migoff_enable(struct migoff_ctx *ctx, uint64_t reasons,
+		  const char *migrator);
+int migoff_disable(struct migoff_ctx *ctx, uint64_t reasons);
+int migoff_get_batch(struct migoff_ctx *ctx, uint32_t *max_pages,
+		     uint32_t *min_folios);
+int migoff_set_batch(struct migoff_ctx *ctx, uint32_t flags,
+		     uint32_t max_pages, uint32_t min_folios);
+int migoff_set_param(struct migoff_ctx *ctx, const char *migrator,
+		     const char *param, uint64_t value);
+int migoff_get_stats(struct migoff_ctx *ctx, uint32_t scope, uint32_t index,
+		     struct migoff_counters *c);
+int migoff_reset_stats(struct migoff_ctx *ctx);
+
+int migoff_stats_dump(struct migoff_ctx *ctx, migoff_stats_cb cb, void *arg);
+int migoff_events_subscribe(struct migoff_ctx *ctx);
+int migoff_event_read(struct migoff_ctx *ctx, struct migoff_event *ev);
+
+const char *migoff_reason_name(unsigned int reason);
+int migoff_reason_parse(const char *name);
+int migoff_reasons_parse(const char *list, uint64_t *mask);
+const char *migoff_fallback_name(unsigned int fallback);
+const char *migoff_event_name(uint32_t type);
+const char *migoff_kind_name(uint32_t kind);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MIGOFFLOAD_H */

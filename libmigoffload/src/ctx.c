@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The context and the ioctl calls. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+
+#include "internal.h"
+
+static int ioc(struct migoff_ctx *ctx, unsigned long req, void *arg)
+{
+	if (!ctx)
+		return migoff_ret(-EINVAL);
+	return ioctl(ctx->fd, req, arg) ? migoff_ret(-errno) : 0;
+}
+
+/* Copy @src into the fixed-size kernel name field @dst. */
+static int set_name(char *dst, size_t len, const char *src)
+{
+	if (!src || strlen(src) >= len)
+		return -EINVAL;
+	memset(dst, 0, len);
+	memcpy(dst, src, strlen(src));
+	return 0;
+}
+
+int migoff_open(struct migoff_ctx **ctxp)
+{
+	struct migoff_info info = { .size = sizeof(info) };
+	struct migoff_ctx *ctx;
+	int err;
+
+	if (!ctxp)
+		return migoff_ret(-EINVAL);
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return migoff_ret(-ENOMEM);
+	ctx->fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
+	if (ctx->fd < 0) {
+		err = -errno;
+		free(ctx);
+		return migoff_ret(err);
+	}
+	pthread_mutex_init(&ctx->nl_lock, NULL);
+	/* The handshake: refuse a kernel ABI this library does not speak. */
+	err = ioc(ctx, MIGOFF_IOC_GET_INFO, &info);
+	if (!err && info.api_version != MIGOFF_API_VERSION)
+		err = -EPROTO;
+	if (err) {
+		migoff_close(ctx);
+		return migoff_ret(err);
+	}
+	*ctxp = ctx;
+	return 0;
+}
+
+void migoff_close(struct migoff_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	if (ctx->nl)
+		mnl_socket_close(ctx->nl);
+	if (ctx->ev)
+		mnl_socket_close(ctx->ev);
+	pthread_mutex_destroy(&ctx->nl_lock);
+	close(ctx->fd);
+	free(ctx);
+}
+
+int migoff_get_info(struct migoff_ctx *ctx, struct migoff_info *info)
+{
+	if (!info)
+		return migoff_ret(-EINVAL);
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return ioc(ctx, MIGOFF_IOC_GET_INFO, info);
+}
+
+int migoff_get_migrator(struct migoff_ctx *ctx, unsigned int index,
+			struct migoff_migrator *m)
+{
+	if (!m)
+		return migoff_ret(-EINVAL);
+	memset(m, 0, sizeof(*m));
+	m->size = sizeof(*m);
+	m->index = index;
+	return ioc(ctx, MIGOFF_IOC_GET_MIGRATOR, m);
+}
+
+int migoff_find_migrator(struct migoff_ctx *ctx, const char *name,
+			 struct migoff_migrator *m)
+{
+	if (!m)
+		return migoff_ret(-EINVAL);
+	memset(m, 0, sizeof(*m));
+	m->size = sizeof(*m);
+	m->flags = MIGOFF_MIGRATOR_BY_NAME;
+	if (set_name(m->name, sizeof(m->name), name))
+		return migoff_ret(-EINVAL);
+	return ioc(ctx, MIGOFF_IOC_GET_MIGRATOR, m);
+}
+
+int migoff_get_routes(struct migoff_ctx *ctx,
+		      uint32_t migrator_ids[MIGOFF_REASON_COUNT])
+{
+	struct migoff_routes r = { .size = sizeof(r) };
+	int err;
+
+	if (!migrator_ids)
+		return migoff_ret(-EINVAL);
+	err = ioc(ctx, MIGOFF_IOC_GET_ROUTES, &r);
+	if (!err)
+		memcpy(migrator_ids, r.migrator,
+		       MIGOFF_REASON_COUNT * sizeof(migrator_ids[0]));
+	return err;
+}
+
+int migoff_enable(struct migoff_ctx *ctx, uint64_t reasons, const char *migrator)
+{
+	struct migoff_route r = { .size = sizeof(r), .reasons = reasons };
+
+	if (migrator && set_name(r.migrator, sizeof(r.migrator), migrator))
+		return migoff_ret(-EINVAL);
+	return ioc(ctx, MIGOFF_IOC_ENABLE, &r);
+}
+
+int migoff_disable(struct migoff_ctx *ctx, uint64_t reasons)
+{
+	struct migoff_route r = { .size = sizeof(r), .reasons = reasons };
+
+	if (reasons == MIGOFF_REASONS_ALL) {
+		r.flags = MIGOFF_ROUTE_ALL_REASONS;
+		r.reasons = 0;
+	}
+	return ioc(ctx, MIGOFF_IOC_DISABLE, &r);
+}
+
+int migoff_get_batch(struct migoff_ctx *ctx, uint32_t *max_pages,
+		     uint32_t *min_folios)
+{
+	struct migoff_batch b = { .size = sizeof(b) };
+	int err = ioc(ctx, MIGOFF_IOC_GET_BATCH, &b);
+
+	if (!err) {
+		if (max_pages)
+			*max_pages = b.max_pages;
+		if (min_folios)
+			*min_folios = b.min_folios;
+	}
+	return err;
+}
+
+int migoff_set_batch(struct migoff_ctx *ctx, uint32_t flags, uint32_t max_pages,
+		     uint32_t min_folios)
+{
+	struct migoff_batch b = { .size = sizeof(b), .flags = flags,
+				  .max_pages = max_pages, .min_folios = min_folios };
+
+	return ioc(ctx, MIGOFF_IOC_SET_BATCH, &b);
+}
+
+int migoff_set_param(struct migoff_ctx *ctx, const char *migrator,
+		     const char *param, uint64_t value)
+{
+	struct migoff_param p = { .size = sizeof(p), .value = value };
+
+	if (set_name(p.migrator, sizeof(p.migrator), migrator) ||
+	    set_name(p.name, sizeof(p.name), param))
+		return migoff_ret(-EINVAL);
+	return ioc(ctx, MIGOFF_IOC_SET_PARAM, &p);
+}
+
+int migoff_get_stats(struct migoff_ctx *ctx, uint32_t scope, uint32_t index,
+		     struct migoff_counters *c)
+{
+	struct migoff_stats s = { .size = sizeof(s), .scope = scope, .index = index };
+	int err;
+
+	if (!c)
+		return migoff_ret(-EINVAL);
+	err = ioc(ctx, MIGOFF_IOC_GET_STATS, &s);
+	if (!err)
+		*c = s.counters;
+	return err;
+}
+
+int migoff_reset_stats(struct migoff_ctx *ctx)
+{
+	struct migoff_reset r = { .size = sizeof(r) };
+
+	return ioc(ctx, MIGOFF_IOC_RESET_STATS, &r);
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Host unit tests of the pure functions: reason, fallback, event names. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "migoffload.h"
+
+static int failures;
+
+#define CHECK(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+		failures++; \
+	} \
+} while (0)
+
+int main(void)
+{
+	uint64_t mask = 0;
+	unsigned int r;
+
+	/* Round trip of every reason, with the kernel's trace names. */
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+		const char *n = migoff_reason_name(r);
+
+		CHECK(n != NULL);
+		CHECK(n && migoff_reason_parse(n) == (int)r);
+	}
+	CHECK(!strcmp(migoff_reason_name(MIGOFF_REASON_SYSCALL), "syscall_or_cpuset"));
+	CHECK(!strcmp(migoff_reason_name(MIGOFF_REASON_DEMOTION), "demotion"));
+	CHECK(migoff_reason_parse("syscall") == MIGOFF_REASON_SYSCALL);
+	errno = 0;
+	CHECK(migoff_reason_name(MIGOFF_REASON_COUNT) == NULL && errno == EINVAL);
+	CHECK(migoff_reason_parse("memory_failure") == -EINVAL && errno == EINVAL);
+	CHECK(migoff_reason_parse(NULL) == -EINVAL);
+
+	CHECK(migoff_reasons_parse("demotion,compaction", &mask) == 0);
+	CHECK(mask == (MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION) |
+		       MIGOFF_REASON_BIT(MIGOFF_REASON_COMPACTION)));
+	CHECK(migoff_reasons_parse("all", &mask) == 0 && mask == MIGOFF_REASONS_ALL);
+	mask = 42;
+	CHECK(migoff_reasons_parse("demotion,bogus", &mask) == -EINVAL && mask == 42);
+	CHECK(migoff_reasons_parse("", &mask) == -EINVAL);
+	CHECK(migoff_reasons_parse(",", &mask) == -EINVAL);
+	CHECK(migoff_reasons_parse(NULL, &mask) == -EINVAL);
+
+	CHECK(!strcmp(migoff_fallback_name(MIGOFF_FALLBACK_TOO_SMALL), "too_small"));
+	CHECK(migoff_fallback_name(MIGOFF_FALLBACK_COUNT) == NULL);
+	CHECK(!strcmp(migoff_event_name(MIGOFF_EVENT_ENABLE), "enable"));
+	CHECK(migoff_event_name(0) == NULL && migoff_event_name(99) == NULL);
+	CHECK(!strcmp(migoff_kind_name(MIGOFF_KIND_DMA), "dma"));
+	CHECK(migoff_kind_name(7) == NULL);
+
+	printf("unit_names: %s (%d failures)\n", failures ? "FAIL" : "ok", failures);
+	return failures ? 1 : 0;
+}

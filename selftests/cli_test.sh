@@ -1,0 +1,123 @@
+#!/bin/sh
+# migoffloadctl against the real device, in the VM: every command, JSON read
+# back with python3, config save/load round trip, monitor seeing an event,
+# exit codes for bad usage and for an unprivileged user, and valgrind.
+#
+#   selftests/cli_test.sh BINDIR MOVE_BENCH
+# Prints TAP and a kselftest "# Totals" line.
+set -u
+bin=$1/migoffloadctl bench=$2
+tmp=$(mktemp -d)
+n=0 pass=0 fail=0
+
+ok() {	# ok DESCRIPTION COMMAND...
+	desc=$1; shift
+	n=$((n + 1))
+	if "$@" > "$tmp/out" 2> "$tmp/err"; then
+		pass=$((pass + 1)); echo "ok $n - $desc"
+	else
+		fail=$((fail + 1)); echo "not ok $n - $desc"
+		sed 's/^/# /' "$tmp/out" "$tmp/err" | head -20
+	fi
+}
+
+$bin disable >/dev/null 2>&1
+echo "TAP version 13"
+
+ok "status prints every reason" sh -c "$bin status | grep -q '^syscall_or_cpuset '"
+ok "status -j is JSON with api_version 1" sh -c "$bin -j status > $tmp/s.json && \
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j[\"api_version\"] == 1' $tmp/s.json"
+
+ok "enable --reason=demotion --migrator=dcbm" $bin enable --reason=demotion --migrator=dcbm
+ok "status -j shows demotion on dcbm" sh -c "$bin -j status > $tmp/s.json && \
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); r=j[\"routes\"]; \
+assert r[\"demotion\"] == \"dcbm\" and r[\"compaction\"] is None, r' $tmp/s.json"
+ok "enable without a migrator uses cpu" sh -c "$bin enable --reason=compaction && \
+	$bin -j status | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"routes\"][\"compaction\"] == \"cpu\"'"
+ok "unknown reason: exit 2, says so" sh -c "$bin enable --reason=bogus 2>$tmp/e; test \$? = 2 && grep -q 'unknown reason' $tmp/e"
+ok "enable without --reason: exit 2" sh -c "$bin enable; test \$? = 2"
+ok "unknown migrator: exit 1, names it" sh -c "$bin enable --reason=demotion --migrator=nosuch 2>&1 | grep -q \"no migrator 'nosuch'\"; \
+	$bin enable --reason=demotion --migrator=nosuch 2>/dev/null; test \$? = 1"
+ok "unknown command: exit 2" sh -c "$bin frobnicate 2>/dev/null; test \$? = 2"
+
+ok "migrator list -j names cpu, mtcopy, dcbm" sh -c "$bin -j migrator list > $tmp/m.json && \
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); n=sorted(m[\"name\"] for m in j); \
+assert n == [\"cpu\", \"dcbm\", \"mtcopy\"], n' $tmp/m.json"
+ok "migrator list (table)" sh -c "$bin migrator list | grep -q '^mtcopy  *threads'"
+ok "migrator set mtcopy threads=2 push=1" $bin migrator set mtcopy threads=2 push=1
+ok "migrator list -j shows threads=2" sh -c "$bin -j migrator list | python3 -c 'import json,sys; \
+m=[x for x in json.load(sys.stdin) if x[\"name\"] == \"mtcopy\"][0]; \
+assert m[\"params\"][\"threads\"][\"value\"] == 2 and m[\"params\"][\"push\"][\"value\"] == 1, m'"
+ok "migrator set out of range: exit 1, ERANGE hint" sh -c "$bin migrator set mtcopy threads=0 2>$tmp/e; test \$? = 1 && grep -q 'Numerical result out of range' $tmp/e"
+ok "migrator set bad syntax: exit 2" sh -c "$bin migrator set mtcopy threads 2>/dev/null; test \$? = 2"
+ok "migrator set unknown param: exit 1" sh -c "$bin migrator set mtcopy nosuch=1 2>/dev/null; test \$? = 1"
+
+ok "batch set --max-pages=1024 --min-folios=4" $bin batch set --max-pages=1024 --min-folios=4
+ok "status -j shows the caps" sh -c "$bin -j status | python3 -c 'import json,sys; b=json.load(sys.stdin)[\"batch\"]; \
+assert b == {\"max_pages\": 1024, \"min_folios\": 4}, b'"
+ok "batch set out of range: exit 1" sh -c "$bin batch set --max-pages=999999999 2>/dev/null; test \$? = 1"
+ok "batch set with nothing: exit 2" sh -c "$bin batch set 2>/dev/null; test \$? = 2"
+$bin batch set --max-pages=0 --min-folios=0
+
+# Statistics after a real migration through the cpu migrator.
+ok "route syscall to cpu, migrate" sh -c "$bin enable --reason=syscall && $bench --sizes=4K --total=8 --runs=1 >/dev/null"
+ok "stats -j counts the syscall folios" sh -c "$bin -j stats > $tmp/st.json && python3 -c 'import json,sys; \
+j=json.load(open(sys.argv[1])); r=j[\"reasons\"][\"syscall_or_cpuset\"]; \
+assert r[\"folios\"] == 4096 and r[\"bytes\"] == 4096*4096, r; \
+assert j[\"migrators\"][\"cpu\"][\"folios\"] == 4096' $tmp/st.json"
+ok "stats (table)" sh -c "$bin stats | grep -q '^  syscall_or_cpuset'"
+ok "stats --interval=1 --count=2 -j: two JSON lines of rates" sh -c "$bin -j stats --interval=1 --count=2 > $tmp/rates && \
+	test \$(wc -l < $tmp/rates) = 2 && python3 -c 'import json,sys; \
+[json.loads(l)[\"reasons\"][\"demotion\"][\"folios_per_s\"] for l in open(sys.argv[1])]' $tmp/rates"
+ok "stats --reset zeroes the counters" sh -c "$bin stats --reset >/dev/null && $bin -j stats | python3 -c 'import json,sys; \
+assert json.load(sys.stdin)[\"reasons\"][\"syscall_or_cpuset\"][\"folios\"] == 0'"
+ok "stats --count without --interval: exit 2" sh -c "$bin stats --count=2 2>/dev/null; test \$? = 2"
+
+# monitor sees the event that enable causes.
+$bin monitor --count=2 > $tmp/mon 2>$tmp/mon.err &
+mpid=$!
+sleep 1
+$bin enable --reason=numa_misplaced --migrator=mtcopy
+$bin migrator set dcbm channels=2
+wait $mpid
+ok "monitor: enable event as a JSON line" python3 -c "import json,sys; \
+e=[json.loads(l) for l in open(sys.argv[1])]; \
+assert e[0]['event'] == 'enable' and e[0]['reasons'] == ['numa_misplaced'] and e[0]['migrator'] == 'mtcopy', e; \
+assert e[1]['event'] == 'param' and e[1]['param'] == 'channels' and e[1]['value'] == 2, e" $tmp/mon
+
+# config save, change everything, load, compare.
+$bin migrator set mtcopy threads=1 push=0
+ok "config save" $bin config save $tmp/cfg.json
+$bin disable
+$bin migrator set mtcopy threads=2
+$bin batch set --max-pages=64
+ok "config load" $bin config load $tmp/cfg.json
+ok "config round trip: status -j equals the saved file" sh -c "$bin -j status > $tmp/after.json && python3 -c 'import json,sys; \
+a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert a == b, (a, b)' $tmp/cfg.json $tmp/after.json"
+echo '{"routes": {"bogus": "cpu"}}' > $tmp/bad.json
+ok "config load of a bad file: exit 1, changes nothing" sh -c "$bin config load $tmp/bad.json 2>/dev/null; test \$? = 1 && \
+	$bin -j status > $tmp/after2.json && cmp -s $tmp/after.json $tmp/after2.json"
+ok "config load of a missing file: exit 1" sh -c "$bin config load $tmp/nosuch.json 2>/dev/null; test \$? = 1"
+
+# An unprivileged user reads but cannot change anything.
+ok "as nobody: status works" setpriv --reuid=65534 --regid=65534 --clear-groups $bin status
+ok "as nobody: enable fails with 'needs root'" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups \
+	$bin enable --reason=damon 2>$tmp/e; test \$? = 1 && grep -q 'needs root' $tmp/e"
+ok "as nobody: stats --reset fails" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups $bin stats --reset >/dev/null 2>&1; test \$? = 1"
+
+# No leaks or bad accesses.
+for args in "-j status" "-j migrator list" "-j stats" "config load $tmp/cfg.json" "config load $tmp/bad.json" "enable --reason=bogus"; do
+	ok "valgrind clean: $args" sh -c "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
+		$bin $args >/dev/null 2>$tmp/vg; test \$? != 99 || { cat $tmp/vg; false; }"
+done
+
+# The example daemon routes demotion to the fastest migrator (dcbm here).
+ok "tiering_policy example routes demotion to dcbm and reports rates" sh -c "$(dirname $bin)/tiering_policy --seconds=3 --interval=1 > $tmp/tp && \
+	grep -q '^demotion -> dcbm' $tmp/tp && grep -q '^demotion offload: ' $tmp/tp && \
+	$bin -j status | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"routes\"][\"demotion\"] is None'"
+
+$bin disable
+$bin migrator set mtcopy threads=2 push=0
+rm -rf "$tmp"
+echo "1..$n"
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"

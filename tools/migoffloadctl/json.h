@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A small JSON writer (streaming) and reader (tree) for migoffloadctl. */
+#ifndef MIGOFFLOADCTL_JSON_H
+#define MIGOFFLOADCTL_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Writer: objects and arrays nest; keys only inside objects. */
+struct jw {
+	FILE *f;
+	bool pretty;
+	int depth;
+	bool first[32];
+};
+
+void jw_init(struct jw *w, FILE *f, bool pretty);
+void jw_obj_open(struct jw *w, const char *key);
+void jw_obj_close(struct jw *w);
+void jw_arr_open(struct jw *w, const char *key);
+void jw_arr_close(struct jw *w);
+void jw_str(struct jw *w, const char *key, const char *val);	/* NULL: null */
+void jw_u64(struct jw *w, const char *key, uint64_t val);
+void jw_double(struct jw *w, const char *key, double val);
+void jw_bool(struct jw *w, const char *key, bool val);
+void jw_end(struct jw *w);	/* newline after the top-level value */
+
+/* Reader. */
+enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
+
+struct jnode {
+	enum jtype type;
+	char *key;		/* member name inside an object */
+	char *str;
+	double num;
+	bool b;
+	struct jnode *child;	/* first element/member */
+	struct jnode *next;
+};
+
+/* Parse @text; NULL with *err set to a message (static) on failure. */
+struct jnode *json_parse(const char *text, const char **err);
+void json_free(struct jnode *n);
+struct jnode *json_get(const struct jnode *obj, const char *key);
+
+#endif

@@ -1,0 +1,859 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * migoffloadctl - control page migration copy offload.
+ *
+ *   migoffloadctl [-j|--json] [-p|--pretty] COMMAND [ARGS]
+ *
+ * Exit status: 0 success, 1 failure, 2 bad usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "migoffload.h"
+#include "json.h"
+
+#define EXIT_USAGE 2
+
+static bool json, pretty;
+static volatile sig_atomic_t stop;
+static const char *cmd_name = "";
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: migoffloadctl [-j|--json] [-p|--pretty] COMMAND [ARGS]\n"
+"\n"
+"commands:\n"
+"  status                               routes, migrators and batch caps\n"
+"  enable --reason=LIST [--migrator=NAME]  offload these reasons (default: cpu)\n"
+"  disable [--reason=LIST]              stop offloading these reasons (default: all)\n"
+"  migrator list [--names]              the migrators and their parameters\n"
+"  migrator set NAME PARAM=VALUE...     set parameters (threads=8, channels=4)\n"
+"  batch set [--max-pages=N] [--min-folios=M]  batch caps (0: kernel default)\n"
+"  stats [--reset] [--interval=S [--count=N]]  counters, or rates every S seconds\n"
+"  monitor [--count=N]                  events as JSON Lines until SIGINT\n"
+"  config save FILE | config load FILE  the JSON that 'status -j' prints\n"
+"\n"
+"LIST is a comma-separated list of reasons or 'all': compaction,\n"
+"memory_hotplug, syscall_or_cpuset (or syscall), mempolicy_mbind,\n"
+"numa_misplaced, contig_range, longterm_pin, demotion, damon.\n");
+}
+
+/* An error: what failed, the errno text, and what to do about it. */
+static int fail(const char *what, int err)
+{
+	const char *hint = "";
+
+	err = err < 0 ? -err : err;
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		hint = ": needs root (CAP_SYS_ADMIN)";
+		break;
+	case ENOENT:
+		if (strstr(what, MIGOFF_DEVICE))
+			hint = ": module migrate_offload not loaded: modprobe migrate_offload";
+		break;
+	case ENODEV:
+		hint = ": the migrator has nothing to copy with (no DMA channels?)";
+		break;
+	case EPROTO:
+		hint = ": the kernel speaks another ABI version than this tool";
+		break;
+	case ERANGE:
+		hint = ": see 'migoffloadctl migrator list' for the limits";
+		break;
+	case EBUSY:
+		hint = ": another migrator owns the mm core (migoff_testmig?)";
+		break;
+	}
+	fprintf(stderr, "migoffloadctl: %s%s%s: %s%s\n", cmd_name, *cmd_name ? ": " : "",
+		what, strerror(err), hint);
+	return 1;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "migoffloadctl: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'migoffloadctl --help'.\n");
+	return EXIT_USAGE;
+}
+
+static int open_ctx(struct migoff_ctx **ctx)
+{
+	int err = migoff_open(ctx);
+
+	return err ? fail("cannot open " MIGOFF_DEVICE, err) : 0;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	*v = strtoull(s, &end, 0);
+	return errno || *end ? -EINVAL : 0;
+}
+
+static void reasons_json(struct jw *w, const char *key, uint64_t mask)
+{
+	unsigned int r;
+
+	jw_arr_open(w, key);
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
+		if (mask & MIGOFF_REASON_BIT(r))
+			jw_str(w, NULL, migoff_reason_name(r));
+	jw_arr_close(w);
+}
+
+static void reasons_text(char *buf, size_t len, uint64_t mask)
+{
+	unsigned int r;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
+		if (mask & MIGOFF_REASON_BIT(r))
+			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s",
+				      n ? "," : "", migoff_reason_name(r));
+	if (!n)
+		snprintf(buf, len, "-");
+}
+
+/* status / config save: the whole configuration. */
+static int write_status(struct migoff_ctx *ctx, FILE *f, bool as_json, bool pp)
+{
+	uint32_t ids[MIGOFF_REASON_COUNT], max_pages, min_folios;
+	struct migoff_migrator ms[64];
+	struct migoff_info info;
+	unsigned int n = 0, r, i, p;
+	struct jw w;
+	int err;
+
+	err = migoff_get_info(ctx, &info);
+	if (!err)
+		err = migoff_get_routes(ctx, ids);
+	if (!err)
+		err = migoff_get_batch(ctx, &max_pages, &min_folios);
+	for (n = 0; !err && n < info.nr_migrators && n < 64; n++)
+		err = migoff_get_migrator(ctx, n, &ms[n]);
+	if (err)
+		return fail("reading the configuration", err);
+
+	if (as_json) {
+		jw_init(&w, f, pp);
+		jw_obj_open(&w, NULL);
+		jw_u64(&w, "api_version", info.api_version);
+		jw_obj_open(&w, "routes");
+		for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+			const char *name = NULL;
+
+			for (i = 0; i < n; i++)
+				if (ms[i].id == ids[r])
+					name = ms[i].name;
+			jw_str(&w, migoff_reason_name(r), name);
+		}
+		jw_obj_close(&w);
+		jw_obj_open(&w, "batch");
+		jw_u64(&w, "max_pages", max_pages);
+		jw_u64(&w, "min_folios", min_folios);
+		jw_obj_close(&w);
+		jw_obj_open(&w, "migrators");
+		for (i = 0; i < n; i++) {
+			jw_obj_open(&w, ms[i].name);
+			jw_str(&w, "kind", migoff_kind_name(ms[i].kind));
+			jw_bool(&w, "available", ms[i].state & MIGOFF_MIGRATOR_AVAILABLE);
+			reasons_json(&w, "reasons", ms[i].reasons);
+			jw_obj_open(&w, "params");
+			for (p = 0; p < ms[i].nr_params; p++)
+				jw_u64(&w, ms[i].params[p].name, ms[i].params[p].value);
+			jw_obj_close(&w);
+			jw_obj_close(&w);
+		}
+		jw_obj_close(&w);
+		jw_obj_close(&w);
+		jw_end(&w);
+		return ferror(f) ? fail("writing", EIO) : 0;
+	}
+
+	fprintf(f, "%-18s %s\n", "REASON", "MIGRATOR");
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+		const char *name = "-";
+
+		for (i = 0; i < n; i++)
+			if (ms[i].id == ids[r])
+				name = ms[i].name;
+		fprintf(f, "%-18s %s\n", migoff_reason_name(r), name);
+	}
+	fprintf(f, "\nbatch: max_pages %u%s, min_folios %u\n", max_pages,
+		max_pages == 512 ? " (default)" : "", min_folios);
+	fprintf(f, "migrators: ");
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s%s", i ? ", " : "", ms[i].name,
+			ms[i].state & MIGOFF_MIGRATOR_AVAILABLE ? "" : " (unavailable)");
+	fprintf(f, "\n");
+	return 0;
+}
+
+static int cmd_status(struct migoff_ctx *ctx, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return usage_error("status takes no arguments (got '%s')", argv[1]);
+	return write_status(ctx, stdout, json, pretty);
+}
+
+static int reason_opts(int argc, char **argv, uint64_t *mask, const char **migrator,
+		       bool allow_migrator)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "migrator", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:m:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (migoff_reasons_parse(optarg, mask))
+				return usage_error("unknown reason in '%s' (see --help for the list)", optarg);
+			break;
+		case 'm':
+			if (!allow_migrator)
+				return usage_error("%s takes no --migrator", cmd_name);
+			*migrator = optarg;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static int cmd_enable(struct migoff_ctx *ctx, int argc, char **argv)
+{
+	const char *migrator = "cpu";
+	uint64_t mask = 0;
+	char what[160];
+	int rc = reason_opts(argc, argv, &mask, &migrator, true), err;
+
+	if (rc)
+		return rc;
+	if (!mask)
+		return usage_error("%s needs --reason=LIST", "enable");
+	err = migoff_enable(ctx, mask, migrator);
+	if (err) {
+		snprintf(what, sizeof(what), "routing to migrator '%s'", migrator);
+		if (err == -ENOENT)
+			fprintf(stderr, "migoffloadctl: enable: no migrator '%s': see 'migoffloadctl migrator list' (modprobe migoff_%s?)\n",
+				migrator, migrator);
+		return err == -ENOENT ? 1 : fail(what, err);
+	}
+	return 0;
+}
+
+static int cmd_disable(struct migoff_ctx *ctx, int argc, char **argv)
+{
+	uint64_t mask = 0;
+	int rc = reason_opts(argc, argv, &mask, NULL, false), err;
+
+	if (rc)
+		return rc;
+	err = migoff_disable(ctx, mask ? mask : MIGOFF_REASONS_ALL);
+	return err ? fail("disabling offload", err) : 0;
+}
+
+static int cmd_migrator(struct migoff_ctx *ctx, int argc, char **argv)
+{
+	struct migoff_info info;
+	struct migoff_migrator m;
+	unsigned int i, p;
+	struct jw w;
+	int err;
+
+	if (argc < 2)
+		return usage_error("migrator needs 'list' or 'set'%s", "");
+	if (!strcmp(argv[1], "list")) {
+		bool names = argc == 3 && !strcmp(argv[2], "--names");
+
+		if (argc > 2 && !names)
+			return usage_error("unexpected argument '%s'", argv[2]);
+		err = migoff_get_info(ctx, &info);
+		if (err)
+			return fail("reading info", err);
+		if (json) {
+			jw_init(&w, stdout, pretty);
+			jw_arr_open(&w, NULL);
+		} else if (!names) {
+			printf("%-10s %-8s %-9s %-28s %s\n", "NAME", "KIND", "AVAILABLE",
+			       "REASONS", "PARAMS");
+		}
+		for (i = 0; i < info.nr_migrators; i++) {
+			char rs[256], ps[256] = "";
+			size_t n = 0;
+
+			err = migoff_get_migrator(ctx, i, &m);
+			if (err == -ENOENT)
+				break;	/* one went away meanwhile */
+			if (err)
+				return fail("reading a migrator", err);
+			if (names) {
+				printf("%s\n", m.name);
+				continue;
+			}
+			if (json) {
+				jw_obj_open(&w, NULL);
+				jw_str(&w, "name", m.name);
+				jw_u64(&w, "id", m.id);
+				jw_str(&w, "kind", migoff_kind_name(m.kind));
+				jw_bool(&w, "available", m.state & MIGOFF_MIGRATOR_AVAILABLE);
+				reasons_json(&w, "reasons", m.reasons);
+				jw_obj_open(&w, "params");
+				for (p = 0; p < m.nr_params; p++) {
+					jw_obj_open(&w, m.params[p].name);
+					jw_u64(&w, "value", m.params[p].value);
+					jw_u64(&w, "min", m.params[p].min);
+					jw_u64(&w, "max", m.params[p].max);
+					jw_obj_close(&w);
+				}
+				jw_obj_close(&w);
+				jw_obj_close(&w);
+				continue;
+			}
+			reasons_text(rs, sizeof(rs), m.reasons);
+			for (p = 0; p < m.nr_params; p++)
+				n += snprintf(ps + n, n < sizeof(ps) ? sizeof(ps) - n : 0,
+					      "%s%s=%" PRIu64 " (%" PRIu64 "..%" PRIu64 ")",
+					      p ? " " : "", m.params[p].name,
+					      (uint64_t)m.params[p].value,
+					      (uint64_t)m.params[p].min, (uint64_t)m.params[p].max);
+			printf("%-10s %-8s %-9s %-28s %s\n", m.name, migoff_kind_name(m.kind),
+			       m.state & MIGOFF_MIGRATOR_AVAILABLE ? "yes" : "no", rs,
+			       n ? ps : "-");
+		}
+		if (json && !names) {
+			jw_arr_close(&w);
+			jw_end(&w);
+		}
+		return 0;
+	}
+	if (!strcmp(argv[1], "set")) {
+		if (argc < 4)
+			return usage_error("usage: migrator set NAME PARAM=VALUE...%s", "");
+		for (i = 3; i < (unsigned int)argc; i++) {
+			char *eq = strchr(argv[i], '=');
+			uint64_t v;
+
+			if (!eq || eq == argv[i] || parse_u64(eq + 1, &v))
+				return usage_error("expected PARAM=VALUE with a number, got '%s'", argv[i]);
+		}
+		for (i = 3; i < (unsigned int)argc; i++) {
+			char *eq = strchr(argv[i], '='), what[128];
+			uint64_t v;
+
+			parse_u64(eq + 1, &v);
+			*eq = '\0';
+			err = migoff_set_param(ctx, argv[2], argv[i], v);
+			if (err) {
+				snprintf(what, sizeof(what), "setting %s of '%s'", argv[i], argv[2]);
+				if (err == -ENOENT) {
+					fprintf(stderr, "migoffloadctl: migrator: no migrator '%s' with a parameter '%s': see 'migoffloadctl migrator list'\n",
+						argv[2], argv[i]);
+					return 1;
+				}
+				return fail(what, err);
+			}
+		}
+		return 0;
+	}
+	return usage_error("migrator: unknown subcommand '%s' (list or set)", argv[1]);
+}
+
+static int cmd_batch(struct migoff_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "max-pages", required_argument, NULL, 'M' },
+		{ "min-folios", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t max = 0, min = 0;
+	uint32_t flags = 0;
+	int c, err;
+
+	if (argc < 2 || strcmp(argv[1], "set"))
+		return usage_error("batch needs 'set'%s", "");
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'M':
+			if (parse_u64(optarg, &max) || max > UINT32_MAX)
+				return usage_error("--max-pages wants a number, got '%s'", optarg);
+			flags |= MIGOFF_BATCH_SET_MAX_PAGES;
+			break;
+		case 'm':
+			if (parse_u64(optarg, &min) || min > UINT32_MAX)
+				return usage_error("--min-folios wants a number, got '%s'", optarg);
+			flags |= MIGOFF_BATCH_SET_MIN_FOLIOS;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!flags)
+		return usage_error("batch set needs --max-pages and/or --min-folios%s", "");
+	err = migoff_set_batch(ctx, flags, max, min);
+	return err ? fail("setting the batch caps", err) : 0;
+}
+
+struct snapshot {
+	unsigned int n;
+	struct migoff_stats_entry e[64];
+};
+
+static int collect(const struct migoff_stats_entry *e, void *arg)
+{
+	struct snapshot *s = arg;
+
+	if (s->n < 64)
+		s->e[s->n++] = *e;
+	return 0;
+}
+
+static uint64_t fallbacks(const struct migoff_counters *c)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < MIGOFF_FALLBACK_COUNT; i++)
+		n += c->fallback[i];
+	return n;
+}
+
+/* One stats sample; with @prev, rates per second over @secs. */
+static void print_stats(const struct snapshot *s, const struct snapshot *prev, double secs)
+{
+	unsigned int i, f;
+	struct jw w;
+
+	if (json) {
+		jw_init(&w, stdout, pretty);
+		jw_obj_open(&w, NULL);
+		if (prev)
+			jw_double(&w, "interval_s", secs);
+		for (i = 0; i < s->n; i++) {
+			const struct migoff_counters *c = &s->e[i].counters;
+			const struct migoff_counters *p = prev ? &prev->e[i].counters : NULL;
+
+			if (i == 0)
+				jw_obj_open(&w, "reasons");
+			if (s->e[i].scope == MIGOFF_STATS_MIGRATOR &&
+			    (i == 0 || s->e[i - 1].scope != MIGOFF_STATS_MIGRATOR)) {
+				jw_obj_close(&w);
+				jw_obj_open(&w, "migrators");
+			}
+			jw_obj_open(&w, s->e[i].name);
+			if (p) {
+				jw_double(&w, "batches_per_s", (c->batches - p->batches) / secs);
+				jw_double(&w, "folios_per_s", (c->folios - p->folios) / secs);
+				jw_double(&w, "bytes_per_s", (c->bytes - p->bytes) / secs);
+				jw_double(&w, "fallbacks_per_s", (fallbacks(c) - fallbacks(p)) / secs);
+			} else {
+				jw_u64(&w, "batches", c->batches);
+				jw_u64(&w, "folios", c->folios);
+				jw_u64(&w, "bytes", c->bytes);
+				jw_u64(&w, "copy_ns", c->copy_ns);
+				jw_obj_open(&w, "fallbacks");
+				for (f = 0; f < MIGOFF_FALLBACK_COUNT; f++)
+					jw_u64(&w, migoff_fallback_name(f), c->fallback[f]);
+				jw_obj_close(&w);
+			}
+			jw_obj_close(&w);
+		}
+		if (s->n)
+			jw_obj_close(&w);
+		jw_obj_close(&w);
+		jw_end(&w);
+		return;
+	}
+	if (prev)
+		printf("%-18s %12s %12s %12s %12s\n", "", "batches/s", "folios/s", "MB/s", "fallbacks/s");
+	else
+		printf("%-18s %10s %12s %14s %10s %9s %9s %9s %9s\n", "", "batches", "folios",
+		       "bytes", "copy_ms", "error", "timeout", "quota", "too_small");
+	for (i = 0; i < s->n; i++) {
+		const struct migoff_counters *c = &s->e[i].counters;
+
+		if (i == 0 || s->e[i].scope != s->e[i - 1].scope)
+			printf("%s\n", s->e[i].scope == MIGOFF_STATS_REASON ? "reason:" : "migrator:");
+		if (prev) {
+			const struct migoff_counters *p = &prev->e[i].counters;
+
+			printf("  %-16s %12.1f %12.1f %12.2f %12.1f\n", s->e[i].name,
+			       (c->batches - p->batches) / secs, (c->folios - p->folios) / secs,
+			       (c->bytes - p->bytes) / secs / 1e6,
+			       (fallbacks(c) - fallbacks(p)) / secs);
+		} else {
+			printf("  %-16s %10" PRIu64 " %12" PRIu64 " %14" PRIu64 " %10.1f %9" PRIu64
+			       " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 "\n", s->e[i].name,
+			       (uint64_t)c->batches, (uint64_t)c->folios, (uint64_t)c->bytes,
+			       c->copy_ns / 1e6, (uint64_t)c->fallback[0], (uint64_t)c->fallback[1],
+			       (uint64_t)c->fallback[2], (uint64_t)c->fallback[3]);
+		}
+	}
+	fflush(stdout);
+}
+
+static int cmd_stats(struct migoff_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "reset", no_argument, NULL, 'r' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct snapshot *a = calloc(2, sizeof(*a)), *cur, *prev;
+	uint64_t interval = 0, count = 0, n;
+	bool reset = false;
+	int c, err, rc = 0;
+
+	if (!a)
+		return fail("allocating", ENOMEM);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			reset = true;
+			break;
+		case 'i':
+			if (parse_u64(optarg, &interval) || !interval) {
+				free(a);
+				return usage_error("--interval wants seconds > 0, got '%s'", optarg);
+			}
+			break;
+		case 'c':
+			if (parse_u64(optarg, &count) || !count) {
+				free(a);
+				return usage_error("--count wants a number > 0, got '%s'", optarg);
+			}
+			break;
+		default:
+			free(a);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc || (count && !interval)) {
+		free(a);
+		return usage_error("%s", optind < argc ? "unexpected argument" :
+				   "--count needs --interval");
+	}
+	cur = &a[0];
+	prev = &a[1];
+	err = migoff_stats_dump(ctx, collect, cur);
+	if (err) {
+		free(a);
+		return fail("reading statistics (netlink)", err);
+	}
+	if (!interval) {
+		print_stats(cur, NULL, 0);
+	} else {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		for (n = 0; !stop && (!count || n < count); n++) {
+			struct snapshot *t = prev;
+
+			prev = cur;
+			cur = t;
+			cur->n = 0;
+			sleep(interval);
+			if (stop)
+				break;
+			err = migoff_stats_dump(ctx, collect, cur);
+			if (err) {
+				rc = fail("reading statistics (netlink)", err);
+				break;
+			}
+			if (cur->n != prev->n)	/* migrators came or went */
+				continue;
+			print_stats(cur, prev, interval);
+		}
+	}
+	if (!rc && reset) {
+		err = migoff_reset_stats(ctx);
+		if (err)
+			rc = fail("resetting statistics", err);
+	}
+	free(a);
+	return rc;
+}
+
+static int cmd_monitor(struct migoff_ctx *ctx, int argc, char **argv)
+{
+	struct migoff_event ev;
+	uint64_t count = 0, n = 0;
+	struct pollfd pfd;
+	struct jw w;
+	int fd, err;
+
+	if (argc == 2 && !strncmp(argv[1], "--count=", 8)) {
+		if (parse_u64(argv[1] + 8, &count) || !count)
+			return usage_error("--count wants a number > 0, got '%s'", argv[1] + 8);
+	} else if (argc > 1) {
+		return usage_error("unexpected argument '%s'", argv[1]);
+	}
+	fd = migoff_events_subscribe(ctx);
+	if (fd < 0)
+		return fail("subscribing to events (netlink)", fd);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (!stop && (!count || n < count)) {
+		if (poll(&pfd, 1, 500) <= 0)
+			continue;
+		err = migoff_event_read(ctx, &ev);
+		if (err)
+			return fail("reading an event", err);
+		n++;
+		/* JSON Lines: one object per line, whatever -p says. */
+		jw_init(&w, stdout, false);
+		jw_obj_open(&w, NULL);
+		jw_u64(&w, "time", (uint64_t)time(NULL));
+		jw_str(&w, "event", migoff_event_name(ev.type) ? : "unknown");
+		switch (ev.type) {
+		case MIGOFF_EVENT_ENABLE:
+			reasons_json(&w, "reasons", ev.reasons);
+			jw_str(&w, "migrator", ev.name);
+			break;
+		case MIGOFF_EVENT_DISABLE:
+			reasons_json(&w, "reasons", ev.reasons);
+			break;
+		case MIGOFF_EVENT_BATCH:
+			jw_u64(&w, "max_pages", ev.max_pages);
+			jw_u64(&w, "min_folios", ev.min_folios);
+			break;
+		case MIGOFF_EVENT_PARAM:
+			jw_str(&w, "migrator", ev.name);
+			jw_str(&w, "param", ev.param);
+			jw_u64(&w, "value", ev.value);
+			break;
+		case MIGOFF_EVENT_FALLBACK:
+			reasons_json(&w, "reasons", ev.reasons);
+			jw_u64(&w, "folios", ev.folios);
+			break;
+		}
+		jw_obj_close(&w);
+		jw_end(&w);
+	}
+	return 0;
+}
+
+static char *read_file(const char *path, int *err)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (!f) {
+		*err = errno;
+		return NULL;
+	}
+	do {
+		if (len + 4096 + 1 > cap) {
+			char *t = realloc(buf, cap = cap ? 2 * cap : 8192);
+
+			if (!t) {
+				free(buf);
+				fclose(f);
+				*err = ENOMEM;
+				return NULL;
+			}
+			buf = t;
+		}
+		n = fread(buf + len, 1, 4096, f);
+		len += n;
+	} while (n == 4096 && len < (1 << 20));
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Apply a saved configuration: batch caps, parameters, then routes. */
+static int config_load(struct migoff_ctx *ctx, const char *path)
+{
+	struct jnode *root, *n, *m, *p;
+	const char *perr;
+	char what[256];
+	int err = 0, r;
+	char *text = read_file(path, &err);
+
+	if (!text)
+		return fail(path, err);
+	root = json_parse(text, &perr);
+	free(text);
+	if (!root || root->type != J_OBJ) {
+		fprintf(stderr, "migoffloadctl: config load: %s: not a configuration (%s): write one with 'migoffloadctl config save'\n",
+			path, root ? "not an object" : perr);
+		json_free(root);
+		return 1;
+	}
+	/* Check everything before changing anything. */
+	n = json_get(root, "routes");
+	for (m = n ? n->child : NULL; m; m = m->next) {
+		if (migoff_reason_parse(m->key) < 0 || (m->type != J_STR && m->type != J_NULL)) {
+			fprintf(stderr, "migoffloadctl: config load: %s: bad route '%s'\n", path, m->key);
+			json_free(root);
+			return 1;
+		}
+	}
+	n = json_get(root, "batch");
+	if (n) {
+		struct jnode *mx = json_get(n, "max_pages"), *mn = json_get(n, "min_folios");
+
+		if ((mx && mx->type != J_NUM) || (mn && mn->type != J_NUM)) {
+			fprintf(stderr, "migoffloadctl: config load: %s: bad batch caps\n", path);
+			json_free(root);
+			return 1;
+		}
+		err = migoff_set_batch(ctx, (mx ? MIGOFF_BATCH_SET_MAX_PAGES : 0) |
+				       (mn ? MIGOFF_BATCH_SET_MIN_FOLIOS : 0),
+				       mx ? (uint32_t)mx->num : 0, mn ? (uint32_t)mn->num : 0);
+		if (err && err != -EINVAL) {
+			json_free(root);
+			return fail("setting the batch caps", err);
+		}
+	}
+	n = json_get(root, "migrators");
+	for (m = n ? n->child : NULL; m; m = m->next) {
+		struct jnode *params = json_get(m, "params");
+
+		for (p = params ? params->child : NULL; p; p = p->next) {
+			if (p->type != J_NUM)
+				continue;
+			err = migoff_set_param(ctx, m->key, p->key, (uint64_t)p->num);
+			if (err) {
+				snprintf(what, sizeof(what), "setting %s of '%s'", p->key, m->key);
+				json_free(root);
+				return fail(what, err);
+			}
+		}
+	}
+	err = migoff_disable(ctx, MIGOFF_REASONS_ALL);
+	n = json_get(root, "routes");
+	for (m = n ? n->child : NULL; !err && m; m = m->next) {
+		if (m->type != J_STR)
+			continue;
+		r = migoff_reason_parse(m->key);
+		err = migoff_enable(ctx, MIGOFF_REASON_BIT(r), m->str);
+		if (err)
+			snprintf(what, sizeof(what), "routing %s to '%s'", m->key, m->str);
+	}
+	json_free(root);
+	return err ? fail(what, err) : 0;
+}
+
+static int cmd_config(struct migoff_ctx *ctx, int argc, char **argv)
+{
+	FILE *f;
+	int rc;
+
+	if (argc != 3 || (strcmp(argv[1], "save") && strcmp(argv[1], "load")))
+		return usage_error("usage: config save FILE | config load FILE%s", "");
+	if (!strcmp(argv[1], "load"))
+		return config_load(ctx, argv[2]);
+	f = fopen(argv[2], "w");
+	if (!f)
+		return fail(argv[2], errno);
+	rc = write_status(ctx, f, true, true);
+	if (fclose(f) && !rc)
+		rc = fail(argv[2], errno);
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct migoff_ctx *ctx, int argc, char **argv);
+} commands[] = {
+	{ "status", cmd_status },
+	{ "enable", cmd_enable },
+	{ "disable", cmd_disable },
+	{ "migrator", cmd_migrator },
+	{ "batch", cmd_batch },
+	{ "stats", cmd_stats },
+	{ "monitor", cmd_monitor },
+	{ "config", cmd_config },
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct migoff_ctx *ctx;
+	unsigned int i;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "+jphV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'p':
+			pretty = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("migoffloadctl (migrate_offload) ABI %d\n", MIGOFF_API_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[optind], commands[i].name))
+			break;
+	if (i == sizeof(commands) / sizeof(commands[0]))
+		return usage_error("unknown command '%s'", argv[optind]);
+	cmd_name = commands[i].name;
+	rc = open_ctx(&ctx);
+	if (rc)
+		return rc;
+	rc = commands[i].fn(ctx, argc - optind, argv + optind);
+	migoff_close(ctx);
+	return rc;
+}
