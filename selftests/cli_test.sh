@@ -99,6 +99,24 @@ ok "config load of a bad file: exit 1, changes nothing" sh -c "$bin config load 
 	$bin -j status > $tmp/after2.json && cmp -s $tmp/after.json $tmp/after2.json"
 ok "config load of a missing file: exit 1" sh -c "$bin config load $tmp/nosuch.json 2>/dev/null; test \$? = 1"
 
+# Quotas: set, show (table and JSON), clear; bad usage.
+mkdir -p /sys/fs/cgroup/migoff-cli
+ok "quota set migoff-cli --rate=64M --burst=4M --reason=demotion" \
+	$bin quota set migoff-cli --rate=64M --burst=4M --reason=demotion
+ok "quota show -j lists it" sh -c "$bin -j quota show > $tmp/q.json && python3 -c 'import json,sys; \
+q=json.load(open(sys.argv[1])); assert len(q) == 1 and q[0][\"rate\"] == 64 << 20 and \
+q[0][\"burst\"] == 4 << 20 and q[0][\"reasons\"] == [\"demotion\"], q' $tmp/q.json"
+ok "quota show CGROUP (table)" sh -c "$bin quota show /sys/fs/cgroup/migoff-cli | grep -q ' 67108864 '"
+ok "stats -j reports the cgroup" sh -c "$bin -j stats | python3 -c 'import json,sys; \
+c=json.load(sys.stdin)[\"cgroups\"]; assert len(c) == 1 and list(c.values())[0][\"rate\"] == 64 << 20, c'"
+ok "quota set without --burst: exit 2" sh -c "$bin quota set migoff-cli --rate=1M 2>/dev/null; test \$? = 2"
+ok "quota set --rate=0: exit 2" sh -c "$bin quota set migoff-cli --rate=0 --burst=1M 2>/dev/null; test \$? = 2"
+ok "quota set on a non-cgroup: exit 1, says what to give" sh -c "$bin quota set /tmp --rate=1M --burst=1M 2>$tmp/e; \
+	test \$? = 1 && grep -q 'cgroup v2 directory' $tmp/e"
+ok "quota clear" $bin quota clear migoff-cli
+ok "quota clear again: exit 1, no quota" sh -c "$bin quota clear migoff-cli 2>$tmp/e; test \$? = 1 && grep -q 'has no quota' $tmp/e"
+rmdir /sys/fs/cgroup/migoff-cli
+
 # An unprivileged user reads but cannot change anything.
 ok "as nobody: status works" setpriv --reuid=65534 --regid=65534 --clear-groups $bin status
 ok "as nobody: enable fails with 'needs root'" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups \

@@ -486,3 +486,68 @@ int migoff_numa_balancing_off(void)
 
 	return err == -ENOENT ? 0 : err;
 }
+
+int migoff_round_trip(size_t len, size_t folio_size, uint64_t seed,
+		      char *why, size_t why_len)
+{
+	int i, nodes[2] = { 1, 0 };
+	struct migoff_buf b;
+	long bad;
+
+	if (migoff_buf_alloc(&b, len, folio_size, 0, seed, why, why_len))
+		return -1;
+	for (i = 0; i < 2; i++) {
+		if (migoff_move(&b, nodes[i], NULL, why, why_len))
+			goto fail;
+		bad = migoff_verify(b.mem, len, seed);
+		if (bad != -1) {
+			why_set(why, why_len, "byte %ld wrong after the move to node %d",
+				bad, nodes[i]);
+			goto fail;
+		}
+	}
+	migoff_buf_free(&b);
+	return 0;
+fail:
+	migoff_buf_free(&b);
+	return -1;
+}
+
+void *migoff_mover_thread(void *arg)
+{
+	struct migoff_mover *m = arg;
+	struct migoff_buf b;
+	int node = 1;
+	long bad;
+
+	if (migoff_buf_alloc(&b, m->len, 4096, 0, 0xbee, m->why, sizeof(m->why))) {
+		__atomic_store_n(&m->failed, 1, __ATOMIC_SEQ_CST);
+		return NULL;
+	}
+	while (!__atomic_load_n(&m->stop, __ATOMIC_SEQ_CST)) {
+		if (migoff_move(&b, node, NULL, m->why, sizeof(m->why))) {
+			__atomic_store_n(&m->failed, 1, __ATOMIC_SEQ_CST);
+			break;
+		}
+		bad = migoff_verify(b.mem, b.len, 0xbee);
+		if (bad != -1) {
+			why_set(m->why, sizeof(m->why), "byte %ld wrong after the move to node %d",
+				bad, node);
+			__atomic_store_n(&m->failed, 1, __ATOMIC_SEQ_CST);
+			break;
+		}
+		node = !node;
+		__atomic_add_fetch(&m->rounds, 1, __ATOMIC_SEQ_CST);
+	}
+	migoff_buf_free(&b);
+	return NULL;
+}
+
+void migoff_mover_wait(struct migoff_mover *m, long n)
+{
+	long start = __atomic_load_n(&m->rounds, __ATOMIC_SEQ_CST);
+
+	while (__atomic_load_n(&m->rounds, __ATOMIC_SEQ_CST) < start + n &&
+	       !__atomic_load_n(&m->failed, __ATOMIC_SEQ_CST))
+		usleep(1000);
+}

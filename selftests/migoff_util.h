@@ -47,6 +47,28 @@ long migoff_verify(const void *mem, size_t len, uint64_t seed);
 int migoff_move(struct migoff_buf *b, int node, double *secs,
 		char *why, size_t why_len);
 
+/*
+ * Map @len bytes of @folio_size folios on node 0, move them to node 1 and
+ * back, checking every status, page node and byte. 0, or -1 with @why set.
+ */
+int migoff_round_trip(size_t len, size_t folio_size, uint64_t seed,
+		      char *why, size_t why_len);
+
+/*
+ * A thread that moves @len bytes of 4 KiB folios back and forth, verifying
+ * each move, until @stop; @failed and @why report the first problem.
+ */
+struct migoff_mover {
+	size_t len;
+	volatile bool stop;
+	volatile long rounds;
+	volatile int failed;
+	char why[256];
+};
+void *migoff_mover_thread(void *arg);
+/* Wait until the mover completed @n more rounds (or failed). */
+void migoff_mover_wait(struct migoff_mover *m, long n);
+
 /* Number of 4 KiB pages of @b not on @node (after querying each one). */
 long migoff_pages_off_node(struct migoff_buf *b, int node);
 

@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #define MR_SYSCALL	3
 
 static char mask_str[32];
+static char why[256];	/* why a round trip failed (each test is a process) */
 
 static const char *reason_mask(unsigned int r)
 {
@@ -73,47 +73,17 @@ TEST_F_TIMEOUT(reg, invalid_reason_mask_rejected, 60)
 	EXPECT_EQ(0x3fd, testmig_get("reasons"));
 }
 
-/* Move a buffer there and back; every byte and page checked. */
-static int round_trip(struct __test_metadata *_metadata, size_t len,
-		      size_t folio_size, uint64_t seed)
-{
-	struct migoff_buf b;
-	char why[256];
-	int i, nodes[2] = { 1, 0 };
-	long bad;
-
-	if (migoff_buf_alloc(&b, len, folio_size, 0, seed, why, sizeof(why))) {
-		TH_LOG("%s", why);
-		return -1;
-	}
-	for (i = 0; i < 2; i++) {
-		if (migoff_move(&b, nodes[i], NULL, why, sizeof(why))) {
-			TH_LOG("%s", why);
-			migoff_buf_free(&b);
-			return -1;
-		}
-		bad = migoff_verify(b.mem, len, seed);
-		if (bad != -1) {
-			TH_LOG("byte %ld wrong after the move to node %d", bad, nodes[i]);
-			migoff_buf_free(&b);
-			return -1;
-		}
-	}
-	migoff_buf_free(&b);
-	return 0;
-}
-
 TEST_F_TIMEOUT(reg, reason_filter, 300)
 {
 	ASSERT_EQ(0, testmig_set("reasons", reason_mask(MR_COMPACTION)));
 	ASSERT_EQ(0, testmig_set("registered", "1"));
-	ASSERT_EQ(0, round_trip(_metadata, MiB(8), KiB(4), 1));
+	ASSERT_EQ(0, migoff_round_trip(MiB(8), KiB(4), 1, why, sizeof(why))) TH_LOG("%s", why);
 	/* Background compaction may use it; move_pages(2) must not. */
 	EXPECT_NE(MR_SYSCALL, testmig_get("last_reason"))
 		TH_LOG("syscall batch offloaded with only compaction allowed");
 
 	ASSERT_EQ(0, testmig_set("reasons", reason_mask(MR_SYSCALL)));
-	ASSERT_EQ(0, round_trip(_metadata, MiB(8), KiB(4), 2));
+	ASSERT_EQ(0, migoff_round_trip(MiB(8), KiB(4), 2, why, sizeof(why))) TH_LOG("%s", why);
 	EXPECT_LT(0, testmig_get("batches"));
 	EXPECT_EQ(2 * (long long)(MiB(8) / KiB(4)), testmig_get("folios_copied"));
 	EXPECT_EQ(MR_SYSCALL, testmig_get("last_reason"));
@@ -164,7 +134,7 @@ TEST_F_TIMEOUT(fallback, nothing_lost, 300)
 	size_t len = MiB(32), nfolios = len / variant->folio_size;
 	long long pgmig0 = migoff_vmstat("pgmigrate_success");
 
-	ASSERT_EQ(0, round_trip(_metadata, len, variant->folio_size, 0xfa11));
+	ASSERT_EQ(0, migoff_round_trip(len, variant->folio_size, 0xfa11, why, sizeof(why))) TH_LOG("%s", why);
 	EXPECT_EQ(2 * (long long)(len / KiB(4)),
 		  migoff_vmstat("pgmigrate_success") - pgmig0);
 	EXPECT_EQ(2 * (long long)nfolios, testmig_get("folios_offered"));
@@ -178,43 +148,6 @@ TEST_F_TIMEOUT(fallback, nothing_lost, 300)
 	}
 }
 
-struct mover {
-	atomic_bool stop;
-	atomic_long rounds;
-	char why[256];
-	int failed;
-};
-
-static void *mover_thread(void *arg)
-{
-	struct mover *m = arg;
-	struct migoff_buf b;
-	int node = 1;
-	long bad;
-
-	if (migoff_buf_alloc(&b, MiB(16), KiB(4), 0, 0xbee, m->why, sizeof(m->why))) {
-		m->failed = 1;
-		return NULL;
-	}
-	while (!atomic_load(&m->stop)) {
-		if (migoff_move(&b, node, NULL, m->why, sizeof(m->why))) {
-			m->failed = 1;
-			break;
-		}
-		bad = migoff_verify(b.mem, b.len, 0xbee);
-		if (bad != -1) {
-			snprintf(m->why, sizeof(m->why), "byte %ld wrong after move to node %d",
-				 bad, node);
-			m->failed = 1;
-			break;
-		}
-		node = !node;
-		atomic_fetch_add(&m->rounds, 1);
-	}
-	migoff_buf_free(&b);
-	return NULL;
-}
-
 /*
  * Register and unregister over and over while another thread migrates, then
  * unload the module with migrations still running: SRCU must keep the
@@ -222,18 +155,15 @@ static void *mover_thread(void *arg)
  */
 TEST_F_TIMEOUT(reg, unregister_and_unload_under_load, 600)
 {
-	struct mover m = { 0 };
+	struct migoff_mover m = { .len = MiB(16) };
 	pthread_t t;
-	long start;
 	int i, err;
 
 	ASSERT_EQ(0, testmig_set("delay_us", "500"));
-	ASSERT_EQ(0, pthread_create(&t, NULL, mover_thread, &m));
+	ASSERT_EQ(0, pthread_create(&t, NULL, migoff_mover_thread, &m));
 	for (i = 0; i < 40 && !m.failed; i++) {
 		ASSERT_EQ(0, testmig_set("registered", "1"));
-		start = atomic_load(&m.rounds);
-		while (atomic_load(&m.rounds) == start && !m.failed)
-			usleep(1000);
+		migoff_mover_wait(&m, 1);
 		ASSERT_EQ(0, testmig_set("registered", "0"));
 	}
 	/* While registered, the module is pinned; unloading must fail. */
@@ -243,13 +173,11 @@ TEST_F_TIMEOUT(reg, unregister_and_unload_under_load, 600)
 	ASSERT_EQ(0, testmig_set("registered", "0"));
 	err = testmig_unload();
 	EXPECT_EQ(0, err) TH_LOG("rmmod: %s", strerror(-err));
-	start = atomic_load(&m.rounds);
-	while (atomic_load(&m.rounds) < start + 3 && !m.failed)
-		usleep(1000);
-	atomic_store(&m.stop, true);
+	migoff_mover_wait(&m, 3);
+	m.stop = true;
 	pthread_join(t, NULL);
 	ASSERT_EQ(0, m.failed) TH_LOG("mover: %s", m.why);
-	EXPECT_LT(40, atomic_load(&m.rounds));
+	EXPECT_LT(40, m.rounds);
 	ASSERT_EQ(0, testmig_load());
 }
 

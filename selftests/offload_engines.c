@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +21,8 @@
 
 #define SYSCALL_BIT	MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL)
 #define SWDMA		"/sys/module/migoff_swdma/parameters/"
+
+static char why[256];	/* why a round trip failed (each test is a process) */
 
 static int swdma_set(const char *param, const char *val)
 {
@@ -37,36 +38,6 @@ static void swdma_defaults(void)
 	swdma_set("drop_every", "0");
 	swdma_set("delay_us", "0");
 	swdma_set("reorder", "0");
-}
-
-/* Move @len bytes of @folio_size folios there and back; all checked. */
-static int round_trip(struct __test_metadata *_metadata, size_t len,
-		      size_t folio_size, uint64_t seed)
-{
-	struct migoff_buf b;
-	int i, nodes[2] = { 1, 0 };
-	char why[256];
-	long bad;
-
-	if (migoff_buf_alloc(&b, len, folio_size, 0, seed, why, sizeof(why))) {
-		TH_LOG("%s", why);
-		return -1;
-	}
-	for (i = 0; i < 2; i++) {
-		if (migoff_move(&b, nodes[i], NULL, why, sizeof(why))) {
-			TH_LOG("%s", why);
-			migoff_buf_free(&b);
-			return -1;
-		}
-		bad = migoff_verify(b.mem, len, seed);
-		if (bad != -1) {
-			TH_LOG("byte %ld wrong after the move to node %d", bad, nodes[i]);
-			migoff_buf_free(&b);
-			return -1;
-		}
-	}
-	migoff_buf_free(&b);
-	return 0;
 }
 
 static uint64_t fallbacks(const struct migoff_counters *c)
@@ -144,7 +115,8 @@ TEST_F_TIMEOUT(eng, routed_syscall_copies_everything, 600)
 
 	ASSERT_LE(0, id);
 	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, variant->migrator));
-	ASSERT_EQ(0, round_trip(_metadata, len, variant->folio_size, 0xabc));
+	ASSERT_EQ(0, migoff_round_trip(len, variant->folio_size, 0xabc, why, sizeof(why)))
+		TH_LOG("%s", why);
 
 	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
 				     MIGOFF_REASON_SYSCALL, &r));
@@ -183,7 +155,8 @@ TEST_F_TIMEOUT(pol, unrouted_reason_stays_on_cpu, 300)
 
 	ASSERT_LE(0, dcbm);
 	ASSERT_EQ(0, migoff_enable(self->fd, MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION), "dcbm"));
-	ASSERT_EQ(0, round_trip(_metadata, MiB(8), KiB(4), 0xdef));
+	ASSERT_EQ(0, migoff_round_trip(MiB(8), KiB(4), 0xdef, why, sizeof(why)))
+		TH_LOG("%s", why);
 	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
 				     MIGOFF_REASON_SYSCALL, &r));
 	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_MIGRATOR, dcbm, &m));
@@ -200,7 +173,8 @@ TEST_F_TIMEOUT(pol, batch_caps_honoured, 300)
 
 	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, 64, 0));
 	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "cpu"));
-	ASSERT_EQ(0, round_trip(_metadata, len, KiB(4), 0x64));
+	ASSERT_EQ(0, migoff_round_trip(len, KiB(4), 0x64, why, sizeof(why)))
+		TH_LOG("%s", why);
 	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
 				     MIGOFF_REASON_SYSCALL, &r));
 	EXPECT_EQ(2 * pages, r.folios);
@@ -211,7 +185,8 @@ TEST_F_TIMEOUT(pol, batch_caps_honoured, 300)
 	/* Bigger batches: fewer of them. */
 	ASSERT_EQ(0, migoff_reset_stats(self->fd));
 	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, 2048, 0));
-	ASSERT_EQ(0, round_trip(_metadata, len, KiB(4), 0x65));
+	ASSERT_EQ(0, migoff_round_trip(len, KiB(4), 0x65, why, sizeof(why)))
+		TH_LOG("%s", why);
 	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
 				     MIGOFF_REASON_SYSCALL, &r));
 	EXPECT_EQ(2 * pages, r.folios);
@@ -220,7 +195,8 @@ TEST_F_TIMEOUT(pol, batch_caps_honoured, 300)
 	/* Every batch below min_folios: all on the CPU, counted as too small. */
 	ASSERT_EQ(0, migoff_reset_stats(self->fd));
 	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MIN_FOLIOS, 0, 100000));
-	ASSERT_EQ(0, round_trip(_metadata, len, KiB(4), 0x66));
+	ASSERT_EQ(0, migoff_round_trip(len, KiB(4), 0x66, why, sizeof(why)))
+		TH_LOG("%s", why);
 	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
 				     MIGOFF_REASON_SYSCALL, &r));
 	EXPECT_EQ(0, r.folios);
@@ -240,8 +216,8 @@ TEST_F_TIMEOUT(pol, mtcopy_threads_push_pull, 600)
 			ASSERT_EQ(0, migoff_set_param(self->fd, "mtcopy", "threads", threads[t]));
 			ASSERT_EQ(0, migoff_set_param(self->fd, "mtcopy", "push", push));
 			ASSERT_EQ(0, migoff_reset_stats(self->fd));
-			ASSERT_EQ(0, round_trip(_metadata, MiB(16), MiB(2), t * 2 + push))
-				TH_LOG("threads=%d push=%u", threads[t], push);
+			ASSERT_EQ(0, migoff_round_trip(MiB(16), MiB(2), t * 2 + push, why, sizeof(why)))
+				TH_LOG("threads=%d push=%u: %s", threads[t], push, why);
 			ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
 						     MIGOFF_REASON_SYSCALL, &r));
 			EXPECT_EQ(16, r.folios);
@@ -287,8 +263,8 @@ TEST_F_TIMEOUT(pol, dcbm_fault_injection, 900)
 		ASSERT_EQ(0, swdma_set("delay_us", f->delay_us));
 		ASSERT_EQ(0, swdma_set("reorder", f->reorder));
 		ASSERT_EQ(0, migoff_reset_stats(self->fd));
-		ASSERT_EQ(0, round_trip(_metadata, len, f->folio_size, 0xd0 + i))
-			TH_LOG("fault case: %s", f->name);
+		ASSERT_EQ(0, migoff_round_trip(len, f->folio_size, 0xd0 + i, why, sizeof(why)))
+			TH_LOG("fault case %s: %s", f->name, why);
 		ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
 					     MIGOFF_REASON_SYSCALL, &r));
 		/* Every folio is accounted once: copied or fallen back. */
@@ -302,80 +278,36 @@ TEST_F_TIMEOUT(pol, dcbm_fault_injection, 900)
 	}
 }
 
-struct mover {
-	atomic_bool stop;
-	atomic_long rounds;
-	int failed;
-	char why[256];
-};
-
-static void *mover_thread(void *arg)
-{
-	struct mover *m = arg;
-	struct migoff_buf b;
-	int node = 1;
-	long bad;
-
-	if (migoff_buf_alloc(&b, MiB(8), KiB(4), 0, 0x77, m->why, sizeof(m->why))) {
-		m->failed = 1;
-		return NULL;
-	}
-	while (!atomic_load(&m->stop)) {
-		if (migoff_move(&b, node, NULL, m->why, sizeof(m->why))) {
-			m->failed = 1;
-			break;
-		}
-		bad = migoff_verify(b.mem, b.len, 0x77);
-		if (bad != -1) {
-			snprintf(m->why, sizeof(m->why), "byte %ld wrong", bad);
-			m->failed = 1;
-			break;
-		}
-		node = !node;
-		atomic_fetch_add(&m->rounds, 1);
-	}
-	migoff_buf_free(&b);
-	return NULL;
-}
-
-static void wait_rounds(struct mover *m, long n)
-{
-	long start = atomic_load(&m->rounds);
-
-	while (atomic_load(&m->rounds) < start + n && !m->failed)
-		usleep(1000);
-}
-
 /*
  * Routed migrators and their providers are pinned; once unrouted they
  * unload, and reload, while migrations keep running.
  */
 TEST_F_TIMEOUT(pol, unload_reload_under_load, 600)
 {
-	struct mover m = { 0 };
+	struct migoff_mover m = { .len = MiB(8) };
 	pthread_t t;
 	int i;
 
-	ASSERT_EQ(0, pthread_create(&t, NULL, mover_thread, &m));
+	ASSERT_EQ(0, pthread_create(&t, NULL, migoff_mover_thread, &m));
 	for (i = 0; i < 3 && !m.failed; i++) {
 		ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
-		wait_rounds(&m, 2);
+		migoff_mover_wait(&m, 2);
 		EXPECT_EQ(-EWOULDBLOCK, migoff_mod_unload("migoff_dcbm"));
 		EXPECT_EQ(-EWOULDBLOCK, migoff_mod_unload("migoff_swdma"));
 		EXPECT_EQ(-EWOULDBLOCK, migoff_mod_unload("migrate_offload"));
 		/* Switch engines under load. */
 		ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "mtcopy"));
-		wait_rounds(&m, 2);
+		migoff_mover_wait(&m, 2);
 		EXPECT_EQ(-EWOULDBLOCK, migoff_mod_unload("migoff_mtcopy"));
 		ASSERT_EQ(0, migoff_disable_all(self->fd));
 		EXPECT_EQ(0, migoff_mod_unload("migoff_dcbm"));
 		EXPECT_EQ(0, migoff_mod_unload("migoff_mtcopy"));
-		wait_rounds(&m, 1);
+		migoff_mover_wait(&m, 1);
 		ASSERT_EQ(0, migoff_mod_load("migoff_mtcopy", NULL));
 		ASSERT_EQ(0, migoff_mod_load("migoff_dcbm", NULL));
 		ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "channels", 2));
 	}
-	atomic_store(&m.stop, true);
+	m.stop = true;
 	pthread_join(t, NULL);
 	ASSERT_EQ(0, m.failed) TH_LOG("mover: %s", m.why);
 }

@@ -57,8 +57,8 @@ TEST_F(dev, info_handshake)
 	EXPECT_EQ(sizeof(i), i.size);
 	EXPECT_EQ(MIGOFF_REASONS_ALL, i.reasons_supported);
 	EXPECT_EQ(MIGOFF_FEAT_ROUTING | MIGOFF_FEAT_BATCH_CAPS |
-		  MIGOFF_FEAT_PARAMS | MIGOFF_FEAT_STATS | MIGOFF_FEAT_NETLINK,
-		  i.features);
+		  MIGOFF_FEAT_PARAMS | MIGOFF_FEAT_STATS | MIGOFF_FEAT_NETLINK |
+		  MIGOFF_FEAT_QUOTAS, i.features);
 	EXPECT_EQ(3, i.nr_migrators);	/* cpu, mtcopy, dcbm */
 	EXPECT_EQ(1U << 18, i.max_batch_pages_limit);
 }

@@ -67,7 +67,8 @@ static long migoff_get_info(unsigned long uarg)
 	mutex_unlock(&migoff_policy_mutex);
 	a.reasons_supported = MIGOFF_REASONS_ALL;
 	a.features = MIGOFF_FEAT_ROUTING | MIGOFF_FEAT_BATCH_CAPS |
-		MIGOFF_FEAT_PARAMS | MIGOFF_FEAT_STATS | MIGOFF_FEAT_NETLINK;
+		MIGOFF_FEAT_PARAMS | MIGOFF_FEAT_STATS | MIGOFF_FEAT_NETLINK |
+		MIGOFF_FEAT_QUOTAS;
 	a.max_batch_pages_limit = MIGRATE_MAX_BATCH_PAGES_LIMIT;
 	return migoff_put_arg(uarg, &a, sizeof(a));
 }
@@ -314,6 +315,56 @@ static long migoff_reset(unsigned long uarg)
 	return 0;
 }
 
+/* SET_QUOTA, CLEAR_QUOTA, GET_QUOTA. */
+static long migoff_quota(unsigned long uarg, unsigned int cmd)
+{
+	struct migoff_quota a;
+	u64 cgid = 0;
+	int ret = migoff_get_arg(&a, sizeof(a), uarg);
+	bool by_index;
+
+	if (ret)
+		return ret;
+	by_index = a.flags & MIGOFF_QUOTA_BY_INDEX;
+	if (a.flags & ~(MIGOFF_QUOTA_BY_FD | MIGOFF_QUOTA_BY_INDEX) ||
+	    (by_index && (cmd != MIGOFF_IOC_GET_QUOTA || a.flags != MIGOFF_QUOTA_BY_INDEX)) ||
+	    (!(a.flags & MIGOFF_QUOTA_BY_FD) && a.cgroup_fd) ||
+	    (!by_index && a.index) || (by_index && a.cgroup_id) ||
+	    (a.flags & MIGOFF_QUOTA_BY_FD && a.cgroup_id) ||
+	    a.bytes_offloaded || a.bytes_refused || a.folios_offloaded ||
+	    a.folios_refused || a.copy_cpu_ns ||
+	    !mem_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	if (cmd == MIGOFF_IOC_SET_QUOTA) {
+		if (!a.rate || !a.burst || a.reasons & ~MIGOFF_REASONS_ALL)
+			return -EINVAL;
+	} else if (a.rate || a.burst || a.reasons) {
+		return -EINVAL;
+	}
+	if (!by_index) {
+		ret = migoff_quota_cgroup(&a, &cgid);
+		if (ret)
+			return ret;
+	}
+
+	mutex_lock(&migoff_policy_mutex);
+	switch (cmd) {
+	case MIGOFF_IOC_SET_QUOTA:
+		ret = migoff_quota_set(cgid, a.rate, a.burst, a.reasons);
+		break;
+	case MIGOFF_IOC_CLEAR_QUOTA:
+		ret = migoff_quota_clear(cgid);
+		break;
+	default:
+		ret = migoff_quota_get(by_index, a.index, cgid, &a);
+		break;
+	}
+	mutex_unlock(&migoff_policy_mutex);
+	if (ret || cmd != MIGOFF_IOC_GET_QUOTA)
+		return ret;
+	return migoff_put_arg(uarg, &a, sizeof(a));
+}
+
 static long migoff_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	switch (cmd) {
@@ -327,11 +378,15 @@ static long migoff_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return migoff_batch(arg, false);
 	case MIGOFF_IOC_GET_STATS:
 		return migoff_get_stats(arg);
+	case MIGOFF_IOC_GET_QUOTA:
+		return migoff_quota(arg, cmd);
 	case MIGOFF_IOC_ENABLE:
 	case MIGOFF_IOC_DISABLE:
 	case MIGOFF_IOC_SET_BATCH:
 	case MIGOFF_IOC_SET_PARAM:
 	case MIGOFF_IOC_RESET_STATS:
+	case MIGOFF_IOC_SET_QUOTA:
+	case MIGOFF_IOC_CLEAR_QUOTA:
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
 		break;
@@ -348,6 +403,9 @@ static long migoff_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return migoff_batch(arg, true);
 	case MIGOFF_IOC_SET_PARAM:
 		return migoff_set_param(arg);
+	case MIGOFF_IOC_SET_QUOTA:
+	case MIGOFF_IOC_CLEAR_QUOTA:
+		return migoff_quota(arg, cmd);
 	default:
 		return migoff_reset(arg);
 	}

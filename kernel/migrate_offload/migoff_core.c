@@ -101,31 +101,45 @@ static int migoff_offload_copy(struct list_head *dst_list,
 			       unsigned int nr_folios,
 			       enum migrate_reason mr)
 {
-	int reason = mr_to_reason(mr), idx, rc, fb;
-	unsigned int copied = 0, i = 0;
+	int reason = mr_to_reason(mr), idx, rc = 0, fb;
+	struct migoff_copy_info ci = { .reason = mr };
+	unsigned int copied = 0, i = 0, nr_quota = 0;
 	struct migoff_engine *e;
 	struct folio *dst;
 	u64 bytes = 0, t0;
+	LIST_HEAD(ex_src);
+	LIST_HEAD(ex_dst);
 
 	if (reason < 0)
 		return 0;	/* not ours: the CPU copies it */
 
 	idx = srcu_read_lock(&migoff_srcu);
 	e = srcu_dereference(routes[reason], &migoff_srcu);
-	if (!e) {
-		rc = 0;
+	if (!e)
 		goto out;
-	}
 	if (nr_folios < READ_ONCE(min_folios)) {
 		stat_fallback(&reason_stat[reason], MIGOFF_FALLBACK_TOO_SMALL, nr_folios);
 		stat_fallback(&e->stat, MIGOFF_FALLBACK_TOO_SMALL, nr_folios);
 		migoff_nl_note_fallback(reason, nr_folios);
-		rc = 0;
 		goto out;
 	}
 
+	/* Folios over their cgroup's quota stay out of the migrator's batch. */
+	if (migoff_quotas_active()) {
+		nr_quota = migoff_quota_filter(dst_list, src_list, nr_folios,
+					       reason, &ex_dst, &ex_src);
+		if (nr_quota) {
+			stat_fallback(&reason_stat[reason], MIGOFF_FALLBACK_QUOTA, nr_quota);
+			stat_fallback(&e->stat, MIGOFF_FALLBACK_QUOTA, nr_quota);
+			migoff_nl_note_fallback(reason, nr_quota);
+			nr_folios -= nr_quota;
+		}
+	}
+	if (!nr_folios)
+		goto splice;
+
 	t0 = ktime_get_ns();
-	rc = e->copy(e, dst_list, src_list, nr_folios, mr);
+	rc = e->copy(e, dst_list, src_list, nr_folios, &ci);
 	t0 = ktime_get_ns() - t0;
 
 	list_for_each_entry(dst, dst_list, lru) {
@@ -141,6 +155,12 @@ static int migoff_offload_copy(struct list_head *dst_list,
 	stat_add(&e->stat, copied, bytes, t0, fb, nr_folios - copied);
 	if (copied < nr_folios)
 		migoff_nl_note_fallback(reason, nr_folios - copied);
+	if (migoff_quotas_active())
+		migoff_quota_account(dst_list, src_list, nr_folios, bytes, ci.cpu_ns);
+splice:
+	/* The batch goes back whole, pairs aligned, to the mm core. */
+	list_splice_tail(&ex_src, src_list);
+	list_splice_tail(&ex_dst, dst_list);
 out:
 	srcu_read_unlock(&migoff_srcu, idx);
 	return rc;
@@ -391,6 +411,7 @@ void migoff_reset_stats(void)
 		stat_reset(&reason_stat[r]);
 	list_for_each_entry(e, &engines, node)
 		stat_reset(&e->stat);
+	migoff_quota_reset_stats();
 }
 
 /**
@@ -475,6 +496,7 @@ static void __exit migoff_exit(void)
 {
 	migoff_chardev_exit();
 	migoff_nl_exit();
+	migoff_quota_exit();
 	migoff_unregister_engine(&migoff_cpu_engine);
 	migrate_set_max_batch_pages(0);
 }

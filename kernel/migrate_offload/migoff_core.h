@@ -30,6 +30,21 @@ void migoff_chardev_exit(void);
 
 extern const char * const migoff_reason_names[MIGOFF_REASON_COUNT];
 
+bool migoff_quotas_active(void);
+unsigned int migoff_quota_filter(struct list_head *dst_list,
+				 struct list_head *src_list, unsigned int nr,
+				 unsigned int reason, struct list_head *ex_dst,
+				 struct list_head *ex_src);
+void migoff_quota_account(struct list_head *dst_list, struct list_head *src_list,
+			  unsigned int nr, u64 bytes_copied, u64 cpu_ns);
+int migoff_quota_cgroup(const struct migoff_quota *a, u64 *cgid);
+int migoff_quota_set(u64 cgid, u64 rate, u64 burst, u64 reasons);
+int migoff_quota_clear(u64 cgid);
+int migoff_quota_get(bool by_index, unsigned int index, u64 cgid,
+		     struct migoff_quota *a);
+void migoff_quota_reset_stats(void);
+void migoff_quota_exit(void);
+
 int migoff_nl_init(void);
 void migoff_nl_exit(void);
 void migoff_nl_event_route(u64 reasons, const char *migrator);

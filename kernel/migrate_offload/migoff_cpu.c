@@ -11,7 +11,7 @@
 
 static int migoff_cpu_copy(struct migoff_engine *e, struct list_head *dst,
 			   struct list_head *src, unsigned int nr,
-			   enum migrate_reason reason)
+			   struct migoff_copy_info *ci)
 {
 	return migrate_folios_mc_copy(dst, src, nr);
 }

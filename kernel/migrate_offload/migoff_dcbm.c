@@ -177,7 +177,7 @@ static int dcbm_submit(struct dcbm_xfer *x)
 
 static int dcbm_copy(struct migoff_engine *e, struct list_head *dst_list,
 		     struct list_head *src_list, unsigned int nr,
-		     enum migrate_reason reason)
+		     struct migoff_copy_info *ci)
 {
 	unsigned long timeout = msecs_to_jiffies(READ_ONCE(e->params[1].value));
 	struct dcbm_batch b;

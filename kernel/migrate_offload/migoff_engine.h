@@ -15,6 +15,17 @@
 struct migoff_engine;
 
 /**
+ * struct migoff_copy_info - About one batch, for and from its migrator.
+ * @reason: The kernel's migration reason of the batch.
+ * @cpu_ns: Out: CPU time helper threads spent on the batch (time the
+ *	migrating task spends itself is not counted here).
+ */
+struct migoff_copy_info {
+	enum migrate_reason reason;
+	u64 cpu_ns;
+};
+
+/**
  * struct migoff_engine_param - A tunable of a migrator.
  * @name: Name used by MIGOFF_IOC_SET_PARAM.
  * @min: Smallest accepted value.
@@ -47,7 +58,8 @@ struct migoff_stat {
  * @owner: Module providing the callbacks; pinned while a reason is routed
  *	to this migrator, so it cannot vanish under a routing.
  * @copy: Copy @nr folios from @src to @dst (lists linked through
- *	folio->lru, in matching order) and folio_mark_content_copied() each
+ *	folio->lru, in matching order; @ci describes the batch) and
+ *	folio_mark_content_copied() each
  *	destination whose data is in place. Unmarked folios fall back to the
  *	CPU copy. Return 0, -ETIMEDOUT if a transfer timed out, or another
  *	negative errno. Process context, may sleep.
@@ -70,7 +82,7 @@ struct migoff_engine {
 	struct module *owner;
 	int (*copy)(struct migoff_engine *e, struct list_head *dst,
 		    struct list_head *src, unsigned int nr,
-		    enum migrate_reason reason);
+		    struct migoff_copy_info *ci);
 	bool (*available)(struct migoff_engine *e);
 	int (*activate)(struct migoff_engine *e);
 	void (*deactivate)(struct migoff_engine *e);

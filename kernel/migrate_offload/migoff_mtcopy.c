@@ -11,9 +11,12 @@
  * than threads * 2) is copied inline, so mtcopy is never slower than "cpu"
  * on small batches.
  *
- * CPU time: the copies run in kworker threads, so their CPU time is system
- * time of those kworkers, not of the migrating task; the wall time of each
- * batch is accounted in the copy_ns statistics of the reason and migrator.
+ * CPU time: the copies run in kworker threads, so the scheduler charges
+ * their CPU time to those kworkers (the root cgroup), not to the migrating
+ * task or the owner of the pages. mtcopy measures it per batch and the core
+ * reports it, split by bytes, in the copy_cpu_ns of each quota'd cgroup
+ * whose folios were copied. Small batches copied inline are the migrating
+ * task's own time, charged to it as usual.
  *
  * Parameters: threads (1..64), push (0: pull, 1: push).
  */
@@ -22,6 +25,7 @@
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/highmem.h>
+#include <linux/ktime.h>
 #include <linux/migrate.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -50,6 +54,7 @@ struct mtcopy_work {
 struct mtcopy_batch {
 	struct mtcopy_chunk *chunks;
 	atomic_t *failed;		/* per folio */
+	atomic64_t cpu_ns;		/* time the workers spent */
 	atomic_t pending;
 	struct completion done;
 	struct mtcopy_work works[MAX_THREADS];
@@ -77,8 +82,10 @@ static void mtcopy_work_fn(struct work_struct *work)
 {
 	struct mtcopy_work *w = container_of(work, struct mtcopy_work, work);
 	struct mtcopy_batch *b = w->b;
+	u64 t0 = ktime_get_ns();
 
 	mtcopy_chunks(b->chunks + w->first, w->nr);
+	atomic64_add(ktime_get_ns() - t0, &b->cpu_ns);
 	if (atomic_dec_and_test(&b->pending))
 		complete(&b->done);
 }
@@ -98,7 +105,7 @@ static int mtcopy_cpu(int node, unsigned int i)
 
 static int mtcopy_copy(struct migoff_engine *e, struct list_head *dst_list,
 		       struct list_head *src_list, unsigned int nr,
-		       enum migrate_reason reason)
+		       struct migoff_copy_info *ci)
 {
 	unsigned int threads = READ_ONCE(e->params[0].value);
 	bool push = READ_ONCE(e->params[1].value);
@@ -166,6 +173,7 @@ static int mtcopy_copy(struct migoff_engine *e, struct list_head *dst_list,
 		queue_work_on(mtcopy_cpu(node, t), mtcopy_wq, &w->work);
 	}
 	wait_for_completion(&b->done);
+	ci->cpu_ns = atomic64_read(&b->cpu_ns);
 
 	i = 0;
 	list_for_each_entry(dst, dst_list, lru) {

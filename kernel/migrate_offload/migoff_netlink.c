@@ -62,28 +62,72 @@ static int put_stats(struct sk_buff *skb, struct netlink_callback *cb,
 	return 0;
 }
 
-/* cb->args[0]: next entry; reasons first, then migrators by index. */
+static int put_quota(struct sk_buff *skb, struct netlink_callback *cb,
+		     const struct migoff_quota *q)
+{
+	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				cb->nlh->nlmsg_seq, &migoff_nl_family,
+				NLM_F_MULTI, MIGOFF_CMD_STATS_GET);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, MIGOFF_A_SCOPE, MIGOFF_STATS_CGROUP) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_CGROUP_ID, q->cgroup_id, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_RATE, q->rate, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_BURST, q->burst, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_REASONS, q->reasons, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_FOLIOS, q->folios_offloaded, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_BYTES, q->bytes_offloaded, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_FOLIOS_REFUSED, q->folios_refused, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_BYTES_REFUSED, q->bytes_refused, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_CPU_NS, q->copy_cpu_ns, MIGOFF_A_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/*
+ * cb->args[1]: phase (reasons, migrators, quotas); cb->args[0]: the next
+ * entry within it.
+ */
 static int migoff_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct migoff_counters c;
 	struct migoff_engine *e;
-	unsigned long pos;
+	struct migoff_quota q;
+	unsigned long pos = cb->args[0];
 
-	for (pos = cb->args[0]; pos < MIGOFF_REASON_COUNT; pos++) {
-		migoff_reason_counters(pos, &c);
-		if (put_stats(skb, cb, MIGOFF_STATS_REASON, pos,
-			      migoff_reason_names[pos], &c))
-			goto out;
+	if (cb->args[1] == 0) {
+		for (; pos < MIGOFF_REASON_COUNT; pos++) {
+			migoff_reason_counters(pos, &c);
+			if (put_stats(skb, cb, MIGOFF_STATS_REASON, pos,
+				      migoff_reason_names[pos], &c))
+				goto out;
+		}
+		cb->args[1] = 1;
+		pos = 0;
 	}
 	mutex_lock(&migoff_policy_mutex);
+	if (cb->args[1] == 1) {
+		for (;; pos++) {
+			e = migoff_engine_by_index(pos);
+			if (!e)
+				break;
+			migoff_stat_read(&e->stat, &c);
+			if (put_stats(skb, cb, MIGOFF_STATS_MIGRATOR, e->id, e->name, &c))
+				goto unlock;
+		}
+		cb->args[1] = 2;
+		pos = 0;
+	}
 	for (;; pos++) {
-		e = migoff_engine_by_index(pos - MIGOFF_REASON_COUNT);
-		if (!e)
-			break;
-		migoff_stat_read(&e->stat, &c);
-		if (put_stats(skb, cb, MIGOFF_STATS_MIGRATOR, e->id, e->name, &c))
+		memset(&q, 0, sizeof(q));
+		if (migoff_quota_get(true, pos, 0, &q) || put_quota(skb, cb, &q))
 			break;
 	}
+unlock:
 	mutex_unlock(&migoff_policy_mutex);
 out:
 	cb->args[0] = pos;

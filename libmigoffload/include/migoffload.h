@@ -34,10 +34,11 @@ struct migoff_event {
 
 /* One entry of the statistics dump. */
 struct migoff_stats_entry {
-	uint32_t scope;			/* MIGOFF_STATS_REASON or _MIGRATOR */
+	uint32_t scope;			/* MIGOFF_STATS_REASON, _MIGRATOR, _CGROUP */
 	uint32_t index;			/* reason or migrator id */
-	char name[MIGOFF_NAME_LEN];
-	struct migoff_counters counters;
+	char name[MIGOFF_NAME_LEN];	/* reason or migrator name */
+	struct migoff_counters counters;	/* reasons and migrators */
+	struct migoff_quota quota;	/* MIGOFF_STATS_CGROUP: quota and its counters */
 };
 
 typedef int (*migoff_stats_cb)(const struct migoff_stats_entry *e, void *arg);
@@ -66,6 +67,14 @@ int migoff_get_stats(struct migoff_ctx *ctx, uint32_t scope, uint32_t index,
 int migoff_reset_stats(struct migoff_ctx *ctx);
 
 int migoff_stats_dump(struct migoff_ctx *ctx, migoff_stats_cb cb, void *arg);
+
+int migoff_quota_set(struct migoff_ctx *ctx, const char *cgroup, uint64_t rate,
+		     uint64_t burst, uint64_t reasons);
+int migoff_quota_clear(struct migoff_ctx *ctx, const char *cgroup);
+int migoff_quota_get(struct migoff_ctx *ctx, unsigned int index,
+		     struct migoff_quota *q);
+int migoff_quota_find(struct migoff_ctx *ctx, const char *cgroup,
+		      struct migoff_quota *q);
 int migoff_events_subscribe(struct migoff_ctx *ctx);
 int migoff_event_read(struct migoff_ctx *ctx, struct migoff_event *ev);
 

@@ -192,3 +192,73 @@ int migoff_reset_stats(struct migoff_ctx *ctx)
 
 	return ioc(ctx, MIGOFF_IOC_RESET_STATS, &r);
 }
+
+/*
+ * A cgroup v2 directory: an absolute path, or one relative to
+ * /sys/fs/cgroup. Returns an fd or -errno.
+ */
+static int cgroup_open(const char *cgroup)
+{
+	char path[4096];
+	int fd;
+
+	if (!cgroup || !*cgroup)
+		return -EINVAL;
+	if (cgroup[0] == '/')
+		snprintf(path, sizeof(path), "%s", cgroup);
+	else
+		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s", cgroup);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int quota_ioc(struct migoff_ctx *ctx, unsigned long req, const char *cgroup,
+		     struct migoff_quota *q)
+{
+	int fd = cgroup_open(cgroup), err;
+
+	if (fd < 0)
+		return migoff_ret(fd);
+	q->size = sizeof(*q);
+	q->flags = MIGOFF_QUOTA_BY_FD;
+	q->cgroup_fd = fd;
+	err = ioc(ctx, req, q);
+	close(fd);
+	return migoff_ret(err);
+}
+
+int migoff_quota_set(struct migoff_ctx *ctx, const char *cgroup, uint64_t rate,
+		     uint64_t burst, uint64_t reasons)
+{
+	struct migoff_quota q = { .rate = rate, .burst = burst, .reasons = reasons };
+
+	return quota_ioc(ctx, MIGOFF_IOC_SET_QUOTA, cgroup, &q);
+}
+
+int migoff_quota_clear(struct migoff_ctx *ctx, const char *cgroup)
+{
+	struct migoff_quota q = { 0 };
+
+	return quota_ioc(ctx, MIGOFF_IOC_CLEAR_QUOTA, cgroup, &q);
+}
+
+int migoff_quota_find(struct migoff_ctx *ctx, const char *cgroup,
+		      struct migoff_quota *q)
+{
+	if (!q)
+		return migoff_ret(-EINVAL);
+	memset(q, 0, sizeof(*q));
+	return quota_ioc(ctx, MIGOFF_IOC_GET_QUOTA, cgroup, q);
+}
+
+int migoff_quota_get(struct migoff_ctx *ctx, unsigned int index,
+		     struct migoff_quota *q)
+{
+	if (!q)
+		return migoff_ret(-EINVAL);
+	memset(q, 0, sizeof(*q));
+	q->size = sizeof(*q);
+	q->flags = MIGOFF_QUOTA_BY_INDEX;
+	q->index = index;
+	return ioc(ctx, MIGOFF_IOC_GET_QUOTA, q);
+}

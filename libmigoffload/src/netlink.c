@@ -179,7 +179,32 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 		case MIGOFF_A_FALLBACK_TOO_SMALL:
 			e.counters.fallback[MIGOFF_FALLBACK_TOO_SMALL] = attr_u64(a);
 			break;
+		case MIGOFF_A_CGROUP_ID:
+			e.quota.cgroup_id = attr_u64(a);
+			break;
+		case MIGOFF_A_RATE:
+			e.quota.rate = attr_u64(a);
+			break;
+		case MIGOFF_A_BURST:
+			e.quota.burst = attr_u64(a);
+			break;
+		case MIGOFF_A_REASONS:
+			e.quota.reasons = attr_u64(a);
+			break;
+		case MIGOFF_A_FOLIOS_REFUSED:
+			e.quota.folios_refused = attr_u64(a);
+			break;
+		case MIGOFF_A_BYTES_REFUSED:
+			e.quota.bytes_refused = attr_u64(a);
+			break;
+		case MIGOFF_A_CPU_NS:
+			e.quota.copy_cpu_ns = attr_u64(a);
+			break;
 		}
+	}
+	if (e.scope == MIGOFF_STATS_CGROUP) {
+		e.quota.folios_offloaded = e.counters.folios;
+		e.quota.bytes_offloaded = e.counters.bytes;
 	}
 	st->ret = st->cb(&e, st->arg);
 	return st->ret ? MNL_CB_STOP : MNL_CB_OK;

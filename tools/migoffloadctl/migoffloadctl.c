@@ -49,6 +49,8 @@ static void usage(FILE *f)
 "  stats [--reset] [--interval=S [--count=N]]  counters, or rates every S seconds\n"
 "  monitor [--count=N]                  events as JSON Lines until SIGINT\n"
 "  config save FILE | config load FILE  the JSON that 'status -j' prints\n"
+"  quota set CGROUP --rate=B/S --burst=B [--reason=LIST]  limit a cgroup's offload\n"
+"  quota show [CGROUP] | quota clear CGROUP  per-cgroup quotas and their counters\n"
 "\n"
 "LIST is a comma-separated list of reasons or 'all': compaction,\n"
 "memory_hotplug, syscall_or_cpuset (or syscall), mempolicy_mbind,\n"
@@ -81,6 +83,9 @@ static int fail(const char *what, int err)
 		break;
 	case EBUSY:
 		hint = ": another migrator owns the mm core (migoff_testmig?)";
+		break;
+	case ENOSPC:
+		hint = ": too many quotas: clear one first";
 		break;
 	}
 	fprintf(stderr, "migoffloadctl: %s%s%s: %s%s\n", cmd_name, *cmd_name ? ": " : "",
@@ -454,6 +459,25 @@ static uint64_t fallbacks(const struct migoff_counters *c)
 	return n;
 }
 
+static const char *scope_key(uint32_t scope)
+{
+	return scope == MIGOFF_STATS_REASON ? "reasons" :
+		scope == MIGOFF_STATS_MIGRATOR ? "migrators" : "cgroups";
+}
+
+static void quota_json(struct jw *w, const struct migoff_quota *q)
+{
+	jw_u64(w, "cgroup_id", q->cgroup_id);
+	jw_u64(w, "rate", q->rate);
+	jw_u64(w, "burst", q->burst);
+	reasons_json(w, "reasons", q->reasons ? q->reasons : MIGOFF_REASONS_ALL);
+	jw_u64(w, "folios_offloaded", q->folios_offloaded);
+	jw_u64(w, "bytes_offloaded", q->bytes_offloaded);
+	jw_u64(w, "folios_refused", q->folios_refused);
+	jw_u64(w, "bytes_refused", q->bytes_refused);
+	jw_u64(w, "copy_cpu_ns", q->copy_cpu_ns);
+}
+
 /* One stats sample; with @prev, rates per second over @secs. */
 static void print_stats(const struct snapshot *s, const struct snapshot *prev, double secs)
 {
@@ -468,13 +492,21 @@ static void print_stats(const struct snapshot *s, const struct snapshot *prev, d
 		for (i = 0; i < s->n; i++) {
 			const struct migoff_counters *c = &s->e[i].counters;
 			const struct migoff_counters *p = prev ? &prev->e[i].counters : NULL;
+			const struct migoff_quota *q = &s->e[i].quota;
 
-			if (i == 0)
-				jw_obj_open(&w, "reasons");
-			if (s->e[i].scope == MIGOFF_STATS_MIGRATOR &&
-			    (i == 0 || s->e[i - 1].scope != MIGOFF_STATS_MIGRATOR)) {
+			if (i == 0 || s->e[i].scope != s->e[i - 1].scope) {
+				if (i)
+					jw_obj_close(&w);
+				jw_obj_open(&w, scope_key(s->e[i].scope));
+			}
+			if (s->e[i].scope == MIGOFF_STATS_CGROUP) {
+				char id[32];
+
+				snprintf(id, sizeof(id), "%llu", (unsigned long long)q->cgroup_id);
+				jw_obj_open(&w, id);
+				quota_json(&w, q);
 				jw_obj_close(&w);
-				jw_obj_open(&w, "migrators");
+				continue;
 			}
 			jw_obj_open(&w, s->e[i].name);
 			if (p) {
@@ -507,7 +539,20 @@ static void print_stats(const struct snapshot *s, const struct snapshot *prev, d
 		       "bytes", "copy_ms", "error", "timeout", "quota", "too_small");
 	for (i = 0; i < s->n; i++) {
 		const struct migoff_counters *c = &s->e[i].counters;
+		const struct migoff_quota *q = &s->e[i].quota;
 
+		if (s->e[i].scope == MIGOFF_STATS_CGROUP) {
+			if (i == 0 || s->e[i - 1].scope != MIGOFF_STATS_CGROUP)
+				printf("cgroup quota:   %8s %12s %14s %12s %14s %10s\n", "id",
+				       "folios", "bytes", "refused", "refused_bytes", "cpu_ms");
+			printf("                %8llu %12llu %14llu %12llu %14llu %10.1f\n",
+			       (unsigned long long)q->cgroup_id,
+			       (unsigned long long)q->folios_offloaded,
+			       (unsigned long long)q->bytes_offloaded,
+			       (unsigned long long)q->folios_refused,
+			       (unsigned long long)q->bytes_refused, q->copy_cpu_ns / 1e6);
+			continue;
+		}
 		if (i == 0 || s->e[i].scope != s->e[i - 1].scope)
 			printf("%s\n", s->e[i].scope == MIGOFF_STATS_REASON ? "reason:" : "migrator:");
 		if (prev) {
@@ -794,10 +839,146 @@ static int cmd_config(struct migoff_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+/* "8M" -> 8388608; K, M, G suffixes are powers of 1024. */
+static int parse_size(const char *s, uint64_t *v)
+{
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	*v = strtoull(s, &end, 0);
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (errno || *end || *v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*v <<= shift;
+	return 0;
+}
+
+static int cmd_quota(struct migoff_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rate", required_argument, NULL, 'r' },
+		{ "burst", required_argument, NULL, 'b' },
+		{ "reason", required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t rate = 0, burst = 0, reasons = 0;
+	struct migoff_quota q;
+	unsigned int i;
+	char what[512];
+	struct jw w;
+	int c, err;
+
+	if (argc < 2)
+		return usage_error("quota needs 'set', 'show' or 'clear'%s", "");
+	if (!strcmp(argv[1], "show")) {
+		if (argc > 3)
+			return usage_error("unexpected argument '%s'", argv[3]);
+		if (json) {
+			jw_init(&w, stdout, pretty);
+			jw_arr_open(&w, NULL);
+		} else {
+			printf("%-10s %12s %12s %-20s %14s %14s %10s\n", "CGROUP_ID", "RATE_B/S",
+			       "BURST_B", "REASONS", "OFFLOADED_B", "REFUSED_B", "CPU_MS");
+		}
+		for (i = 0; ; i++) {
+			char rs[256];
+
+			if (argc == 3) {
+				if (i)
+					break;
+				err = migoff_quota_find(ctx, argv[2], &q);
+			} else {
+				err = migoff_quota_get(ctx, i, &q);
+				if (err == -ENOENT)
+					break;
+			}
+			if (err) {
+				snprintf(what, sizeof(what), "reading the quota%s%s",
+					 argc == 3 ? " of " : "s", argc == 3 ? argv[2] : "");
+				return fail(what, err);
+			}
+			if (json) {
+				jw_obj_open(&w, NULL);
+				quota_json(&w, &q);
+				jw_obj_close(&w);
+				continue;
+			}
+			reasons_text(rs, sizeof(rs), q.reasons ? q.reasons : MIGOFF_REASONS_ALL);
+			printf("%-10llu %12llu %12llu %-20s %14llu %14llu %10.1f\n",
+			       (unsigned long long)q.cgroup_id, (unsigned long long)q.rate,
+			       (unsigned long long)q.burst, q.reasons ? rs : "all",
+			       (unsigned long long)q.bytes_offloaded,
+			       (unsigned long long)q.bytes_refused, q.copy_cpu_ns / 1e6);
+		}
+		if (json) {
+			jw_arr_close(&w);
+			jw_end(&w);
+		}
+		return 0;
+	}
+	if (!strcmp(argv[1], "clear")) {
+		if (argc != 3)
+			return usage_error("usage: quota clear CGROUP%s", "");
+		err = migoff_quota_clear(ctx, argv[2]);
+		if (err == -ENOENT) {
+			fprintf(stderr, "migoffloadctl: quota: %s has no quota (or is not a cgroup): see 'migoffloadctl quota show'\n",
+				argv[2]);
+			return 1;
+		}
+		snprintf(what, sizeof(what), "clearing the quota of %s", argv[2]);
+		return err ? fail(what, err) : 0;
+	}
+	if (strcmp(argv[1], "set"))
+		return usage_error("quota: unknown subcommand '%s' (set, show or clear)", argv[1]);
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (parse_size(optarg, &rate) || !rate)
+				return usage_error("--rate wants bytes per second > 0 (e.g. 64M), got '%s'", optarg);
+			break;
+		case 'b':
+			if (parse_size(optarg, &burst) || !burst)
+				return usage_error("--burst wants bytes > 0 (e.g. 4M), got '%s'", optarg);
+			break;
+		case 'R':
+			if (migoff_reasons_parse(optarg, &reasons))
+				return usage_error("unknown reason in '%s' (see --help for the list)", optarg);
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("usage: quota set CGROUP --rate=BYTES/S --burst=BYTES [--reason=LIST]%s", "");
+	if (!rate || !burst)
+		return usage_error("quota set needs --rate and --burst%s", "");
+	err = migoff_quota_set(ctx, argv[optind], rate, burst,
+			       reasons == MIGOFF_REASONS_ALL ? 0 : reasons);
+	if (err == -ENOENT || err == -ENOTDIR || err == -EBADF) {
+		fprintf(stderr, "migoffloadctl: quota: %s: %s: give a cgroup v2 directory (path, or relative to /sys/fs/cgroup)\n",
+			argv[optind], strerror(-err));
+		return 1;
+	}
+	snprintf(what, sizeof(what), "setting the quota of %s", argv[optind]);
+	return err ? fail(what, err) : 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct migoff_ctx *ctx, int argc, char **argv);
 } commands[] = {
+	{ "quota", cmd_quota },
 	{ "status", cmd_status },
 	{ "enable", cmd_enable },
 	{ "disable", cmd_disable },

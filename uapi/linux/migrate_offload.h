@@ -54,6 +54,7 @@ enum migoff_reason {
 #define MIGOFF_FEAT_PARAMS	(1ULL << 2)	/* SET_PARAM */
 #define MIGOFF_FEAT_STATS	(1ULL << 3)	/* GET_STATS, RESET_STATS */
 #define MIGOFF_FEAT_NETLINK	(1ULL << 4)	/* generic netlink family */
+#define MIGOFF_FEAT_QUOTAS	(1ULL << 5)	/* per-cgroup quotas */
 
 /* MIGOFF_IOC_GET_INFO: the handshake. Anyone. */
 struct migoff_info {
@@ -198,6 +199,7 @@ enum migoff_stats_scope {
 	MIGOFF_STATS_TOTAL	= 0,	/* everything; index must be 0 */
 	MIGOFF_STATS_REASON	= 1,	/* index: enum migoff_reason */
 	MIGOFF_STATS_MIGRATOR	= 2,	/* index: migrator id */
+	MIGOFF_STATS_CGROUP	= 3,	/* netlink dump only: a quota */
 };
 struct migoff_stats {
 	__u32 size;
@@ -215,13 +217,57 @@ struct migoff_reset {
 };
 
 /*
+ * Per-cgroup quotas: a token bucket of offloaded bytes for the folios a
+ * cgroup v2 owns (the memcg of the source folio). Folios over budget are
+ * not offloaded: the CPU copies them and they count as
+ * MIGOFF_FALLBACK_QUOTA. At most MIGOFF_MAX_QUOTAS cgroups have one.
+ *
+ * MIGOFF_IOC_SET_QUOTA (CAP_SYS_ADMIN): set or replace the quota of the
+ *   cgroup given by cgroup_fd (with MIGOFF_QUOTA_BY_FD, an fd of its
+ *   cgroupfs directory) or by cgroup_id. rate: bytes per second (> 0);
+ *   burst: bucket size in bytes (> 0); reasons: MIGOFF_REASON_BIT()s the
+ *   quota applies to, 0 for all. The bucket starts full. EINVAL: zero rate
+ *   or burst, unknown reasons; EBADF: cgroup_fd is not a cgroup v2
+ *   directory; ENOENT: no cgroup with that id; ENOSPC: too many quotas.
+ * MIGOFF_IOC_CLEAR_QUOTA (CAP_SYS_ADMIN): remove it (same selection; rate,
+ *   burst and reasons must be 0). ENOENT: the cgroup has no quota.
+ * MIGOFF_IOC_GET_QUOTA (anyone): with MIGOFF_QUOTA_BY_INDEX, the index-th
+ *   quota (0..), else that of the cgroup selected as above, with its
+ *   statistics. ENOENT: no such quota. Quotas of removed cgroups are
+ *   dropped and never reported.
+ */
+#define MIGOFF_MAX_QUOTAS	64
+#define MIGOFF_QUOTA_BY_FD	(1U << 0)
+#define MIGOFF_QUOTA_BY_INDEX	(1U << 1)
+struct migoff_quota {
+	__u32 size;
+	__u32 flags;
+	__s32 cgroup_fd;		/* in, with MIGOFF_QUOTA_BY_FD */
+	__u32 index;			/* in, with MIGOFF_QUOTA_BY_INDEX */
+	__u64 cgroup_id;		/* in (no flag) / out */
+	__u64 rate;			/* bytes per second */
+	__u64 burst;			/* bytes */
+	__u64 reasons;			/* 0: every reason */
+	/* out, GET_QUOTA only: */
+	__u64 bytes_offloaded;		/* copied by a migrator */
+	__u64 bytes_refused;		/* over budget: copied by the CPU */
+	__u64 folios_offloaded;
+	__u64 folios_refused;
+	__u64 copy_cpu_ns;		/* helper-thread CPU time on its folios */
+	__u64 reserved[2];
+};
+
+/*
  * Generic netlink family MIGOFF_GENL_NAME (spec:
  * kernel/migrate_offload/migrate_offload.yaml).
  *
  * MIGOFF_CMD_STATS_GET (dump, anyone): one message per reason and one per
  * migrator, each with MIGOFF_A_SCOPE, MIGOFF_A_INDEX (reason or migrator
  * id), MIGOFF_A_NAME and the counters of struct migoff_counters as
- * MIGOFF_A_BATCHES ... MIGOFF_A_FALLBACK_TOO_SMALL.
+ * MIGOFF_A_BATCHES ... MIGOFF_A_FALLBACK_TOO_SMALL; then one per quota
+ * (scope MIGOFF_STATS_CGROUP) with MIGOFF_A_CGROUP_ID, MIGOFF_A_RATE,
+ * MIGOFF_A_BURST, MIGOFF_A_REASONS, MIGOFF_A_FOLIOS, MIGOFF_A_BYTES,
+ * MIGOFF_A_FOLIOS_REFUSED, MIGOFF_A_BYTES_REFUSED, MIGOFF_A_CPU_NS.
  *
  * Multicast group MIGOFF_GENL_MCGRP_EVENTS: MIGOFF_CMD_EVENT messages with
  * MIGOFF_A_EVENT (enum migoff_event_type) and, as they apply,
@@ -260,6 +306,12 @@ enum migoff_genl_attr {
 	MIGOFF_A_VALUE,			/* u64 */
 	MIGOFF_A_MAX_PAGES,		/* u32 */
 	MIGOFF_A_MIN_FOLIOS,		/* u32 */
+	MIGOFF_A_CGROUP_ID,		/* u64 */
+	MIGOFF_A_RATE,			/* u64: quota bytes per second */
+	MIGOFF_A_BURST,			/* u64: quota bytes */
+	MIGOFF_A_BYTES_REFUSED,		/* u64 */
+	MIGOFF_A_FOLIOS_REFUSED,	/* u64 */
+	MIGOFF_A_CPU_NS,		/* u64 */
 	__MIGOFF_A_MAX,
 };
 #define MIGOFF_A_MAX (__MIGOFF_A_MAX - 1)
@@ -284,5 +336,8 @@ enum migoff_event_type {
 #define MIGOFF_IOC_SET_PARAM	_IOW(MIGOFF_IOC_MAGIC, 0x07, struct migoff_param)
 #define MIGOFF_IOC_GET_STATS	_IOWR(MIGOFF_IOC_MAGIC, 0x08, struct migoff_stats)
 #define MIGOFF_IOC_RESET_STATS	_IOW(MIGOFF_IOC_MAGIC, 0x09, struct migoff_reset)
+#define MIGOFF_IOC_SET_QUOTA	_IOW(MIGOFF_IOC_MAGIC, 0x0a, struct migoff_quota)
+#define MIGOFF_IOC_CLEAR_QUOTA	_IOW(MIGOFF_IOC_MAGIC, 0x0b, struct migoff_quota)
+#define MIGOFF_IOC_GET_QUOTA	_IOWR(MIGOFF_IOC_MAGIC, 0x0c, struct migoff_quota)
 
 #endif /* _UAPI_LINUX_MIGRATE_OFFLOAD_H */

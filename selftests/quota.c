@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-cgroup quotas: two cgroups migrating at once, one under a small quota
+ * and one without; the limited one's offloaded bytes stay within
+ * rate * time + burst and its excess shows as quota fallbacks; both verify
+ * every byte. Also helper CPU time per cgroup (mtcopy), quotas of removed
+ * cgroups, and every bad argument.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "migoff_dev.h"
+#include "migoff_util.h"
+
+#define CG		"/sys/fs/cgroup/"
+#define SYSCALL_BIT	MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL)
+
+static int quota_ioc(int fd, unsigned long req, int cgfd, uint64_t rate,
+		     uint64_t burst, uint64_t reasons, struct migoff_quota *out)
+{
+	struct migoff_quota q = { .size = sizeof(q), .flags = MIGOFF_QUOTA_BY_FD,
+				  .cgroup_fd = cgfd, .rate = rate, .burst = burst,
+				  .reasons = reasons };
+	int err = migoff_ioc(fd, req, &q);
+
+	if (out)
+		*out = q;
+	return err;
+}
+
+static int cg_open(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), CG "%s", name);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static void cg_remove(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), CG "%s", name);
+	rmdir(path);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Fork a child that joins cgroup @name, waits for @go, then round-trips. */
+static pid_t spawn_mover(const char *name, int go, size_t len, size_t folio, uint64_t seed)
+{
+	pid_t pid = fork();
+	char path[256], why[256], c;
+
+	if (pid)
+		return pid;
+	snprintf(path, sizeof(path), CG "%s/cgroup.procs", name);
+	if (migoff_write_file(path, "0"))
+		_exit(10);
+	if (read(go, &c, 1) != 1)
+		_exit(11);
+	if (migoff_round_trip(len, folio, seed, why, sizeof(why))) {
+		fprintf(stderr, "mover in %s: %s\n", name, why);
+		_exit(12);
+	}
+	_exit(0);
+}
+
+FIXTURE(quota) {
+	int fd;
+	struct migoff_thp_state thp;
+};
+
+FIXTURE_SETUP(quota)
+{
+	self->fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MIGOFF_DEVICE, strerror(errno));
+	ASSERT_EQ(0, migoff_numa_balancing_off());
+	ASSERT_EQ(0, migoff_thp_save(&self->thp));
+	/* Folios are charged to memcgs only with the memory controller on. */
+	ASSERT_EQ(0, migoff_write_file(CG "cgroup.subtree_control", "+memory"));
+	ASSERT_EQ(0, migoff_disable_all(self->fd));
+	ASSERT_EQ(0, migoff_reset_stats(self->fd));
+}
+
+FIXTURE_TEARDOWN(quota)
+{
+	migoff_disable_all(self->fd);
+	migoff_thp_restore(&self->thp);
+	cg_remove("migoff-limited");
+	cg_remove("migoff-free");
+	cg_remove("migoff-gone");
+	close(self->fd);
+}
+
+TEST_F_TIMEOUT(quota, limited_and_unlimited_at_once, 600)
+{
+	const uint64_t rate = MiB(4), burst = MiB(1);
+	const size_t len = MiB(32);
+	int lim = cg_open("migoff-limited"), fre = cg_open("migoff-free");
+	struct migoff_quota q;
+	struct migoff_counters r;
+	int go[2], status, i;
+	pid_t pids[2];
+	double t0, elapsed;
+
+	ASSERT_LE(0, lim);
+	ASSERT_LE(0, fre);
+	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "cpu"));
+	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, lim, rate, burst, 0, NULL));
+	ASSERT_EQ(0, pipe(go));
+	pids[0] = spawn_mover("migoff-limited", go[0], len, KiB(4), 0x11);
+	pids[1] = spawn_mover("migoff-free", go[0], len, KiB(4), 0x22);
+	t0 = now();
+	ASSERT_EQ(2, write(go[1], "gg", 2));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("mover %d: status %#x", i, status);
+	}
+	elapsed = now() - t0;
+
+	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, lim, 0, 0, 0, &q));
+	TH_LOG("limited: %llu offloaded, %llu refused in %.2fs (budget %.0f)",
+	       (unsigned long long)q.bytes_offloaded, (unsigned long long)q.bytes_refused,
+	       elapsed, rate * elapsed + burst);
+	EXPECT_EQ(rate, q.rate);
+	EXPECT_EQ(burst, q.burst);
+	EXPECT_LE(q.bytes_offloaded, (uint64_t)(rate * elapsed) + burst);
+	EXPECT_LT(0, q.bytes_refused);
+	EXPECT_LT(0, q.bytes_offloaded);
+	/* Every folio of the limited cgroup was offloaded or refused. */
+	EXPECT_EQ(2 * len, q.bytes_offloaded + q.bytes_refused);
+	EXPECT_EQ(2 * len / KiB(4), q.folios_offloaded + q.folios_refused);
+
+	/* The unlimited cgroup has no quota and lost nothing to one. */
+	EXPECT_EQ(-ENOENT, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, fre, 0, 0, 0, NULL));
+	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON, MIGOFF_REASON_SYSCALL, &r));
+	EXPECT_EQ(q.folios_refused, r.fallback[MIGOFF_FALLBACK_QUOTA]);
+	EXPECT_EQ(2 * len / KiB(4) + q.folios_offloaded, r.folios);
+
+	EXPECT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_CLEAR_QUOTA, lim, 0, 0, 0, NULL));
+	EXPECT_EQ(-ENOENT, quota_ioc(self->fd, MIGOFF_IOC_CLEAR_QUOTA, lim, 0, 0, 0, NULL));
+	close(lim);
+	close(fre);
+}
+
+/* A quota for another reason leaves move_pages(2) alone. */
+TEST_F_TIMEOUT(quota, per_reason, 300)
+{
+	int lim = cg_open("migoff-limited"), go[2], status;
+	struct migoff_quota q;
+	pid_t pid;
+
+	ASSERT_LE(0, lim);
+	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "cpu"));
+	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, lim, 4096, 4096,
+			       MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION), NULL));
+	ASSERT_EQ(0, pipe(go));
+	pid = spawn_mover("migoff-limited", go[0], MiB(8), KiB(4), 0x33);
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, lim, 0, 0, 0, &q));
+	EXPECT_EQ(0, q.folios_refused);
+	EXPECT_EQ(MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION), q.reasons);
+	close(lim);
+}
+
+/* mtcopy's helper threads' CPU time is reported for the pages' cgroup. */
+TEST_F_TIMEOUT(quota, mtcopy_cpu_time_per_cgroup, 600)
+{
+	int lim = cg_open("migoff-limited"), go[2], status;
+	struct migoff_quota q;
+	pid_t pid;
+
+	ASSERT_LE(0, lim);
+	ASSERT_EQ(0, migoff_set_param(self->fd, "mtcopy", "threads", 2));
+	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "mtcopy"));
+	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, lim, 1ULL << 40,
+			       1ULL << 40, 0, NULL));
+	ASSERT_EQ(0, pipe(go));
+	pid = spawn_mover("migoff-limited", go[0], MiB(32), MiB(2), 0x44);
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, lim, 0, 0, 0, &q));
+	EXPECT_EQ(2 * MiB(32), q.bytes_offloaded);
+	EXPECT_EQ(0, q.bytes_refused);
+	EXPECT_LT(0, q.copy_cpu_ns);
+	close(lim);
+}
+
+/* Removing a cgroup drops its quota. */
+TEST_F(quota, removed_cgroup)
+{
+	struct migoff_quota q = { .size = sizeof(q) };
+	int fd = cg_open("migoff-gone"), i;
+	uint64_t id;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, fd, MiB(1), MiB(1), 0, &q));
+	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, fd, 0, 0, 0, &q));
+	id = q.cgroup_id;
+	EXPECT_NE(0, id);
+	close(fd);
+	cg_remove("migoff-gone");
+
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.cgroup_id = id;
+	EXPECT_EQ(-ENOENT, migoff_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, &q));
+	q.rate = q.burst = MiB(1);
+	EXPECT_EQ(-ENOENT, migoff_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, &q));
+	for (i = 0; ; i++) {
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.flags = MIGOFF_QUOTA_BY_INDEX;
+		q.index = i;
+		if (migoff_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, &q))
+			break;
+		EXPECT_NE(id, q.cgroup_id);
+	}
+}
+
+TEST_F(quota, bad_arguments)
+{
+	int cg = cg_open("migoff-limited"), tmp = open("/tmp", O_RDONLY | O_DIRECTORY);
+	struct migoff_quota q;
+	char name[64];
+	int i, fds[MIGOFF_MAX_QUOTAS];
+
+	ASSERT_LE(0, cg);
+	ASSERT_LE(0, tmp);
+	EXPECT_EQ(-EINVAL, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, cg, 0, MiB(1), 0, NULL));
+	EXPECT_EQ(-EINVAL, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, cg, MiB(1), 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, cg, MiB(1), MiB(1),
+				     1ULL << 40, NULL));
+	EXPECT_EQ(-EBADF, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, tmp, MiB(1), MiB(1), 0, NULL));
+	EXPECT_EQ(-EBADF, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, -1, MiB(1), MiB(1), 0, NULL));
+	EXPECT_EQ(-EINVAL, quota_ioc(self->fd, MIGOFF_IOC_CLEAR_QUOTA, cg, MiB(1), 0, 0, NULL));
+	EXPECT_EQ(-ENOENT, quota_ioc(self->fd, MIGOFF_IOC_CLEAR_QUOTA, cg, 0, 0, 0, NULL));
+
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.flags = MIGOFF_QUOTA_BY_INDEX;	/* only for GET */
+	q.rate = q.burst = MiB(1);
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, &q));
+	q.flags = 0x80;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, &q));
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.flags = MIGOFF_QUOTA_BY_FD;
+	q.cgroup_fd = cg;
+	q.rate = q.burst = MiB(1);
+	q.bytes_refused = 1;			/* output field on input */
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, &q));
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.cgroup_id = 0xdeadbeef;		/* no such cgroup */
+	q.rate = q.burst = MiB(1);
+	EXPECT_EQ(-ENOENT, migoff_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, &q));
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.flags = MIGOFF_QUOTA_BY_INDEX;
+	q.index = 1000;
+	EXPECT_EQ(-ENOENT, migoff_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, &q));
+
+	/* At most MIGOFF_MAX_QUOTAS, then ENOSPC; nothing half-done. */
+	for (i = 0; i < MIGOFF_MAX_QUOTAS; i++) {
+		snprintf(name, sizeof(name), "migoff-q%d", i);
+		fds[i] = cg_open(name);
+		ASSERT_LE(0, fds[i]);
+		ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, fds[i], MiB(1), MiB(1), 0, NULL));
+	}
+	EXPECT_EQ(-ENOSPC, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, cg, MiB(1), MiB(1), 0, NULL));
+	EXPECT_EQ(-ENOENT, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, cg, 0, 0, 0, NULL));
+	/* Replacing an existing quota still works when full. */
+	EXPECT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, fds[0], MiB(2), MiB(2), 0, NULL));
+	for (i = 0; i < MIGOFF_MAX_QUOTAS; i++) {
+		EXPECT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_CLEAR_QUOTA, fds[i], 0, 0, 0, NULL));
+		close(fds[i]);
+		snprintf(name, sizeof(name), "migoff-q%d", i);
+		cg_remove(name);
+	}
+
+	/* Unprivileged: reading works, changing is EPERM. */
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct migoff_quota g = { .size = sizeof(g), .flags = MIGOFF_QUOTA_BY_INDEX };
+		int bad = 0;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(90);
+		bad |= migoff_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, &g) != -ENOENT;
+		bad |= (quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, cg, MiB(1), MiB(1), 0, NULL) != -EPERM) << 1;
+		bad |= (quota_ioc(self->fd, MIGOFF_IOC_CLEAR_QUOTA, cg, 0, 0, 0, NULL) != -EPERM) << 2;
+		_exit(bad);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("unprivileged checks failed: %#x", status);
+	close(tmp);
+	close(cg);
+}
+
+TEST_HARNESS_MAIN
