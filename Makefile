@@ -56,31 +56,28 @@ selftests: kernel
 check: all unit
 	@selftests/check $(B)/selftests $(B)/modules-kernel-test
 
-bench-tools:
-	$(MAKE) -s -C tools/bench OUT=$(B)/bench
-
-demo: kernel modules bench-tools
-	@tools/vm/run-vm --out=$(B)/demo -- tools/demo/demo-in-vm $(B)/modules-kernel-test $(B)/bench
+demo: kernel modules tools
+	@tools/vm/run-vm --out=$(B)/demo -- tools/demo/demo-in-vm $(B)/modules-kernel-test \
+		$(B)/bench $(B)/bin
 
 # Every migrator, every folio size, and the batch cap sweep in one boot of
 # the bench kernel (no debug options), 2 CPUs per node.
 BENCH_TOTAL ?= 64
-BENCH_RUNS ?= 3
-bench: deps bench-tools
+BENCH_RUNS ?= 5
+bench: deps tools
 	@kernel/build-kernel --flavour=bench
 	$(call build_modules,kernel-bench)
 	@tools/vm/run-vm --kernel=$(B)/kernel-bench --cpus-per-node=2 --out=$(B)/bench-results \
 		-- tools/bench/bench-in-vm $(B)/modules-kernel-bench $(B)/bench/move_bench \
-		$(BENCH_TOTAL) $(BENCH_RUNS) > $(B)/bench-results.log 2>&1 || \
+		$(BENCH_TOTAL) $(BENCH_RUNS) $(B)/bin/migoffloadctl > $(B)/bench-results.log 2>&1 || \
 		{ tail -30 $(B)/bench-results.log; exit 1; }
 	@tools/bench/report $(B)/bench-results
 
 # The baseline carries patch 0001 only: vanilla 6.12 splits mTHPs on their
 # second migration and leaves pages behind (see that patch).
-bench-baseline: deps
+bench-baseline: deps tools
 	@kernel/build-kernel --flavour=bench --upto=1
 	@kernel/build-kernel --flavour=bench
-	$(MAKE) -s -C tools/bench OUT=$(B)/bench
 	@tools/bench/baseline $(B)/bench/move_bench
 
 checkpatch: kernel
@@ -103,4 +100,4 @@ install: lib tools
 	$(MAKE) -s -C libmigoffload OUT=$(B)/lib install
 	$(MAKE) -s -C tools/migoffloadctl OUT=$(B) install
 
-.PHONY: all lib tools unit install deps kernel modules selftests check demo bench bench-tools bench-baseline checkpatch sparse clean
+.PHONY: all lib tools unit install deps kernel modules selftests check demo bench bench-baseline checkpatch sparse clean

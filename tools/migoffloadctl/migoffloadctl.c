@@ -237,7 +237,7 @@ static int reason_opts(int argc, char **argv, uint64_t *mask, const char **migra
 	};
 	int c;
 
-	optind = 1;
+	optind = 0;	/* re-initialise getopt: options may follow arguments */
 	while ((c = getopt_long(argc, argv, "r:m:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -410,7 +410,9 @@ static int cmd_batch(struct migoff_ctx *ctx, int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[1], "set"))
 		return usage_error("batch needs 'set'%s", "");
-	optind = 2;
+	argc--;
+	argv++;		/* parse "set ..." */
+	optind = 0;	/* re-initialise getopt */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'M':
@@ -588,7 +590,7 @@ static int cmd_stats(struct migoff_ctx *ctx, int argc, char **argv)
 
 	if (!a)
 		return fail("allocating", ENOMEM);
-	optind = 1;
+	optind = 0;	/* re-initialise getopt */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -940,7 +942,9 @@ static int cmd_quota(struct migoff_ctx *ctx, int argc, char **argv)
 	}
 	if (strcmp(argv[1], "set"))
 		return usage_error("quota: unknown subcommand '%s' (set, show or clear)", argv[1]);
-	optind = 2;
+	argc--;
+	argv++;		/* parse "set CGROUP --rate=..." */
+	optind = 0;	/* re-initialise getopt: options may follow the cgroup */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
