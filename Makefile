@@ -20,7 +20,7 @@ B := $(TOP)/build
 
 all: kernel modules selftests lib tools
 
-lib:
+lib: deps
 	$(MAKE) -s -C libmigoffload OUT=$(B)/lib
 
 tools: lib
@@ -78,7 +78,7 @@ bench: deps tools
 bench-baseline: deps tools
 	@kernel/build-kernel --flavour=bench --upto=1
 	@kernel/build-kernel --flavour=bench
-	@tools/bench/baseline $(B)/bench/move_bench
+	@tools/bench/baseline $(B)/bench/move_bench 64 3 2
 
 checkpatch: kernel
 	@cd $(B)/kernel-test.src && for f in $(TOP)/kernel/patches/*.patch; do \
