@@ -101,8 +101,14 @@ ok "config load of a missing file: exit 1" sh -c "$bin config load $tmp/nosuch.j
 
 # Quotas: set, show (table and JSON), clear; bad usage.
 mkdir -p /sys/fs/cgroup/migoff-cli
+$bin monitor --count=1 > $tmp/qmon 2>&1 &
+mpid=$!
+sleep 1
 ok "quota set migoff-cli --rate=64M --burst=4M --reason=demotion" \
 	$bin quota set migoff-cli --rate=64M --burst=4M --reason=demotion
+wait $mpid
+ok "monitor: quota event" python3 -c "import json,sys; e=json.loads(open(sys.argv[1]).readline()); \
+assert e['event'] == 'quota' and e['rate'] == 64 << 20 and e['reasons'] == ['demotion'], e" $tmp/qmon
 ok "quota show -j lists it" sh -c "$bin -j quota show > $tmp/q.json && python3 -c 'import json,sys; \
 q=json.load(open(sys.argv[1])); assert len(q) == 1 and q[0][\"rate\"] == 64 << 20 and \
 q[0][\"burst\"] == 4 << 20 and q[0][\"reasons\"] == [\"demotion\"], q' $tmp/q.json"

@@ -351,9 +351,13 @@ static long migoff_quota(unsigned long uarg, unsigned int cmd)
 	switch (cmd) {
 	case MIGOFF_IOC_SET_QUOTA:
 		ret = migoff_quota_set(cgid, a.rate, a.burst, a.reasons);
+		if (!ret)
+			migoff_nl_event_quota(cgid, a.rate, a.burst, a.reasons);
 		break;
 	case MIGOFF_IOC_CLEAR_QUOTA:
 		ret = migoff_quota_clear(cgid);
+		if (!ret)
+			migoff_nl_event_quota(cgid, 0, 0, 0);
 		break;
 	default:
 		ret = migoff_quota_get(by_index, a.index, cgid, &a);

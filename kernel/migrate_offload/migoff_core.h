@@ -51,6 +51,7 @@ void migoff_nl_event_route(u64 reasons, const char *migrator);
 void migoff_nl_event_batch(u32 max_pages, u32 min_folios);
 void migoff_nl_event_param(const char *migrator, const char *param, u64 value);
 void migoff_nl_event_reset(void);
+void migoff_nl_event_quota(u64 cgid, u64 rate, u64 burst, u64 reasons);
 void migoff_nl_note_fallback(unsigned int reason, unsigned int nr);
 
 #endif /* _MIGOFF_CORE_H */

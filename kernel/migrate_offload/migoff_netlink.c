@@ -220,6 +220,19 @@ void migoff_nl_event_param(const char *migrator, const char *param, u64 value)
 			   !nla_put_u64_64bit(skb, MIGOFF_A_VALUE, value, MIGOFF_A_PAD));
 }
 
+void migoff_nl_event_quota(u64 cgid, u64 rate, u64 burst, u64 reasons)
+{
+	void *hdr;
+	struct sk_buff *skb = event_new(MIGOFF_EVENT_QUOTA, &hdr);
+
+	if (skb)
+		event_send(skb, hdr,
+			   !nla_put_u64_64bit(skb, MIGOFF_A_CGROUP_ID, cgid, MIGOFF_A_PAD) &&
+			   !nla_put_u64_64bit(skb, MIGOFF_A_RATE, rate, MIGOFF_A_PAD) &&
+			   !nla_put_u64_64bit(skb, MIGOFF_A_BURST, burst, MIGOFF_A_PAD) &&
+			   !nla_put_u64_64bit(skb, MIGOFF_A_REASONS, reasons, MIGOFF_A_PAD));
+}
+
 void migoff_nl_event_reset(void)
 {
 	void *hdr;

@@ -30,6 +30,9 @@ struct migoff_event {
 	uint32_t max_pages;
 	uint32_t min_folios;
 	uint64_t folios;		/* fallbacks in a burst */
+	uint64_t cgroup_id;		/* quota events */
+	uint64_t rate;			/* quota events; 0: cleared */
+	uint64_t burst;
 };
 
 /* One entry of the statistics dump. */

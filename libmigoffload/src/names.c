@@ -33,6 +33,7 @@ static const char * const event_names[] = {
 	[MIGOFF_EVENT_PARAM] = "param",
 	[MIGOFF_EVENT_STATS_RESET] = "stats_reset",
 	[MIGOFF_EVENT_FALLBACK] = "fallback",
+	[MIGOFF_EVENT_QUOTA] = "quota",
 };
 
 static const char * const kind_names[] = {

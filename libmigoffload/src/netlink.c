@@ -293,6 +293,15 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 		case MIGOFF_A_FOLIOS:
 			ev->folios = attr_u64(a);
 			break;
+		case MIGOFF_A_CGROUP_ID:
+			ev->cgroup_id = attr_u64(a);
+			break;
+		case MIGOFF_A_RATE:
+			ev->rate = attr_u64(a);
+			break;
+		case MIGOFF_A_BURST:
+			ev->burst = attr_u64(a);
+			break;
 		}
 	}
 	return MNL_CB_OK;

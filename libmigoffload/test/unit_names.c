@@ -48,6 +48,7 @@ int main(void)
 	CHECK(!strcmp(migoff_fallback_name(MIGOFF_FALLBACK_TOO_SMALL), "too_small"));
 	CHECK(migoff_fallback_name(MIGOFF_FALLBACK_COUNT) == NULL);
 	CHECK(!strcmp(migoff_event_name(MIGOFF_EVENT_ENABLE), "enable"));
+	CHECK(!strcmp(migoff_event_name(MIGOFF_EVENT_QUOTA), "quota"));
 	CHECK(migoff_event_name(0) == NULL && migoff_event_name(99) == NULL);
 	CHECK(!strcmp(migoff_kind_name(MIGOFF_KIND_DMA), "dma"));
 	CHECK(migoff_kind_name(7) == NULL);

@@ -712,6 +712,13 @@ static int cmd_monitor(struct migoff_ctx *ctx, int argc, char **argv)
 			reasons_json(&w, "reasons", ev.reasons);
 			jw_u64(&w, "folios", ev.folios);
 			break;
+		case MIGOFF_EVENT_QUOTA:
+			jw_u64(&w, "cgroup_id", ev.cgroup_id);
+			jw_u64(&w, "rate", ev.rate);
+			jw_u64(&w, "burst", ev.burst);
+			if (ev.rate)
+				reasons_json(&w, "reasons", ev.reasons ? ev.reasons : MIGOFF_REASONS_ALL);
+			break;
 		}
 		jw_obj_close(&w);
 		jw_end(&w);

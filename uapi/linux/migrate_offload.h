@@ -323,6 +323,7 @@ enum migoff_event_type {
 	MIGOFF_EVENT_PARAM		= 4,	/* NAME (migrator), PARAM, VALUE */
 	MIGOFF_EVENT_STATS_RESET	= 5,
 	MIGOFF_EVENT_FALLBACK		= 6,	/* REASONS, FOLIOS fallen back since the last one */
+	MIGOFF_EVENT_QUOTA		= 7,	/* CGROUP_ID, RATE, BURST, REASONS; rate 0: cleared */
 };
 
 #define MIGOFF_IOC_MAGIC	0xBA
