@@ -82,6 +82,22 @@ static pid_t spawn_mover(const char *name, int go, size_t len, size_t folio, uin
 	_exit(0);
 }
 
+/* Run one mover in cgroup @name to completion; its wait status. */
+static int move_in_cgroup(const char *name, size_t len, size_t folio, uint64_t seed)
+{
+	int go[2], status = -1;
+	pid_t pid;
+
+	if (pipe(go))
+		return -1;
+	pid = spawn_mover(name, go[0], len, folio, seed);
+	if (pid > 0 && write(go[1], "g", 1) == 1)
+		waitpid(pid, &status, 0);
+	close(go[0]);
+	close(go[1]);
+	return status;
+}
+
 FIXTURE(quota) {
 	int fd;
 	struct migoff_thp_state thp;
@@ -164,18 +180,14 @@ TEST_F_TIMEOUT(quota, limited_and_unlimited_at_once, 600)
 /* A quota for another reason leaves move_pages(2) alone. */
 TEST_F_TIMEOUT(quota, per_reason, 300)
 {
-	int lim = cg_open("migoff-limited"), go[2], status;
+	int lim = cg_open("migoff-limited"), status;
 	struct migoff_quota q;
-	pid_t pid;
 
 	ASSERT_LE(0, lim);
 	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "cpu"));
 	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, lim, 4096, 4096,
 			       MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION), NULL));
-	ASSERT_EQ(0, pipe(go));
-	pid = spawn_mover("migoff-limited", go[0], MiB(8), KiB(4), 0x33);
-	ASSERT_EQ(1, write(go[1], "g", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	status = move_in_cgroup("migoff-limited", MiB(8), KiB(4), 0x33);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, lim, 0, 0, 0, &q));
 	EXPECT_EQ(0, q.folios_refused);
@@ -186,19 +198,15 @@ TEST_F_TIMEOUT(quota, per_reason, 300)
 /* mtcopy's helper threads' CPU time is reported for the pages' cgroup. */
 TEST_F_TIMEOUT(quota, mtcopy_cpu_time_per_cgroup, 600)
 {
-	int lim = cg_open("migoff-limited"), go[2], status;
+	int lim = cg_open("migoff-limited"), status;
 	struct migoff_quota q;
-	pid_t pid;
 
 	ASSERT_LE(0, lim);
 	ASSERT_EQ(0, migoff_set_param(self->fd, "mtcopy", "threads", 2));
 	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "mtcopy"));
 	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, lim, 1ULL << 40,
 			       1ULL << 40, 0, NULL));
-	ASSERT_EQ(0, pipe(go));
-	pid = spawn_mover("migoff-limited", go[0], MiB(32), MiB(2), 0x44);
-	ASSERT_EQ(1, write(go[1], "g", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	status = move_in_cgroup("migoff-limited", MiB(32), MiB(2), 0x44);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, lim, 0, 0, 0, &q));
 	EXPECT_EQ(2 * MiB(32), q.bytes_offloaded);

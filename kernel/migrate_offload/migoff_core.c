@@ -57,17 +57,8 @@ static const enum migrate_reason reason_to_mr[MIGOFF_REASON_COUNT] = {
 };
 
 /* The kernel's trace names of the reasons. */
-const char * const migoff_reason_names[MIGOFF_REASON_COUNT] = {
-	[MIGOFF_REASON_COMPACTION] = "compaction",
-	[MIGOFF_REASON_MEMORY_HOTPLUG] = "memory_hotplug",
-	[MIGOFF_REASON_SYSCALL] = "syscall_or_cpuset",
-	[MIGOFF_REASON_MEMPOLICY_MBIND] = "mempolicy_mbind",
-	[MIGOFF_REASON_NUMA_MISPLACED] = "numa_misplaced",
-	[MIGOFF_REASON_CONTIG_RANGE] = "contig_range",
-	[MIGOFF_REASON_LONGTERM_PIN] = "longterm_pin",
-	[MIGOFF_REASON_DEMOTION] = "demotion",
-	[MIGOFF_REASON_DAMON] = "damon",
-};
+const char * const migoff_reason_names[MIGOFF_REASON_COUNT] =
+	MIGOFF_REASON_NAMES_INIT;
 
 static int mr_to_reason(enum migrate_reason mr)
 {

@@ -7,17 +7,8 @@
 #include "migoffload.h"
 
 /* The kernel's trace names (include/trace/events/migrate.h). */
-static const char * const reason_names[MIGOFF_REASON_COUNT] = {
-	[MIGOFF_REASON_COMPACTION] = "compaction",
-	[MIGOFF_REASON_MEMORY_HOTPLUG] = "memory_hotplug",
-	[MIGOFF_REASON_SYSCALL] = "syscall_or_cpuset",
-	[MIGOFF_REASON_MEMPOLICY_MBIND] = "mempolicy_mbind",
-	[MIGOFF_REASON_NUMA_MISPLACED] = "numa_misplaced",
-	[MIGOFF_REASON_CONTIG_RANGE] = "contig_range",
-	[MIGOFF_REASON_LONGTERM_PIN] = "longterm_pin",
-	[MIGOFF_REASON_DEMOTION] = "demotion",
-	[MIGOFF_REASON_DAMON] = "damon",
-};
+static const char * const reason_names[MIGOFF_REASON_COUNT] =
+	MIGOFF_REASON_NAMES_INIT;
 
 static const char * const fallback_names[MIGOFF_FALLBACK_COUNT] = {
 	[MIGOFF_FALLBACK_ERROR] = "error",

@@ -46,6 +46,19 @@ enum migoff_reason {
 	MIGOFF_REASON_COUNT		= 9,
 };
 #define MIGOFF_REASON_BIT(r)	(1ULL << (r))
+
+/* Initialiser of a name table indexed by enum migoff_reason (C only). */
+#define MIGOFF_REASON_NAMES_INIT {					\
+	[MIGOFF_REASON_COMPACTION] = "compaction",			\
+	[MIGOFF_REASON_MEMORY_HOTPLUG] = "memory_hotplug",		\
+	[MIGOFF_REASON_SYSCALL] = "syscall_or_cpuset",			\
+	[MIGOFF_REASON_MEMPOLICY_MBIND] = "mempolicy_mbind",		\
+	[MIGOFF_REASON_NUMA_MISPLACED] = "numa_misplaced",		\
+	[MIGOFF_REASON_CONTIG_RANGE] = "contig_range",			\
+	[MIGOFF_REASON_LONGTERM_PIN] = "longterm_pin",			\
+	[MIGOFF_REASON_DEMOTION] = "demotion",				\
+	[MIGOFF_REASON_DAMON] = "damon",				\
+}
 #define MIGOFF_REASONS_ALL	((1ULL << MIGOFF_REASON_COUNT) - 1)
 
 /* Features reported by GET_INFO. */
