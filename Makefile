@@ -71,6 +71,9 @@ bench: deps tools
 		-- tools/bench/bench-in-vm $(B)/modules-kernel-bench $(B)/bench/move_bench \
 		$(BENCH_TOTAL) $(BENCH_RUNS) $(B)/bin/migoffloadctl > $(B)/bench-results.log 2>&1 || \
 		{ tail -30 $(B)/bench-results.log; exit 1; }
+	@tools/vm/run-vm --kernel=$(B)/kernel-bench --accel=icount --out=$(B)/bench-results \
+		-- tools/bench/cost-in-vm $(B)/modules-kernel-bench $(B)/bench/move_bench 32 \
+		> $(B)/bench-cost.log 2>&1 || { tail -30 $(B)/bench-cost.log; exit 1; }
 	@tools/bench/report $(B)/bench-results
 
 # The baseline carries patch 0001 only: vanilla 6.12 splits mTHPs on their
