@@ -221,26 +221,19 @@ u32 migoff_route_id(unsigned int reason)
 	return e ? e->id : MIGOFF_NO_MIGRATOR;
 }
 
-/* Register with the mm core for exactly the routed reasons. */
-static int migoff_sync_mm(void)
+/*
+ * Give the mm core the kernel reasons of @mask, the routes after a change:
+ * it is already registered when @mask is not empty (migoff_route()), and
+ * is unregistered when nothing is routed any more.
+ */
+static void migoff_sync_mm(unsigned long mask)
 {
-	unsigned long mask = 0;
-	int r, ret = 0;
-
-	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
-		if (rcu_access_pointer(routes[r]))
-			mask |= BIT(reason_to_mr[r]);
-
-	if (mask && !mm_registered) {
-		ret = migrate_offload_register(&migoff_migrator, mask);
-		mm_registered = !ret;
-	} else if (mask) {
-		ret = migrate_offload_set_reason_mask(&migoff_migrator, mask);
+	if (mask) {
+		migrate_offload_set_reason_mask(&migoff_migrator, mask);
 	} else if (mm_registered) {
 		migrate_offload_unregister(&migoff_migrator);
 		mm_registered = false;
 	}
-	return ret;
 }
 
 /*
@@ -269,7 +262,7 @@ int migoff_route(u64 reasons, struct migoff_engine *e)
 		}
 	}
 
-	/* The mm core must accept the new mask before anything changes. */
+	/* The mm core must accept the new reasons before any route changes. */
 	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
 		bool routed = (reasons & MIGOFF_REASON_BIT(r)) ? !!e :
 			!!rcu_access_pointer(routes[r]);
@@ -277,19 +270,18 @@ int migoff_route(u64 reasons, struct migoff_engine *e)
 		if (routed)
 			mask |= BIT(reason_to_mr[r]);
 	}
-	if (mask && !mm_registered)
-		ret = migrate_offload_register(&migoff_migrator, 0);
-	else
-		ret = 0;
-	if (ret) {
-		if (e && !e->nr_routes) {
-			if (e->deactivate)
-				e->deactivate(e);
-			module_put(e->owner);
+	if (mask && !mm_registered) {
+		ret = migrate_offload_register(&migoff_migrator, mask);
+		if (ret) {
+			if (e && !e->nr_routes) {
+				if (e->deactivate)
+					e->deactivate(e);
+				module_put(e->owner);
+			}
+			return ret;
 		}
-		return ret;
+		mm_registered = true;
 	}
-	mm_registered = mm_registered || mask;
 
 	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
 		struct migoff_engine *prev;
@@ -307,7 +299,7 @@ int migoff_route(u64 reasons, struct migoff_engine *e)
 			prev->nr_routes--;
 		old[r] = prev;
 	}
-	migoff_sync_mm();
+	migoff_sync_mm(mask);
 
 	/* No batch runs in an engine that lost its last route after this. */
 	synchronize_srcu(&migoff_srcu);

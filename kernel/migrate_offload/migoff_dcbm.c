@@ -51,7 +51,6 @@ struct dcbm_batch {
 static DECLARE_RWSEM(chan_lock);
 static struct dma_chan *chans[DCBM_MAX_CHANNELS];
 static unsigned int nr_chans;
-static struct migoff_engine dcbm_engine;
 
 static void dcbm_release_channels(void)
 {

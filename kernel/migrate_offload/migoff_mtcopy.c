@@ -61,7 +61,6 @@ struct mtcopy_batch {
 };
 
 static struct workqueue_struct *mtcopy_wq;
-static struct migoff_engine mtcopy_engine;
 
 static void mtcopy_chunks(struct mtcopy_chunk *c, unsigned int nr)
 {
