@@ -98,6 +98,42 @@ echo '{"routes": {"bogus": "cpu"}}' > $tmp/bad.json
 ok "config load of a bad file: exit 1, changes nothing" sh -c "$bin config load $tmp/bad.json 2>/dev/null; test \$? = 1 && \
 	$bin -j status > $tmp/after2.json && cmp -s $tmp/after.json $tmp/after2.json"
 ok "config load of a missing file: exit 1" sh -c "$bin config load $tmp/nosuch.json 2>/dev/null; test \$? = 1"
+# A file is validated and resolved whole before anything changes (issue 9.1).
+load_refused() {	# load_refused FILE PATTERN: exit 1, stderr matches, nothing changed
+	$bin -j status > $tmp/before.json
+	$bin config load "$1" 2> $tmp/e; rc=$?
+	$bin -j status > $tmp/now.json
+	cat $tmp/e
+	test $rc = 1 && cmp -s $tmp/before.json $tmp/now.json && grep -q 'nothing changed' $tmp/e &&
+		grep -q -e "$2" $tmp/e
+}
+printf '{"batch": {"max_pages": 64, "min_folios": 2},\n "migrators": {"mtcopy": {"params": {"threads": 3}}},\n "routes": {"demotion": "cpu", "damon": "nosuch"}}\n' > $tmp/late.json
+ok "config load: bad route after good caps and params: exit 1, nothing changed, names it" \
+	load_refused $tmp/late.json 'late.json:3: \$.routes.damon: no migrator'
+printf '{"migrators": {"mtcopy": {"params": {"threads": 4096}}}, "routes": {"demotion": "cpu"}}' > $tmp/range.json
+ok "config load: parameter out of range: exit 1, nothing changed" \
+	load_refused $tmp/range.json 'params.threads: 4096 is out of range'
+for v in 4294967296 1e400 0.5 -1 '"8"' '{}'; do
+	printf '{"batch": {"min_folios": %s}, "routes": {"demotion": "cpu"}}' "$v" > $tmp/num.json
+	ok "config load: min_folios $v: exit 1, nothing changed" load_refused $tmp/num.json '\$.batch.min_folios'
+done
+$bin enable --reason=demotion --migrator=mtcopy
+printf '{"migrators": {"mtcopy": {"params": {"threads": 3}}}}' > $tmp/part.json
+ok "config load: a file without routes keeps the routes, changes only threads" sh -c "$bin config load $tmp/part.json && \
+	$bin -j status | python3 -c 'import json,sys; j=json.load(sys.stdin); \
+assert j[\"routes\"][\"demotion\"] == \"mtcopy\", j; assert j[\"migrators\"][\"mtcopy\"][\"params\"][\"threads\"] == 3, j'"
+priv=$(mktemp /tmp/migoff-priv.XXXXXX)	# readable by nobody, unlike $tmp
+chmod 644 $priv
+printf '{"batch": {"max_pages": 128}, "routes": {"demotion": null, "compaction": "cpu"}}' > $priv
+ok "config load as nobody: exit 1, EPERM, needs root, nothing changed" sh -c "$bin -j status > $tmp/b.json; \
+	setpriv --reuid=65534 --regid=65534 --clear-groups $bin config load $priv 2>$tmp/e; rc=\$?; cat $tmp/e; \
+	$bin -j status > $tmp/a.json; test \$rc = 1 && cmp -s $tmp/a.json $tmp/b.json && \
+	grep -q 'Operation not permitted: needs root' $tmp/e && grep -q 'nothing changed' $tmp/e"
+rm -f $priv
+printf '{"routes": {"demotion": "\\u0063pu"}}' > $tmp/esc.json
+ok "config load: an escaped migrator name routes like the plain one" sh -c "$bin config load $tmp/esc.json && \
+	$bin -j status | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"routes\"][\"demotion\"] == \"cpu\"'"
+$bin config load $tmp/cfg.json
 
 # Quotas: set, show (table and JSON), clear; bad usage.
 mkdir -p /sys/fs/cgroup/migoff-cli
@@ -130,7 +166,8 @@ ok "as nobody: enable fails with 'needs root'" sh -c "setpriv --reuid=65534 --re
 ok "as nobody: stats --reset fails" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups $bin stats --reset >/dev/null 2>&1; test \$? = 1"
 
 # No leaks or bad accesses.
-for args in "-j status" "-j migrator list" "-j stats" "config load $tmp/cfg.json" "config load $tmp/bad.json" "enable --reason=bogus"; do
+for args in "-j status" "-j migrator list" "-j stats" "config load $tmp/cfg.json" "config load $tmp/bad.json" \
+	"config load $tmp/late.json" "config save $tmp/cfg2.json" "enable --reason=bogus"; do
 	ok "valgrind clean: $args" sh -c "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
 		$bin $args >/dev/null 2>$tmp/vg; test \$? != 99 || { cat $tmp/vg; false; }"
 done

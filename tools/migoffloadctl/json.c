@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <ctype.h>
+#define _GNU_SOURCE
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,99 +112,243 @@ void jw_end(struct jw *w)
 	w->first[0] = true;
 }
 
-/* Reader: recursive descent over a NUL-terminated text. */
+
+/*
+ * Reader: strict RFC 8259 recursive descent over @len bytes. Every escape
+ * the writer emits (and every other one JSON has) is decoded; raw control
+ * characters, NUL bytes, lone surrogates, duplicate keys and trailing text
+ * are errors. Numbers keep their text so that callers can read them exactly.
+ */
 struct parser {
-	const char *p;
+	const char *p, *end, *line_start;
+	int line;
 	const char *err;
 	int depth;
 };
 
+static void perr(struct parser *ps, const char *msg)
+{
+	if (!ps->err)
+		ps->err = msg;
+}
+
+static int peek(const struct parser *ps)
+{
+	return ps->p < ps->end ? (unsigned char)*ps->p : -1;
+}
+
 static void ws(struct parser *ps)
 {
-	while (isspace((unsigned char)*ps->p))
+	while (ps->p < ps->end) {
+		char c = *ps->p;
+
+		if (c == '\n') {
+			ps->line++;
+			ps->line_start = ps->p + 1;
+		} else if (c != ' ' && c != '\t' && c != '\r') {
+			break;
+		}
 		ps->p++;
+	}
 }
 
 static struct jnode *value(struct parser *ps);
 
-static char *string(struct parser *ps)
+struct sbuf {
+	char *s;
+	size_t n, cap;
+};
+
+static bool sb_put(struct sbuf *b, const char *s, size_t n)
 {
-	size_t cap = 16, n = 0;
-	char *s, *t;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 16;
+		char *t;
 
-	if (*ps->p != '"') {
-		ps->err = "expected a string";
-		return NULL;
+		while (b->n + n + 1 > cap)
+			cap *= 2;
+		t = realloc(b->s, cap);
+		if (!t)
+			return false;
+		b->s = t;
+		b->cap = cap;
 	}
-	ps->p++;
-	s = malloc(cap);
-	if (!s) {
-		ps->err = "out of memory";
-		return NULL;
-	}
-	while (*ps->p && *ps->p != '"') {
-		char c = *ps->p++;
-
-		if (c == '\\') {
-			c = *ps->p++;
-			switch (c) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case '"': case '\\': case '/': break;
-			default:
-				ps->err = "unsupported escape in string";
-				free(s);
-				return NULL;
-			}
-		}
-		if (n + 1 >= cap) {
-			t = realloc(s, cap *= 2);
-			if (!t) {
-				free(s);
-				ps->err = "out of memory";
-				return NULL;
-			}
-			s = t;
-		}
-		s[n++] = c;
-	}
-	if (*ps->p != '"') {
-		free(s);
-		ps->err = "unterminated string";
-		return NULL;
-	}
-	ps->p++;
-	s[n] = '\0';
-	return s;
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+	return true;
 }
 
-static struct jnode *node(enum jtype t)
+static int hex4(struct parser *ps)
+{
+	int v = 0, i;
+
+	if (ps->end - ps->p < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		char c = *ps->p++;
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/* \uXXXX (and its low surrogate) -> UTF-8 in @out; returns its length or 0. */
+static size_t unicode_escape(struct parser *ps, char out[4])
+{
+	int cp = hex4(ps), lo;
+
+	if (cp < 0) {
+		perr(ps, "bad \\u escape (want four hex digits)");
+		return 0;
+	}
+	if (cp >= 0xdc00 && cp <= 0xdfff) {
+		perr(ps, "lone low surrogate in \\u escape");
+		return 0;
+	}
+	if (cp >= 0xd800 && cp <= 0xdbff) {
+		if (ps->end - ps->p < 2 || ps->p[0] != '\\' || ps->p[1] != 'u') {
+			perr(ps, "high surrogate not followed by a low one");
+			return 0;
+		}
+		ps->p += 2;
+		lo = hex4(ps);
+		if (lo < 0xdc00 || lo > 0xdfff) {
+			perr(ps, "high surrogate not followed by a low one");
+			return 0;
+		}
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+	}
+	if (cp == 0) {
+		perr(ps, "\\u0000 (NUL) in a string");
+		return 0;
+	}
+	if (cp < 0x80) {
+		out[0] = cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = 0xc0 | (cp >> 6);
+		out[1] = 0x80 | (cp & 0x3f);
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = 0xe0 | (cp >> 12);
+		out[1] = 0x80 | ((cp >> 6) & 0x3f);
+		out[2] = 0x80 | (cp & 0x3f);
+		return 3;
+	}
+	out[0] = 0xf0 | (cp >> 18);
+	out[1] = 0x80 | ((cp >> 12) & 0x3f);
+	out[2] = 0x80 | ((cp >> 6) & 0x3f);
+	out[3] = 0x80 | (cp & 0x3f);
+	return 4;
+}
+
+static char *string(struct parser *ps)
+{
+	struct sbuf b = { 0 };
+
+	if (peek(ps) != '"') {
+		perr(ps, "expected a string");
+		return NULL;
+	}
+	ps->p++;
+	if (!sb_put(&b, "", 0))
+		goto oom;
+	for (;;) {
+		const char *run = ps->p;
+		char u[4];
+		size_t n;
+
+		while (ps->p < ps->end && *ps->p != '"' && *ps->p != '\\' &&
+		       (unsigned char)*ps->p >= 0x20)
+			ps->p++;
+		if (!sb_put(&b, run, ps->p - run))
+			goto oom;
+		if (ps->p >= ps->end) {
+			perr(ps, "unterminated string");
+			goto fail;
+		}
+		if (*ps->p == '"') {
+			ps->p++;
+			return b.s;
+		}
+		if (*ps->p != '\\') {
+			perr(ps, *ps->p ? "control character in a string (escape it)" :
+			     "NUL byte in a string");
+			goto fail;
+		}
+		ps->p++;
+		n = 1;
+		switch (peek(ps)) {
+		case '"': u[0] = '"'; break;
+		case '\\': u[0] = '\\'; break;
+		case '/': u[0] = '/'; break;
+		case 'b': u[0] = '\b'; break;
+		case 'f': u[0] = '\f'; break;
+		case 'n': u[0] = '\n'; break;
+		case 'r': u[0] = '\r'; break;
+		case 't': u[0] = '\t'; break;
+		case 'u':
+			ps->p++;
+			n = unicode_escape(ps, u);
+			if (!n)
+				goto fail;
+			ps->p--;	/* the ++ below */
+			break;
+		default:
+			perr(ps, "unknown escape in a string");
+			goto fail;
+		}
+		ps->p++;
+		if (!sb_put(&b, u, n))
+			goto oom;
+	}
+oom:
+	perr(ps, "out of memory");
+fail:
+	free(b.s);
+	return NULL;
+}
+
+static struct jnode *node(struct parser *ps, enum jtype t)
 {
 	struct jnode *n = calloc(1, sizeof(*n));
 
-	if (n)
-		n->type = t;
+	if (!n) {
+		perr(ps, "out of memory");
+		return NULL;
+	}
+	n->type = t;
+	n->line = ps->line;
 	return n;
 }
 
 static struct jnode *container(struct parser *ps, bool obj)
 {
-	struct jnode *n = node(obj ? J_OBJ : J_ARR), **tail;
+	struct jnode *n = node(ps, obj ? J_OBJ : J_ARR), **tail, *c;
 	char close = obj ? '}' : ']';
 
-	if (!n) {
-		ps->err = "out of memory";
+	if (!n)
 		return NULL;
-	}
-	if (++ps->depth > 32) {
-		ps->err = "nested too deeply";
+	if (++ps->depth > JSON_MAX_DEPTH) {
+		perr(ps, "nested too deeply");
 		free(n);
 		return NULL;
 	}
 	tail = &n->child;
 	ps->p++;
 	ws(ps);
-	if (*ps->p == close) {
+	if (peek(ps) == close) {
 		ps->p++;
 		ps->depth--;
 		return n;
@@ -217,10 +362,17 @@ static struct jnode *container(struct parser *ps, bool obj)
 			key = string(ps);
 			if (!key)
 				goto fail;
+			for (c = n->child; c; c = c->next) {
+				if (!strcmp(c->key, key)) {
+					free(key);
+					perr(ps, "duplicate key");
+					goto fail;
+				}
+			}
 			ws(ps);
-			if (*ps->p != ':') {
+			if (peek(ps) != ':') {
 				free(key);
-				ps->err = "expected ':'";
+				perr(ps, "expected ':'");
 				goto fail;
 			}
 			ps->p++;
@@ -234,16 +386,16 @@ static struct jnode *container(struct parser *ps, bool obj)
 		*tail = v;
 		tail = &v->next;
 		ws(ps);
-		if (*ps->p == ',') {
+		if (peek(ps) == ',') {
 			ps->p++;
 			continue;
 		}
-		if (*ps->p == close) {
+		if (peek(ps) == close) {
 			ps->p++;
 			ps->depth--;
 			return n;
 		}
-		ps->err = obj ? "expected ',' or '}'" : "expected ',' or ']'";
+		perr(ps, obj ? "expected ',' or '}'" : "expected ',' or ']'");
 		goto fail;
 	}
 fail:
@@ -251,23 +403,79 @@ fail:
 	return NULL;
 }
 
+static bool digit(const struct parser *ps)
+{
+	return ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9';
+}
+
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static struct jnode *number(struct parser *ps)
+{
+	const char *start = ps->p;
+	struct jnode *n;
+
+	if (peek(ps) == '-')
+		ps->p++;
+	if (!digit(ps))
+		goto bad;
+	if (*ps->p++ != '0')
+		while (digit(ps))
+			ps->p++;
+	if (peek(ps) == '.') {
+		ps->p++;
+		if (!digit(ps))
+			goto bad;
+		while (digit(ps))
+			ps->p++;
+	}
+	if (peek(ps) == 'e' || peek(ps) == 'E') {
+		ps->p++;
+		if (peek(ps) == '+' || peek(ps) == '-')
+			ps->p++;
+		if (!digit(ps))
+			goto bad;
+		while (digit(ps))
+			ps->p++;
+	}
+	n = node(ps, J_NUM);
+	if (n) {
+		n->str = strndup(start, ps->p - start);
+		if (!n->str) {
+			free(n);
+			perr(ps, "out of memory");
+			return NULL;
+		}
+	}
+	return n;
+bad:
+	perr(ps, "malformed number");
+	return NULL;
+}
+
+static bool literal(struct parser *ps, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n))
+		return false;
+	ps->p += n;
+	return true;
+}
+
 static struct jnode *value(struct parser *ps)
 {
 	struct jnode *n;
-	char *end;
 
 	ws(ps);
-	switch (*ps->p) {
+	switch (peek(ps)) {
 	case '{':
 		return container(ps, true);
 	case '[':
 		return container(ps, false);
 	case '"':
-		n = node(J_STR);
-		if (!n) {
-			ps->err = "out of memory";
+		n = node(ps, J_STR);
+		if (!n)
 			return NULL;
-		}
 		n->str = string(ps);
 		if (!n->str) {
 			free(n);
@@ -276,54 +484,48 @@ static struct jnode *value(struct parser *ps)
 		return n;
 	case 't':
 	case 'f':
-	case 'n':
-		if (!strncmp(ps->p, "true", 4) || !strncmp(ps->p, "false", 5)) {
-			n = node(J_BOOL);
+		if (literal(ps, "true")) {
+			n = node(ps, J_BOOL);
 			if (n)
-				n->b = *ps->p == 't';
-			ps->p += *ps->p == 't' ? 4 : 5;
+				n->b = true;
 			return n;
 		}
-		if (!strncmp(ps->p, "null", 4)) {
-			ps->p += 4;
-			return node(J_NULL);
-		}
+		if (literal(ps, "false"))
+			return node(ps, J_BOOL);
 		break;
-	default:
-		if (*ps->p == '-' || isdigit((unsigned char)*ps->p)) {
-			double v = strtod(ps->p, &end);
-
-			if (end == ps->p)
-				break;
-			n = node(J_NUM);
-			if (!n) {
-				ps->err = "out of memory";
-				return NULL;
-			}
-			n->num = v;
-			ps->p = end;
-			return n;
-		}
+	case 'n':
+		if (literal(ps, "null"))
+			return node(ps, J_NULL);
+		break;
+	case '-': case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		return number(ps);
+	case -1:
+		perr(ps, "unexpected end of input");
+		return NULL;
 	}
-	ps->err = "unexpected character";
+	perr(ps, ps->p < ps->end && !*ps->p ? "NUL byte" : "unexpected character");
 	return NULL;
 }
 
-struct jnode *json_parse(const char *text, const char **err)
+struct jnode *json_parse(const char *text, size_t len, struct json_err *err)
 {
-	struct parser ps = { .p = text };
+	struct parser ps = { .p = text, .end = text + len, .line_start = text, .line = 1 };
 	struct jnode *n = value(&ps);
 
 	if (n) {
 		ws(&ps);
-		if (*ps.p) {
+		if (ps.p < ps.end) {
 			json_free(n);
 			n = NULL;
-			ps.err = "trailing characters";
+			perr(&ps, "trailing characters after the value");
 		}
 	}
-	if (!n && err)
-		*err = ps.err ? ps.err : "out of memory";
+	if (!n && err) {
+		err->msg = ps.err ? ps.err : "out of memory";
+		err->line = ps.line;
+		err->col = (int)(ps.p - ps.line_start) + 1;
+	}
 	return n;
 }
 
@@ -350,4 +552,35 @@ struct jnode *json_get(const struct jnode *obj, const char *key)
 		if (c->key && !strcmp(c->key, key))
 			return c;
 	return NULL;
+}
+
+/* An unsigned integer, exactly: no sign, fraction or exponent; <= @max. */
+int json_u64(const struct jnode *n, uint64_t max, uint64_t *v)
+{
+	const char *s;
+	uint64_t x = 0;
+
+	if (!n || n->type != J_NUM)
+		return -EINVAL;
+	for (s = n->str; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;		/* '-', '.', 'e' */
+		if (x > (UINT64_MAX - (*s - '0')) / 10)
+			return -ERANGE;
+		x = x * 10 + (*s - '0');
+	}
+	if (x > max)
+		return -ERANGE;
+	*v = x;
+	return 0;
+}
+
+const char *json_type_name(enum jtype t)
+{
+	static const char * const names[] = {
+		[J_NULL] = "null", [J_BOOL] = "a boolean", [J_NUM] = "a number",
+		[J_STR] = "a string", [J_ARR] = "an array", [J_OBJ] = "an object",
+	};
+
+	return names[t];
 }

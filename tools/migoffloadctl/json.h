@@ -27,21 +27,31 @@ void jw_bool(struct jw *w, const char *key, bool val);
 void jw_end(struct jw *w);	/* newline after the top-level value */
 
 /* Reader. */
+#define JSON_MAX_DEPTH	32
+
 enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
 
 struct jnode {
 	enum jtype type;
+	int line;		/* where the value starts, from 1 */
 	char *key;		/* member name inside an object */
-	char *str;
-	double num;
+	char *str;		/* J_STR: the text; J_NUM: the number as written */
 	bool b;
 	struct jnode *child;	/* first element/member */
 	struct jnode *next;
 };
 
-/* Parse @text; NULL with *err set to a message (static) on failure. */
-struct jnode *json_parse(const char *text, const char **err);
+struct json_err {
+	const char *msg;	/* static */
+	int line, col;
+};
+
+/* Parse @len bytes of @text (strict JSON); NULL and *err on failure. */
+struct jnode *json_parse(const char *text, size_t len, struct json_err *err);
 void json_free(struct jnode *n);
 struct jnode *json_get(const struct jnode *obj, const char *key);
+/* An exact unsigned integer <= @max: 0, -EINVAL (not one) or -ERANGE. */
+int json_u64(const struct jnode *n, uint64_t max, uint64_t *v);
+const char *json_type_name(enum jtype t);
 
 #endif

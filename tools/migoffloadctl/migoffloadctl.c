@@ -21,6 +21,7 @@
 
 #include "migoffload.h"
 #include "json.h"
+#include "config.h"
 
 #define EXIT_USAGE 2
 
@@ -726,125 +727,206 @@ static int cmd_monitor(struct migoff_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-static char *read_file(const char *path, int *err)
+/* The whole file, NUL-terminated, in *@len bytes (NULs inside are kept). */
+static char *read_file(const char *path, size_t *len, int *err)
 {
 	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	size_t cap = 8192, n;
+	char *buf = NULL, *t;
 
+	*len = 0;
 	if (!f) {
 		*err = errno;
 		return NULL;
 	}
-	do {
-		if (len + 4096 + 1 > cap) {
-			char *t = realloc(buf, cap = cap ? 2 * cap : 8192);
-
-			if (!t) {
-				free(buf);
-				fclose(f);
-				*err = ENOMEM;
-				return NULL;
-			}
-			buf = t;
+	for (;;) {
+		t = realloc(buf, cap + 1);
+		if (!t) {
+			*err = ENOMEM;
+			goto fail;
 		}
-		n = fread(buf + len, 1, 4096, f);
-		len += n;
-	} while (n == 4096 && len < (1 << 20));
+		buf = t;
+		n = fread(buf + *len, 1, cap - *len, f);
+		*len += n;
+		if (*len < cap)
+			break;
+		if (cap > CFG_MAX_SIZE) {
+			*err = EFBIG;
+			goto fail;
+		}
+		cap *= 2;
+	}
+	if (ferror(f)) {
+		*err = EIO;
+		goto fail;
+	}
 	fclose(f);
-	buf[len] = '\0';
+	buf[*len] = '\0';
 	return buf;
+fail:
+	free(buf);
+	fclose(f);
+	return NULL;
 }
 
-/* Apply a saved configuration: batch caps, parameters, then routes. */
-static int config_load(struct migoff_ctx *ctx, const char *path)
+/* What config load resolves a file against, and restores on failure. */
+static int read_system(struct migoff_ctx *ctx, struct cfg_system *sys)
 {
-	struct jnode *root, *n, *m, *p;
-	const char *perr;
-	char what[256];
-	int err = 0, r;
-	char *text = read_file(path, &err);
+	struct migoff_info info;
+	unsigned int i;
+	int err;
+
+	memset(sys, 0, sizeof(*sys));
+	err = migoff_get_info(ctx, &info);
+	if (err)
+		return err;
+	sys->reasons_supported = info.reasons_supported;
+	sys->max_batch_pages_limit = info.max_batch_pages_limit;
+	for (i = 0; i < info.nr_migrators && i < CFG_MAX_MIGRATORS; i++) {
+		err = migoff_get_migrator(ctx, i, &sys->migrators[i]);
+		if (err == -ENOENT)
+			break;	/* one went away meanwhile */
+		if (err)
+			return err;
+		sys->nr_migrators++;
+	}
+	err = migoff_get_batch(ctx, &sys->max_pages, &sys->min_folios);
+	if (!err)
+		err = migoff_get_routes(ctx, sys->route_ids);
+	return err;
+}
+
+static int ops_set_batch(void *ctx, uint32_t flags, uint32_t max_pages, uint32_t min_folios)
+{
+	return migoff_set_batch(ctx, flags, max_pages, min_folios);
+}
+
+static int ops_set_param(void *ctx, const char *migrator, const char *param, uint64_t value)
+{
+	return migoff_set_param(ctx, migrator, param, value);
+}
+
+static int ops_enable(void *ctx, uint64_t reasons, const char *migrator)
+{
+	return migoff_enable(ctx, reasons, migrator);
+}
+
+static int ops_disable(void *ctx, uint64_t reasons)
+{
+	return migoff_disable(ctx, reasons);
+}
+
+static const struct cfg_ops lib_ops = {
+	.set_batch = ops_set_batch,
+	.set_param = ops_set_param,
+	.enable = ops_enable,
+	.disable = ops_disable,
+};
+
+/*
+ * Apply a saved configuration: the whole file is parsed and validated before
+ * the device is even opened, then resolved against the running system
+ * (migrators, parameter ranges, batch limit), and only then changed; a
+ * change that fails undoes those before it.
+ */
+static int config_load(const char *path)
+{
+	struct migoff_ctx *ctx = NULL;
+	struct cfg_system *sys = NULL;
+	struct config *cfg;
+	char msg[768], what[1024];
+	bool restored;
+	size_t len;
+	int err = 0, rc = 1;
+	char *text = read_file(path, &len, &err);
 
 	if (!text)
 		return fail(path, err);
-	root = json_parse(text, &perr);
+	cfg = malloc(sizeof(*cfg));
+	if (!cfg) {
+		free(text);
+		return fail("allocating", ENOMEM);
+	}
+	err = config_parse(text, len, cfg, msg, sizeof(msg));
 	free(text);
-	if (!root || root->type != J_OBJ) {
-		fprintf(stderr, "migoffloadctl: config load: %s: not a configuration (%s): write one with 'migoffloadctl config save'\n",
-			path, root ? "not an object" : perr);
-		json_free(root);
-		return 1;
+	if (err) {
+		fprintf(stderr, "migoffloadctl: config load: %s:%s; nothing changed\n", path, msg);
+		goto out;
 	}
-	/* Check everything before changing anything. */
-	n = json_get(root, "routes");
-	for (m = n ? n->child : NULL; m; m = m->next) {
-		if (migoff_reason_parse(m->key) < 0 || (m->type != J_STR && m->type != J_NULL)) {
-			fprintf(stderr, "migoffloadctl: config load: %s: bad route '%s'\n", path, m->key);
-			json_free(root);
-			return 1;
-		}
+	rc = open_ctx(&ctx);
+	if (rc)
+		goto out;
+	rc = 1;
+	sys = malloc(sizeof(*sys));
+	if (!sys) {
+		rc = fail("allocating", ENOMEM);
+		goto out;
 	}
-	n = json_get(root, "batch");
-	if (n) {
-		struct jnode *mx = json_get(n, "max_pages"), *mn = json_get(n, "min_folios");
-
-		if ((mx && mx->type != J_NUM) || (mn && mn->type != J_NUM)) {
-			fprintf(stderr, "migoffloadctl: config load: %s: bad batch caps\n", path);
-			json_free(root);
-			return 1;
-		}
-		err = migoff_set_batch(ctx, (mx ? MIGOFF_BATCH_SET_MAX_PAGES : 0) |
-				       (mn ? MIGOFF_BATCH_SET_MIN_FOLIOS : 0),
-				       mx ? (uint32_t)mx->num : 0, mn ? (uint32_t)mn->num : 0);
-		if (err && err != -EINVAL) {
-			json_free(root);
-			return fail("setting the batch caps", err);
-		}
+	err = read_system(ctx, sys);
+	if (err) {
+		rc = fail("reading the configuration", err);
+		goto out;
 	}
-	n = json_get(root, "migrators");
-	for (m = n ? n->child : NULL; m; m = m->next) {
-		struct jnode *params = json_get(m, "params");
-
-		for (p = params ? params->child : NULL; p; p = p->next) {
-			if (p->type != J_NUM)
-				continue;
-			err = migoff_set_param(ctx, m->key, p->key, (uint64_t)p->num);
-			if (err) {
-				snprintf(what, sizeof(what), "setting %s of '%s'", p->key, m->key);
-				json_free(root);
-				return fail(what, err);
-			}
-		}
+	err = config_resolve(cfg, sys, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "migoffloadctl: config load: %s:%s; nothing changed\n", path, msg);
+		goto out;
 	}
-	err = migoff_disable(ctx, MIGOFF_REASONS_ALL);
-	n = json_get(root, "routes");
-	for (m = n ? n->child : NULL; !err && m; m = m->next) {
-		if (m->type != J_STR)
-			continue;
-		r = migoff_reason_parse(m->key);
-		err = migoff_enable(ctx, MIGOFF_REASON_BIT(r), m->str);
-		if (err)
-			snprintf(what, sizeof(what), "routing %s to '%s'", m->key, m->str);
+	err = config_apply(cfg, sys, &lib_ops, ctx, &restored, msg, sizeof(msg));
+	if (err) {
+		snprintf(what, sizeof(what), "load %s:%s (%s)", path, msg,
+			 restored ? "nothing changed: the previous configuration is restored" :
+			 "restoring the previous configuration failed too: check 'migoffloadctl status'");
+		rc = fail(what, err);
+		goto out;
 	}
-	json_free(root);
-	return err ? fail(what, err) : 0;
+	rc = 0;
+out:
+	migoff_close(ctx);
+	free(sys);
+	free(cfg);
+	return rc;
 }
 
-static int cmd_config(struct migoff_ctx *ctx, int argc, char **argv)
+/* config: opens the device itself, after the file is known to be good. */
+static int cmd_config(struct migoff_ctx *unused, int argc, char **argv)
 {
-	FILE *f;
+	struct migoff_ctx *ctx;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f, *mem;
 	int rc;
 
+	(void)unused;
 	if (argc != 3 || (strcmp(argv[1], "save") && strcmp(argv[1], "load")))
 		return usage_error("usage: config save FILE | config load FILE%s", "");
 	if (!strcmp(argv[1], "load"))
-		return config_load(ctx, argv[2]);
-	f = fopen(argv[2], "w");
-	if (!f)
-		return fail(argv[2], errno);
-	rc = write_status(ctx, f, true, true);
-	if (fclose(f) && !rc)
-		rc = fail(argv[2], errno);
+		return config_load(argv[2]);
+	/* Read everything first: a failure must not truncate the file. */
+	rc = open_ctx(&ctx);
+	if (rc)
+		return rc;
+	mem = open_memstream(&buf, &len);
+	if (!mem) {
+		migoff_close(ctx);
+		return fail("allocating", ENOMEM);
+	}
+	rc = write_status(ctx, mem, true, true);
+	migoff_close(ctx);
+	if (fclose(mem) && !rc)
+		rc = fail("allocating", ENOMEM);
+	if (!rc) {
+		f = fopen(argv[2], "w");
+		if (!f) {
+			rc = fail(argv[2], errno);
+		} else {
+			if (fwrite(buf, 1, len, f) != len)
+				rc = fail(argv[2], errno ? errno : EIO);
+			if (fclose(f) && !rc)
+				rc = fail(argv[2], errno);
+		}
+	}
+	free(buf);
 	return rc;
 }
 
@@ -1042,6 +1124,8 @@ int main(int argc, char **argv)
 	if (i == sizeof(commands) / sizeof(commands[0]))
 		return usage_error("unknown command '%s'", argv[optind]);
 	cmd_name = commands[i].name;
+	if (commands[i].fn == cmd_config)
+		return cmd_config(NULL, argc - optind, argv + optind);
 	rc = open_ctx(&ctx);
 	if (rc)
 		return rc;

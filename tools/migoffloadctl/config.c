@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0
+/* config load: parse, validate, resolve, then apply with undo. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "json.h"
+
+struct pctx {
+	char path[512];
+	size_t len;
+	char *msg;
+	size_t msglen;
+};
+
+/* Append a member to the JSON path: .name, or ["any \"text\""] escaped. */
+static size_t path_push(struct pctx *c, const char *key)
+{
+	size_t old = c->len, room;
+	const unsigned char *k = (const unsigned char *)key;
+	bool plain = (*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || *k == '_';
+	char *p;
+
+	for (; plain && *k; k++)
+		plain = (*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
+			(*k >= '0' && *k <= '9') || *k == '_';
+	p = c->path + c->len;
+	room = sizeof(c->path) - c->len;
+	if (plain) {
+		snprintf(p, room, ".%s", key);
+	} else {
+		size_t n = snprintf(p, room, "[\"");
+
+		for (k = (const unsigned char *)key; *k && n + 8 < room; k++) {
+			if (*k == '"' || *k == '\\')
+				n += snprintf(p + n, room - n, "\\%c", *k);
+			else if (*k < 0x20 || *k == 0x7f)
+				n += snprintf(p + n, room - n, "\\u%04x", *k);
+			else
+				p[n++] = *k;
+		}
+		snprintf(p + n, room - n, "\"]");
+	}
+	c->len = strlen(c->path);
+	return old;
+}
+
+static void path_pop(struct pctx *c, size_t old)
+{
+	c->len = old;
+	c->path[old] = '\0';
+}
+
+static int __attribute__((format(printf, 4, 5)))
+bad(struct pctx *c, int err, int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(c->msg, c->msglen, "%d: %s: ", line, c->path);
+	if (n >= 0 && (size_t)n < c->msglen) {
+		va_start(ap, fmt);
+		vsnprintf(c->msg + n, c->msglen - n, fmt, ap);
+		va_end(ap);
+	}
+	return -err;
+}
+
+static int want_type(struct pctx *c, const struct jnode *n, enum jtype t)
+{
+	if (n->type == t)
+		return 0;
+	return bad(c, EINVAL, n->line, "expected %s, got %s", json_type_name(t),
+		   json_type_name(n->type));
+}
+
+/* A name that fits a NUL-terminated kernel field of @size. */
+static int name_ok(struct pctx *c, int line, const char *s, size_t size, const char *what)
+{
+	if (!*s)
+		return bad(c, EINVAL, line, "empty %s", what);
+	if (strlen(s) >= size)
+		return bad(c, EINVAL, line, "%s longer than %zu bytes", what, size - 1);
+	return 0;
+}
+
+static int integer(struct pctx *c, const struct jnode *n, uint64_t max, uint64_t *v)
+{
+	int err = want_type(c, n, J_NUM);
+
+	if (err)
+		return err;
+	err = json_u64(n, max, v);
+	if (err == -ERANGE)
+		return bad(c, ERANGE, n->line, "%s is out of range (0..%llu)", n->str,
+			   (unsigned long long)max);
+	if (err)
+		return bad(c, EINVAL, n->line, "%s is not a non-negative integer", n->str);
+	return 0;
+}
+
+static int parse_routes(struct pctx *c, const struct jnode *o, struct config *cfg)
+{
+	const struct jnode *m;
+	size_t old;
+	int r, err;
+
+	err = want_type(c, o, J_OBJ);
+	for (m = o->child; !err && m; m = m->next) {
+		old = path_push(c, m->key);
+		r = migoff_reason_parse(m->key);
+		if (r < 0)
+			return bad(c, EINVAL, m->line, "unknown reason (see 'migoffloadctl --help')");
+		if (cfg->routes_named & MIGOFF_REASON_BIT(r))
+			return bad(c, EINVAL, m->line, "the same reason as line %d",
+				   cfg->route_line[r]);
+		cfg->routes_named |= MIGOFF_REASON_BIT(r);
+		cfg->route_line[r] = m->line;
+		if (m->type == J_STR) {
+			err = name_ok(c, m->line, m->str, MIGOFF_NAME_LEN, "migrator name");
+			if (!err)
+				strcpy(cfg->route[r], m->str);
+		} else if (m->type != J_NULL) {
+			err = bad(c, EINVAL, m->line,
+				  "expected a migrator name or null, got %s",
+				  json_type_name(m->type));
+		}
+		path_pop(c, old);
+	}
+	return err;
+}
+
+static int parse_batch(struct pctx *c, const struct jnode *o, struct config *cfg)
+{
+	const struct jnode *m;
+	uint64_t v = 0;
+	size_t old;
+	int err;
+
+	err = want_type(c, o, J_OBJ);
+	for (m = o->child; !err && m; m = m->next) {
+		old = path_push(c, m->key);
+		if (!strcmp(m->key, "max_pages")) {
+			err = integer(c, m, UINT32_MAX, &v);
+			cfg->max_pages = v;
+			cfg->max_pages_line = m->line;
+			cfg->batch_flags |= MIGOFF_BATCH_SET_MAX_PAGES;
+		} else if (!strcmp(m->key, "min_folios")) {
+			err = integer(c, m, UINT32_MAX, &v);
+			cfg->min_folios = v;
+			cfg->min_folios_line = m->line;
+			cfg->batch_flags |= MIGOFF_BATCH_SET_MIN_FOLIOS;
+		} else {
+			err = bad(c, EINVAL, m->line, "unknown key (max_pages or min_folios)");
+		}
+		if (!err)
+			path_pop(c, old);
+	}
+	return err;
+}
+
+static int parse_migrator(struct pctx *c, const struct jnode *o, struct cfg_migrator *cm)
+{
+	const struct jnode *m, *p;
+	size_t old, old2;
+	int err;
+
+	err = want_type(c, o, J_OBJ);
+	for (m = o->child; !err && m; m = m->next) {
+		old = path_push(c, m->key);
+		if (!strcmp(m->key, "kind")) {
+			err = want_type(c, m, J_STR);
+		} else if (!strcmp(m->key, "available")) {
+			err = want_type(c, m, J_BOOL);
+		} else if (!strcmp(m->key, "reasons")) {
+			/* Informative (routes decide); checked, not applied. */
+			err = want_type(c, m, J_ARR);
+			for (p = m->child; !err && p; p = p->next) {
+				err = want_type(c, p, J_STR);
+				if (!err && migoff_reason_parse(p->str) < 0)
+					err = bad(c, EINVAL, p->line, "unknown reason");
+			}
+		} else if (!strcmp(m->key, "params")) {
+			err = want_type(c, m, J_OBJ);
+			for (p = m->child; !err && p; p = p->next) {
+				struct cfg_param *cp = &cm->params[cm->nr_params];
+
+				old2 = path_push(c, p->key);
+				if (cm->nr_params == MIGOFF_MAX_PARAMS)
+					return bad(c, EINVAL, p->line, "more than %d parameters",
+						   MIGOFF_MAX_PARAMS);
+				err = name_ok(c, p->line, p->key, sizeof(cp->name), "parameter name");
+				if (!err)
+					err = integer(c, p, UINT64_MAX, &cp->value);
+				if (err)
+					return err;
+				strcpy(cp->name, p->key);
+				cp->line = p->line;
+				cm->nr_params++;
+				path_pop(c, old2);
+			}
+		} else {
+			err = bad(c, EINVAL, m->line,
+				  "unknown key (kind, available, reasons or params)");
+		}
+		if (!err)
+			path_pop(c, old);
+	}
+	return err;
+}
+
+static int parse_migrators(struct pctx *c, const struct jnode *o, struct config *cfg)
+{
+	const struct jnode *m;
+	size_t old;
+	int err;
+
+	err = want_type(c, o, J_OBJ);
+	for (m = o->child; !err && m; m = m->next) {
+		struct cfg_migrator *cm = &cfg->migrators[cfg->nr_migrators];
+
+		old = path_push(c, m->key);
+		if (cfg->nr_migrators == CFG_MAX_MIGRATORS)
+			return bad(c, EINVAL, m->line, "more than %d migrators", CFG_MAX_MIGRATORS);
+		err = name_ok(c, m->line, m->key, sizeof(cm->name), "migrator name");
+		if (!err)
+			err = parse_migrator(c, m, cm);
+		if (err)
+			return err;
+		strcpy(cm->name, m->key);
+		cm->line = m->line;
+		cfg->nr_migrators++;
+		path_pop(c, old);
+	}
+	return err;
+}
+
+int config_parse(const char *text, size_t len, struct config *cfg, char *msg, size_t msglen)
+{
+	struct pctx c = { .path = "$", .len = 1, .msg = msg, .msglen = msglen };
+	struct json_err jerr;
+	struct jnode *root, *m;
+	uint64_t v;
+	size_t old;
+	int err = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (len > CFG_MAX_SIZE) {
+		snprintf(msg, msglen, "1: $: larger than %d bytes", CFG_MAX_SIZE);
+		return -EFBIG;
+	}
+	root = json_parse(text, len, &jerr);
+	if (!root) {
+		snprintf(msg, msglen, "%d: column %d: %s", jerr.line, jerr.col, jerr.msg);
+		return -EINVAL;
+	}
+	err = want_type(&c, root, J_OBJ);
+	for (m = root->child; !err && m; m = m->next) {
+		old = path_push(&c, m->key);
+		if (!strcmp(m->key, "api_version")) {
+			err = integer(&c, m, UINT32_MAX, &v);
+			if (!err && (v < 1 || v > MIGOFF_API_VERSION))
+				err = bad(&c, EINVAL, m->line,
+					  "API version %llu: this tool knows 1..%d",
+					  (unsigned long long)v, MIGOFF_API_VERSION);
+		} else if (!strcmp(m->key, "routes")) {
+			err = parse_routes(&c, m, cfg);
+		} else if (!strcmp(m->key, "batch")) {
+			err = parse_batch(&c, m, cfg);
+		} else if (!strcmp(m->key, "migrators")) {
+			err = parse_migrators(&c, m, cfg);
+		} else {
+			err = bad(&c, EINVAL, m->line,
+				  "unknown key (api_version, routes, batch or migrators)");
+		}
+		if (!err)
+			path_pop(&c, old);
+	}
+	json_free(root);
+	if (err)
+		memset(cfg, 0, sizeof(*cfg));
+	return err;
+}
+
+static const struct migoff_migrator *sys_migrator(const struct cfg_system *sys,
+						  const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < sys->nr_migrators; i++)
+		if (!strcmp(sys->migrators[i].name, name))
+			return &sys->migrators[i];
+	return NULL;
+}
+
+static const char *sys_route(const struct cfg_system *sys, unsigned int r)
+{
+	unsigned int i;
+
+	for (i = 0; i < sys->nr_migrators; i++)
+		if (sys->migrators[i].id == sys->route_ids[r])
+			return sys->migrators[i].name;
+	return "";
+}
+
+int config_resolve(const struct config *cfg, const struct cfg_system *sys,
+		   char *msg, size_t msglen)
+{
+	struct pctx c = { .msg = msg, .msglen = msglen };
+	const struct migoff_migrator *m;
+	unsigned int r, i, j, k;
+
+#define AT(...) (snprintf(c.path, sizeof(c.path), __VA_ARGS__), c.len = strlen(c.path))
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+		if (!(cfg->routes_named & MIGOFF_REASON_BIT(r)))
+			continue;
+		AT("$.routes");
+		path_push(&c, migoff_reason_name(r));
+		if (!(sys->reasons_supported & MIGOFF_REASON_BIT(r)))
+			return bad(&c, EOPNOTSUPP, cfg->route_line[r],
+				   "this kernel cannot offload this reason");
+		if (!cfg->route[r][0])
+			continue;
+		m = sys_migrator(sys, cfg->route[r]);
+		if (!m)
+			return bad(&c, ENOENT, cfg->route_line[r],
+				   "no migrator '%s' (see 'migoffloadctl migrator list')",
+				   cfg->route[r]);
+		if (!(m->state & MIGOFF_MIGRATOR_AVAILABLE))
+			return bad(&c, ENODEV, cfg->route_line[r],
+				   "migrator '%s' is not available now", cfg->route[r]);
+	}
+	AT("$.batch.max_pages");
+	if ((cfg->batch_flags & MIGOFF_BATCH_SET_MAX_PAGES) &&
+	    cfg->max_pages > sys->max_batch_pages_limit)
+		return bad(&c, ERANGE, cfg->max_pages_line, "%u is out of range (0..%u)",
+			   cfg->max_pages, sys->max_batch_pages_limit);
+	AT("$.batch.min_folios");
+	if ((cfg->batch_flags & MIGOFF_BATCH_SET_MIN_FOLIOS) &&
+	    cfg->min_folios > sys->max_batch_pages_limit)
+		return bad(&c, ERANGE, cfg->min_folios_line, "%u is out of range (0..%u)",
+			   cfg->min_folios, sys->max_batch_pages_limit);
+	for (i = 0; i < cfg->nr_migrators; i++) {
+		const struct cfg_migrator *cm = &cfg->migrators[i];
+
+		AT("$.migrators");
+		path_push(&c, cm->name);
+		m = sys_migrator(sys, cm->name);
+		if (!m)
+			return bad(&c, ENOENT, cm->line,
+				   "no such migrator (see 'migoffloadctl migrator list')");
+		for (j = 0; j < cm->nr_params; j++) {
+			const struct cfg_param *cp = &cm->params[j];
+
+			AT("$.migrators");
+			path_push(&c, cm->name);
+			path_push(&c, "params");
+			path_push(&c, cp->name);
+			for (k = 0; k < m->nr_params && k < MIGOFF_MAX_PARAMS; k++)
+				if (!strncmp(m->params[k].name, cp->name, sizeof(cp->name)))
+					break;
+			if (k == m->nr_params || k == MIGOFF_MAX_PARAMS)
+				return bad(&c, ENOENT, cp->line, "%s has no parameter '%s'",
+					   cm->name, cp->name);
+			if (cp->value < m->params[k].min || cp->value > m->params[k].max)
+				return bad(&c, ERANGE, cp->line,
+					   "%llu is out of range (%llu..%llu)",
+					   (unsigned long long)cp->value,
+					   (unsigned long long)m->params[k].min,
+					   (unsigned long long)m->params[k].max);
+		}
+	}
+#undef AT
+	return 0;
+}
+
+static uint64_t param_now(const struct cfg_system *sys, const char *migrator,
+			  const char *param)
+{
+	const struct migoff_migrator *m = sys_migrator(sys, migrator);
+	unsigned int k;
+
+	for (k = 0; m && k < m->nr_params && k < MIGOFF_MAX_PARAMS; k++)
+		if (!strncmp(m->params[k].name, param, MIGOFF_PARAM_NAME_LEN))
+			return m->params[k].value;
+	return 0;
+}
+
+/* Route @mask as @sys had it. 0 or the first error. */
+static int restore_routes(const struct cfg_system *sys, const struct cfg_ops *ops,
+			  void *arg, uint64_t mask)
+{
+	uint64_t none = 0, same;
+	unsigned int r, q;
+	int err = 0, e;
+
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+		const char *name = sys_route(sys, r);
+
+		if (!(mask & MIGOFF_REASON_BIT(r)))
+			continue;
+		if (!*name) {
+			none |= MIGOFF_REASON_BIT(r);
+			continue;
+		}
+		same = 0;
+		for (q = r; q < MIGOFF_REASON_COUNT; q++)
+			if ((mask & MIGOFF_REASON_BIT(q)) && !strcmp(sys_route(sys, q), name))
+				same |= MIGOFF_REASON_BIT(q);
+		e = ops->enable(arg, same, name);
+		err = err ? err : e;
+		mask &= ~same;
+	}
+	if (none) {
+		e = ops->disable(arg, none);
+		err = err ? err : e;
+	}
+	return err;
+}
+
+int config_apply(const struct config *cfg, const struct cfg_system *sys,
+		 const struct cfg_ops *ops, void *arg, bool *restored,
+		 char *msg, size_t msglen)
+{
+	uint64_t routed = 0, off = 0, mask;
+	unsigned int i, j, r, q, done_params = 0;
+	bool batch_done = false;
+	int err = 0, e;
+
+	*restored = true;
+	msg[0] = '\0';
+	if (cfg->batch_flags) {
+		err = ops->set_batch(arg, cfg->batch_flags, cfg->max_pages, cfg->min_folios);
+		if (err) {
+			snprintf(msg, msglen, "%d: $.batch: setting the batch caps",
+				 cfg->batch_flags & MIGOFF_BATCH_SET_MAX_PAGES ?
+				 cfg->max_pages_line : cfg->min_folios_line);
+			return err;
+		}
+		batch_done = true;
+	}
+	for (i = 0; i < cfg->nr_migrators; i++) {
+		const struct cfg_migrator *cm = &cfg->migrators[i];
+
+		for (j = 0; j < cm->nr_params; j++, done_params++) {
+			const struct cfg_param *cp = &cm->params[j];
+
+			if (cp->value == param_now(sys, cm->name, cp->name))
+				continue;
+			err = ops->set_param(arg, cm->name, cp->name, cp->value);
+			if (err) {
+				snprintf(msg, msglen, "%d: $.migrators.%s.params.%s: setting %s of '%s' to %llu",
+					 cp->line, cm->name, cp->name, cp->name, cm->name,
+					 (unsigned long long)cp->value);
+				goto undo;
+			}
+		}
+	}
+	/* Routes: only the reasons named, and only those that change. */
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
+		if ((cfg->routes_named & MIGOFF_REASON_BIT(r)) && !cfg->route[r][0] &&
+		    *sys_route(sys, r))
+			off |= MIGOFF_REASON_BIT(r);
+	if (off) {
+		err = ops->disable(arg, off);
+		if (err) {
+			for (r = 0; !(off & MIGOFF_REASON_BIT(r)); r++)
+				;
+			snprintf(msg, msglen, "%d: $.routes.%s: stopping the offload",
+				 cfg->route_line[r], migoff_reason_name(r));
+			goto undo;
+		}
+		routed |= off;
+	}
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+		if (!(cfg->routes_named & MIGOFF_REASON_BIT(r)) || !cfg->route[r][0] ||
+		    (routed & MIGOFF_REASON_BIT(r)) || !strcmp(cfg->route[r], sys_route(sys, r)))
+			continue;
+		mask = 0;
+		for (q = r; q < MIGOFF_REASON_COUNT; q++)
+			if ((cfg->routes_named & MIGOFF_REASON_BIT(q)) &&
+			    !strcmp(cfg->route[q], cfg->route[r]) &&
+			    strcmp(cfg->route[q], sys_route(sys, q)))
+				mask |= MIGOFF_REASON_BIT(q);
+		err = ops->enable(arg, mask, cfg->route[r]);
+		if (err) {
+			snprintf(msg, msglen, "%d: $.routes.%s: routing to '%s'",
+				 cfg->route_line[r], migoff_reason_name(r), cfg->route[r]);
+			goto undo;
+		}
+		routed |= mask;
+	}
+	return 0;
+
+undo:
+	/* Put back what was changed, in reverse order; report the first failure. */
+	e = routed ? restore_routes(sys, ops, arg, routed) : 0;
+	for (i = cfg->nr_migrators; i-- > 0;) {
+		const struct cfg_migrator *cm = &cfg->migrators[i];
+
+		for (j = cm->nr_params; j-- > 0;) {
+			const struct cfg_param *cp = &cm->params[j];
+			uint64_t was = param_now(sys, cm->name, cp->name);
+			unsigned int idx = 0, k;
+
+			for (k = 0; k < i; k++)
+				idx += cfg->migrators[k].nr_params;
+			if (idx + j >= done_params || cp->value == was)
+				continue;
+			if (ops->set_param(arg, cm->name, cp->name, was) && !e)
+				e = -EIO;
+		}
+	}
+	if (batch_done) {
+		int b = ops->set_batch(arg, cfg->batch_flags, sys->max_pages, sys->min_folios);
+
+		e = e ? e : b;
+	}
+	*restored = !e;
+	return err;
+}

@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of config load (issue 9, item 1): the strict JSON reader,
+ * a corpus of malformed and hostile files that must be rejected with their
+ * JSON path before anything changes, resolution against a system, and
+ * config_apply() changing only what the file names and undoing its changes
+ * when one fails at any step.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "json.h"
+
+static int failures;
+
+#define CHECK(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+		failures++; \
+	} \
+} while (0)
+
+/* A literal, without its terminating NUL. */
+#define PARSE(lit, e) json_parse(lit, sizeof(lit) - 1, e)
+
+static struct config cfg;
+static char msg[768];
+
+static int parse(const char *text)
+{
+	return config_parse(text, strlen(text), &cfg, msg, sizeof(msg));
+}
+
+/* The reader: escapes, control characters, numbers, duplicates. */
+static void test_reader(void)
+{
+	static const char *bad_json[] = {
+		"", " ", "{", "{\"a\":}", "{\"a\" 1}", "{\"a\":1,}", "[1,]", "[1 2]",
+		"{\"a\":1}x", "{'a':1}", "{a:1}", "nul", "truex", "01", "1.", ".5",
+		"-", "1e", "+1", "0x10", "\"\\x\"", "\"\\u12\"", "\"\\u12g4\"",
+		"\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\\u0000\"",
+		"\"a\tb\"", "\"a\nb\"", "\"a\x01\"", "\"abc", "{\"a\":1,\"a\":2}",
+		"\v{}", "\f{}", "NaN", "Infinity", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+	};
+	struct json_err e;
+	struct jnode *n;
+	uint64_t v;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad_json) / sizeof(bad_json[0]); i++) {
+		n = json_parse(bad_json[i], strlen(bad_json[i]), &e);
+		if (n)
+			fprintf(stderr, "accepted bad JSON #%u: %s\n", i, bad_json[i]);
+		CHECK(!n && e.msg && e.line >= 1 && e.col >= 1);
+		json_free(n);
+	}
+	/* A NUL byte inside the text is not the end of it. */
+	n = json_parse("{}\0{}", 5, &e);
+	CHECK(!n);
+	n = json_parse("\"a\0b\"", 5, &e);
+	CHECK(!n);
+
+	/* Every escape the writer emits, and the rest of JSON's. */
+	n = PARSE("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u001b\\u00e9\\u20ac\\ud83d\\ude00\\u0041\"", &e);
+	CHECK(n && n->type == J_STR &&
+	      !strcmp(n->str, "\"\\/\b\f\n\r\t\x1b\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" "A"));
+	json_free(n);
+
+	/* Numbers keep their text; only exact unsigned integers convert. */
+	n = PARSE("[0, 4294967296, 18446744073709551615, 18446744073709551616, -1, 0.5, 1e400, -0, 1E2]", &e);
+	CHECK(n && n->type == J_ARR);
+	if (n) {
+		struct jnode *c = n->child;
+
+		CHECK(json_u64(c, UINT64_MAX, &v) == 0 && v == 0);
+		c = c->next;
+		CHECK(json_u64(c, UINT32_MAX, &v) == -ERANGE);
+		CHECK(json_u64(c, UINT64_MAX, &v) == 0 && v == 4294967296ULL);
+		c = c->next;
+		CHECK(json_u64(c, UINT64_MAX, &v) == 0 && v == UINT64_MAX);
+		c = c->next;
+		CHECK(json_u64(c, UINT64_MAX, &v) == -ERANGE);
+		c = c->next;
+		CHECK(json_u64(c, UINT64_MAX, &v) == -EINVAL);	/* -1 */
+		c = c->next;
+		CHECK(json_u64(c, UINT64_MAX, &v) == -EINVAL);	/* 0.5 */
+		c = c->next;
+		CHECK(json_u64(c, UINT64_MAX, &v) == -EINVAL);	/* 1e400 */
+		c = c->next;
+		CHECK(json_u64(c, UINT64_MAX, &v) == -EINVAL);	/* -0 */
+		c = c->next;
+		CHECK(json_u64(c, UINT64_MAX, &v) == -EINVAL);	/* 1E2 */
+	}
+	json_free(n);
+
+	/* Line and column of a syntax error. */
+	n = PARSE("{\n  \"a\": 1,\n  \"b\": ?\n}", &e);
+	CHECK(!n && e.line == 3 && e.col == 8);
+}
+
+/* Hostile and malformed configuration files: rejected, with the place. */
+static void test_corpus(void)
+{
+	static const struct {
+		const char *text, *want;	/* want: in the message */
+	} bad_files[] = {
+		{ "[]", "1: $: expected an object, got an array" },
+		{ "{\"routes\": {\"bogus\": \"cpu\"}}", "$.routes.bogus: unknown reason" },
+		{ "{\"routes\": {\"demotion\": 5}}", "$.routes.demotion: expected a migrator name or null, got a number" },
+		{ "{\"routes\": {\"demotion\": \"\"}}", "$.routes.demotion: empty migrator name" },
+		{ "{\"routes\": {\"demotion\": \"0123456789012345678901234567890123\"}}", "$.routes.demotion: migrator name longer than 31" },
+		{ "{\"routes\": {\"syscall\": null, \"syscall_or_cpuset\": \"cpu\"}}", "$.routes.syscall_or_cpuset: the same reason as line 1" },
+		{ "{\"routes\": {\"memory_failure\": null}}", "$.routes.memory_failure: unknown reason" },
+		{ "{\"routes\": []}", "$.routes: expected an object, got an array" },
+		{ "{\"routes\": null}", "$.routes: expected an object, got null" },
+		{ "{\"batch\": \"x\"}", "$.batch: expected an object, got a string" },
+		{ "{\"batch\": {\"max_pages\": 4294967296}}", "$.batch.max_pages: 4294967296 is out of range (0..4294967295)" },
+		{ "{\"batch\": {\"max_pages\": 1e400}}", "$.batch.max_pages: 1e400 is not a non-negative integer" },
+		{ "{\"batch\": {\"max_pages\": 0.5}}", "$.batch.max_pages: 0.5 is not a non-negative integer" },
+		{ "{\"batch\": {\"min_folios\": -1}}", "$.batch.min_folios: -1 is not a non-negative integer" },
+		{ "{\"batch\": {\"min_folios\": \"4\"}}", "$.batch.min_folios: expected a number, got a string" },
+		{ "{\"batch\": {\"min_folios\": true}}", "$.batch.min_folios: expected a number, got a boolean" },
+		{ "{\"batch\": {\"max_page\": 1}}", "$.batch.max_page: unknown key" },
+		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"threads\": \"8\"}}}}", "$.migrators.mtcopy.params.threads: expected a number, got a string" },
+		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"threads\": 18446744073709551616}}}}", "$.migrators.mtcopy.params.threads: 18446744073709551616 is out of range" },
+		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"threads\": null}}}}", "$.migrators.mtcopy.params.threads: expected a number, got null" },
+		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5}}}}", "$.migrators.mtcopy.params.e: more than 4 parameters" },
+		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"a_very_long_param\": 1}}}}", "$.migrators.mtcopy.params.a_very_long_param: parameter name longer than 15" },
+		{ "{\"migrators\": {\"mtcopy\": {\"params\": []}}}", "$.migrators.mtcopy.params: expected an object, got an array" },
+		{ "{\"migrators\": {\"mtcopy\": {\"reasons\": [\"nope\"]}}}", "$.migrators.mtcopy.reasons: unknown reason" },
+		{ "{\"migrators\": {\"mtcopy\": {\"kind\": 2}}}", "$.migrators.mtcopy.kind: expected a string, got a number" },
+		{ "{\"migrators\": {\"mtcopy\": {\"colour\": 2}}}", "$.migrators.mtcopy.colour: unknown key" },
+		{ "{\"migrators\": {\"\": {}}}", "$.migrators[\"\"]: empty migrator name" },
+		{ "{\"migrators\": {\"a b\\u001b[2J\": 7}}", "$.migrators[\"a b\\u001b[2J\"]: expected an object, got a number" },
+		{ "{\"migrators\": []}", "$.migrators: expected an object, got an array" },
+		{ "{\"api_version\": 99}", "$.api_version: API version 99" },
+		{ "{\"api_version\": \"1\"}", "$.api_version: expected a number, got a string" },
+		{ "{\"routez\": {}}", "$.routez: unknown key" },
+		{ "{\"routes\": {},\n\"routes\": {}}", "2: column 9: duplicate key" },
+		{ "{\"routes\": {\"demotion\": \"cp\\u0000u\"}}", "\\u0000 (NUL) in a string" },
+		{ "{\"routes\": {\"demotion\": \"cpu\x01\"}}", "control character in a string" },
+		{ "{\"routes\": {\"demotion\": \"\\ud800\"}}", "high surrogate not followed by a low one" },
+		{ "{\"routes\": {\"demotion\": \"cpu\"}", "expected ',' or '}'" },
+		{ "{\"batch\": {}} {}", "trailing characters" },
+		{ "{\"routes\": {\"demotion\": \"cpu\"}}\n\n  \x7f", "3: column 3: trailing characters" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++) {
+		int err = parse(bad_files[i].text);
+
+		if (!err || !strstr(msg, bad_files[i].want))
+			fprintf(stderr, "corpus #%u: err %d, message '%s', want '%s'\n", i, err,
+				msg, bad_files[i].want);
+		CHECK(err < 0 && strstr(msg, bad_files[i].want));
+		/* Nothing half-parsed is left for a caller to apply. */
+		CHECK(cfg.batch_flags == 0 && cfg.routes_named == 0 && cfg.nr_migrators == 0);
+	}
+
+	/* The error names the line of the bad member. */
+	CHECK(parse("{\n \"routes\": {\n  \"demotion\": \"cpu\",\n  \"damon\": 3\n }\n}") == -EINVAL);
+	CHECK(!strncmp(msg, "4: $.routes.damon:", 18));
+
+	/* Too many migrators; a huge file; many keys. */
+	{
+		size_t cap = CFG_MAX_SIZE + 16, n = 0;
+		char *big = malloc(cap);
+
+		n += sprintf(big, "{\"migrators\": {");
+		for (i = 0; i <= CFG_MAX_MIGRATORS; i++)
+			n += sprintf(big + n, "%s\"m%u\": {}", i ? "," : "", i);
+		strcpy(big + n, "}}");
+		CHECK(parse(big) == -EINVAL && strstr(msg, "$.migrators.m32: more than 32 migrators"));
+
+		memset(big, ' ', cap);
+		big[0] = '{';
+		big[cap - 2] = '}';
+		big[cap - 1] = '\0';
+		CHECK(config_parse(big, cap - 1, &cfg, msg, sizeof(msg)) == -EFBIG);
+		big[17] = '{';
+		CHECK(config_parse(big + 17, cap - 18, &cfg, msg, sizeof(msg)) == 0);
+		free(big);
+	}
+	/* A long key is cut in the path, never overflowing it. */
+	{
+		char text[2048];
+
+		memset(text, 0, sizeof(text));
+		strcpy(text, "{\"migrators\": {\"");
+		memset(text + strlen(text), 'x', 1500);
+		strcat(text, "\": {}}}");
+		CHECK(parse(text) == -EINVAL && strstr(msg, "longer than 31"));
+	}
+}
+
+/* The system a file is resolved against and that the mock ops change. */
+static struct cfg_system sys0;
+
+static void make_system(void)
+{
+	struct migoff_migrator *m;
+	unsigned int r;
+
+	memset(&sys0, 0, sizeof(sys0));
+	sys0.reasons_supported = MIGOFF_REASONS_ALL;
+	sys0.max_batch_pages_limit = 1024;
+	sys0.max_pages = 512;
+	sys0.min_folios = 0;
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
+		sys0.route_ids[r] = MIGOFF_NO_MIGRATOR;
+	sys0.route_ids[MIGOFF_REASON_DEMOTION] = 11;
+	sys0.route_ids[MIGOFF_REASON_COMPACTION] = 10;
+	sys0.nr_migrators = 3;
+	m = &sys0.migrators[0];
+	strcpy(m->name, "cpu");
+	m->id = 10;
+	m->state = MIGOFF_MIGRATOR_AVAILABLE;
+	m = &sys0.migrators[1];
+	strcpy(m->name, "mtcopy");
+	m->id = 11;
+	m->state = MIGOFF_MIGRATOR_AVAILABLE;
+	m->nr_params = 2;
+	strcpy(m->params[0].name, "threads");
+	m->params[0].value = 4;
+	m->params[0].min = 1;
+	m->params[0].max = 64;
+	strcpy(m->params[1].name, "push");
+	m->params[1].value = 0;
+	m->params[1].min = 0;
+	m->params[1].max = 1;
+	m = &sys0.migrators[2];
+	strcpy(m->name, "dcbm");
+	m->id = 12;
+	m->state = 0;	/* no channels */
+	m->nr_params = 1;
+	strcpy(m->params[0].name, "channels");
+	m->params[0].value = 1;
+	m->params[0].min = 1;
+	m->params[0].max = 8;
+}
+
+static void test_resolve(void)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "{\"routes\": {\"demotion\": \"nosuch\"}}", "1: $.routes.demotion: no migrator 'nosuch'" },
+		{ "{\"routes\": {\"demotion\": \"dcbm\"}}", "$.routes.demotion: migrator 'dcbm' is not available" },
+		{ "{\"batch\": {\"max_pages\": 1025}}", "$.batch.max_pages: 1025 is out of range (0..1024)" },
+		{ "{\"batch\": {\"min_folios\": 4096}}", "$.batch.min_folios: 4096 is out of range (0..1024)" },
+		{ "{\"migrators\": {\"nosuch\": {}}}", "$.migrators.nosuch: no such migrator" },
+		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"channels\": 1}}}}", "$.migrators.mtcopy.params.channels: mtcopy has no parameter 'channels'" },
+		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"threads\": 0}}}}", "$.migrators.mtcopy.params.threads: 0 is out of range (1..64)" },
+		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"threads\": 4294967297}}}}", "4294967297 is out of range (1..64)" },
+		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"push\": 1}}},\n \"routes\": {\"damon\": \"dcbm\"}}", "2: $.routes.damon: migrator 'dcbm'" },
+	};
+	struct cfg_system sys = sys0;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int err = parse(bad[i].text);
+
+		CHECK(err == 0);
+		err = config_resolve(&cfg, &sys, msg, sizeof(msg));
+		if (!err || !strstr(msg, bad[i].want))
+			fprintf(stderr, "resolve #%u: err %d, message '%s', want '%s'\n", i, err,
+				msg, bad[i].want);
+		CHECK(err < 0 && strstr(msg, bad[i].want));
+	}
+	sys.reasons_supported &= ~MIGOFF_REASON_BIT(MIGOFF_REASON_DAMON);
+	CHECK(parse("{\"routes\": {\"damon\": null}}") == 0);
+	CHECK(config_resolve(&cfg, &sys, msg, sizeof(msg)) == -EOPNOTSUPP &&
+	      strstr(msg, "$.routes.damon: this kernel cannot offload"));
+	/* An escaped name resolves like the plain one. */
+	CHECK(parse("{\"routes\": {\"demotion\": \"\\u0063pu\"}}") == 0);
+	CHECK(config_resolve(&cfg, &sys0, msg, sizeof(msg)) == 0);
+	CHECK(!strcmp(cfg.route[MIGOFF_REASON_DEMOTION], "cpu"));
+}
+
+/* A mock device: the state the ops change, and a step that fails. */
+struct mock {
+	uint32_t max_pages, min_folios;
+	uint64_t params[3][MIGOFF_MAX_PARAMS];
+	char route[MIGOFF_REASON_COUNT][MIGOFF_NAME_LEN];
+	int calls, fail_at, fail_also, fail_err;
+	char log[1024];
+};
+
+static int mock_step(struct mock *m, const char *what)
+{
+	size_t n = strlen(m->log);
+
+	snprintf(m->log + n, sizeof(m->log) - n, "%s;", what);
+	++m->calls;
+	return m->calls == m->fail_at || m->calls == m->fail_also ? m->fail_err : 0;
+}
+
+static int m_batch(void *arg, uint32_t flags, uint32_t max_pages, uint32_t min_folios)
+{
+	struct mock *m = arg;
+	int err = mock_step(m, "batch");
+
+	if (err)
+		return err;
+	if (flags & MIGOFF_BATCH_SET_MAX_PAGES)
+		m->max_pages = max_pages;
+	if (flags & MIGOFF_BATCH_SET_MIN_FOLIOS)
+		m->min_folios = min_folios;
+	return 0;
+}
+
+static int m_param(void *arg, const char *migrator, const char *param, uint64_t value)
+{
+	struct mock *m = arg;
+	unsigned int i, k;
+	char what[64];
+	int err;
+
+	snprintf(what, sizeof(what), "param %s.%s=%llu", migrator, param, (unsigned long long)value);
+	err = mock_step(m, what);
+	if (err)
+		return err;
+	for (i = 0; i < sys0.nr_migrators; i++)
+		for (k = 0; k < sys0.migrators[i].nr_params; k++)
+			if (!strcmp(sys0.migrators[i].name, migrator) &&
+			    !strcmp(sys0.migrators[i].params[k].name, param))
+				m->params[i][k] = value;
+	return 0;
+}
+
+static int m_enable(void *arg, uint64_t reasons, const char *migrator)
+{
+	struct mock *m = arg;
+	unsigned int r;
+	char what[64];
+	int err;
+
+	snprintf(what, sizeof(what), "enable %#llx %s", (unsigned long long)reasons, migrator);
+	err = mock_step(m, what);
+	if (err)
+		return err;
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
+		if (reasons & MIGOFF_REASON_BIT(r))
+			strcpy(m->route[r], migrator);
+	return 0;
+}
+
+static int m_disable(void *arg, uint64_t reasons)
+{
+	struct mock *m = arg;
+	unsigned int r;
+	char what[64];
+	int err;
+
+	snprintf(what, sizeof(what), "disable %#llx", (unsigned long long)reasons);
+	err = mock_step(m, what);
+	if (err)
+		return err;
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
+		if (reasons & MIGOFF_REASON_BIT(r))
+			m->route[r][0] = '\0';
+	return 0;
+}
+
+static const struct cfg_ops mock_ops = { m_batch, m_param, m_enable, m_disable };
+
+static void mock_init(struct mock *m)
+{
+	unsigned int i, k, r;
+
+	memset(m, 0, sizeof(*m));
+	m->max_pages = sys0.max_pages;
+	m->min_folios = sys0.min_folios;
+	for (i = 0; i < sys0.nr_migrators; i++)
+		for (k = 0; k < sys0.migrators[i].nr_params; k++)
+			m->params[i][k] = sys0.migrators[i].params[k].value;
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
+		for (i = 0; i < sys0.nr_migrators; i++)
+			if (sys0.migrators[i].id == sys0.route_ids[r])
+				strcpy(m->route[r], sys0.migrators[i].name);
+}
+
+static bool same_state(const struct mock *a, const struct mock *b)
+{
+	unsigned int r;
+
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
+		if (strcmp(a->route[r], b->route[r]))
+			return false;
+	return a->max_pages == b->max_pages && a->min_folios == b->min_folios &&
+	       !memcmp(a->params, b->params, sizeof(a->params));
+}
+
+static void test_apply(void)
+{
+	const char *full =
+		"{\"api_version\": 1,\n"
+		" \"routes\": {\"compaction\": null, \"demotion\": \"cpu\", \"damon\": \"mtcopy\",\n"
+		"            \"numa_misplaced\": \"mtcopy\", \"syscall\": \"cpu\"},\n"
+		" \"batch\": {\"max_pages\": 1024, \"min_folios\": 4},\n"
+		" \"migrators\": {\"cpu\": {\"kind\": \"cpu\", \"available\": true, \"reasons\": [], \"params\": {}},\n"
+		"               \"mtcopy\": {\"params\": {\"threads\": 8, \"push\": 1}}}}";
+	struct mock init, m, want;
+	bool restored;
+	int err, step, steps;
+
+	make_system();
+	mock_init(&init);
+
+	/* Success: exactly the changes named. */
+	CHECK(parse(full) == 0);
+	CHECK(config_resolve(&cfg, &sys0, msg, sizeof(msg)) == 0);
+	m = init;
+	err = config_apply(&cfg, &sys0, &mock_ops, &m, &restored, msg, sizeof(msg));
+	CHECK(err == 0);
+	steps = m.calls;
+	CHECK(!strcmp(m.log, "batch;param mtcopy.threads=8;param mtcopy.push=1;disable 0x1;"
+			     "enable 0x84 cpu;enable 0x110 mtcopy;"));
+	want = init;
+	want.max_pages = 1024;
+	want.min_folios = 4;
+	want.params[1][0] = 8;
+	want.params[1][1] = 1;
+	want.route[MIGOFF_REASON_COMPACTION][0] = '\0';
+	strcpy(want.route[MIGOFF_REASON_DEMOTION], "cpu");
+	strcpy(want.route[MIGOFF_REASON_SYSCALL], "cpu");
+	strcpy(want.route[MIGOFF_REASON_DAMON], "mtcopy");
+	strcpy(want.route[MIGOFF_REASON_NUMA_MISPLACED], "mtcopy");
+	CHECK(same_state(&m, &want));
+
+	/* Whichever change fails, the ones before it are undone. */
+	for (step = 1; step <= steps; step++) {
+		m = init;
+		m.fail_at = step;
+		m.fail_err = step == 1 ? -EINVAL : -EPERM;
+		err = config_apply(&cfg, &sys0, &mock_ops, &m, &restored, msg, sizeof(msg));
+		if (!same_state(&m, &init))
+			fprintf(stderr, "apply failing at step %d left a mixed state: %s\n", step, m.log);
+		CHECK(err == m.fail_err && restored && same_state(&m, &init));
+		CHECK(msg[0] != '\0' && strstr(msg, "$."));
+	}
+	/* A batch EINVAL is an error, not swallowed. */
+	m = init;
+	m.fail_at = 1;
+	m.fail_err = -EINVAL;
+	CHECK(config_apply(&cfg, &sys0, &mock_ops, &m, &restored, msg, sizeof(msg)) == -EINVAL);
+	CHECK(!strncmp(msg, "4: $.batch", 10));
+
+	/* A file without routes touches no route; one without batch no cap. */
+	CHECK(parse("{\"migrators\": {\"mtcopy\": {\"params\": {\"threads\": 2}}}}") == 0);
+	m = init;
+	CHECK(config_apply(&cfg, &sys0, &mock_ops, &m, &restored, msg, sizeof(msg)) == 0);
+	CHECK(!strcmp(m.log, "param mtcopy.threads=2;"));
+	CHECK(parse("{}") == 0);
+	m = init;
+	CHECK(config_apply(&cfg, &sys0, &mock_ops, &m, &restored, msg, sizeof(msg)) == 0);
+	CHECK(m.calls == 0);
+	/* Loading what is already there changes nothing. */
+	CHECK(parse("{\"routes\": {\"demotion\": \"mtcopy\", \"compaction\": \"cpu\", \"damon\": null},"
+		    " \"migrators\": {\"mtcopy\": {\"params\": {\"threads\": 4}}}}") == 0);
+	m = init;
+	CHECK(config_apply(&cfg, &sys0, &mock_ops, &m, &restored, msg, sizeof(msg)) == 0);
+	CHECK(m.calls == 0);
+	/* An undo that fails too is reported: push fails, restoring threads too. */
+	CHECK(parse(full) == 0);
+	m = init;
+	m.fail_at = 3;
+	m.fail_err = -EIO;
+	CHECK(config_apply(&cfg, &sys0, &mock_ops, &m, &restored, msg, sizeof(msg)) == -EIO);
+	CHECK(restored && same_state(&m, &init));
+	CHECK(strstr(msg, "$.migrators.mtcopy.params.push: setting push of 'mtcopy' to 1"));
+	m = init;
+	m.fail_at = 3;
+	m.fail_also = 4;
+	m.fail_err = -EIO;
+	CHECK(config_apply(&cfg, &sys0, &mock_ops, &m, &restored, msg, sizeof(msg)) == -EIO);
+	CHECK(!restored);
+}
+
+int main(void)
+{
+	test_reader();
+	test_corpus();
+	make_system();
+	test_resolve();
+	test_apply();
+	printf("unit_config: %s (%d failures)\n", failures ? "FAIL" : "ok", failures);
+	return failures ? 1 : 0;
+}
