@@ -551,3 +551,64 @@ void migoff_mover_wait(struct migoff_mover *m, long n)
 	       !__atomic_load_n(&m->failed, __ATOMIC_SEQ_CST))
 		usleep(1000);
 }
+
+int migoff_trace_start(const char *event)
+{
+	char path[256];
+	int err;
+
+	err = migoff_write_file(MIGOFF_TRACEFS "events/migrate/enable", "0");
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), MIGOFF_TRACEFS "events/migrate/%s/enable", event);
+	err = migoff_write_file(path, "1");
+	if (err)
+		return err;
+	/* Opening "trace" for writing with O_TRUNC empties the buffer. */
+	err = open(MIGOFF_TRACEFS "trace", O_WRONLY | O_TRUNC);
+	if (err < 0)
+		return -errno;
+	close(err);
+	return migoff_write_file(MIGOFF_TRACEFS "tracing_on", "1");
+}
+
+void migoff_trace_stop(const char *event)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), MIGOFF_TRACEFS "events/migrate/%s/enable", event);
+	migoff_write_file(path, "0");
+}
+
+long long migoff_trace_max(const char *event, const char *reason,
+			   const char *field, long *count)
+{
+	FILE *f = fopen(MIGOFF_TRACEFS "trace", "r");
+	char line[1024], ev[128], rs[128], fd[128];
+	long long max = -1;
+	long n = 0;
+
+	if (!f)
+		return -1;
+	snprintf(ev, sizeof(ev), " %s: ", event);
+	snprintf(rs, sizeof(rs), "reason=%s ", reason);
+	snprintf(fd, sizeof(fd), " %s=", field);
+	while (fgets(line, sizeof(line), f)) {
+		char *p;
+		long long v;
+
+		if (line[0] == '#' || !strstr(line, ev) || !strstr(line, rs))
+			continue;
+		p = strstr(line, fd);
+		if (!p)
+			continue;
+		v = strtoll(p + strlen(fd), NULL, 10);
+		if (v > max)
+			max = v;
+		n++;
+	}
+	fclose(f);
+	if (count)
+		*count = n;
+	return max;
+}

@@ -105,4 +105,17 @@ void migoff_thp_restore(const struct migoff_thp_state *s);
 /* Disable automatic NUMA balancing, which moves pages back under a test. */
 int migoff_numa_balancing_off(void);
 
+/*
+ * The mm/migrate tracepoints of the series, through tracefs: turn one event
+ * of the "migrate" group on (and every other off) with an empty buffer, and
+ * read back the largest value of @field ("nr_folios", "latency_ns", ...)
+ * over the recorded @event lines whose reason is @reason. migoff_trace_max()
+ * returns -1 when no such line was recorded; *@count gets their number.
+ */
+#define MIGOFF_TRACEFS "/sys/kernel/tracing/"
+int migoff_trace_start(const char *event);
+void migoff_trace_stop(const char *event);
+long long migoff_trace_max(const char *event, const char *reason,
+			   const char *field, long *count);
+
 #endif

@@ -89,6 +89,103 @@ TEST_F_TIMEOUT(reg, reason_filter, 300)
 	EXPECT_EQ(MR_SYSCALL, testmig_get("last_reason"));
 }
 
+/*
+ * The batch cap belongs to the migrator: it sizes only the batches the
+ * migrator is given, and the mm core forgets it when the migrator goes.
+ * Batch sizes are read from the mm_migrate_first_folio tracepoint (one
+ * event per migrate_pages_batch() call, with its folio count).
+ */
+TEST_F_TIMEOUT(reg, batch_cap_only_for_offloaded_batches, 300)
+{
+	long n;
+
+	/* Not registered: nothing to set the cap of. */
+	EXPECT_EQ(-EINVAL, testmig_set("max_batch_pages", "4096"));
+
+	/* Registered for compaction only: move_pages(2) keeps 512 pages. */
+	ASSERT_EQ(0, testmig_set("reasons", reason_mask(MR_COMPACTION)));
+	ASSERT_EQ(0, testmig_set("registered", "1"));
+	ASSERT_EQ(0, testmig_set("max_batch_pages", "4096"));
+	ASSERT_EQ(0, migoff_trace_start("mm_migrate_first_folio"));
+	ASSERT_EQ(0, migoff_round_trip(MiB(16), KiB(4), 0xca9, why, sizeof(why)))
+		TH_LOG("%s", why);
+	EXPECT_EQ(512, migoff_trace_max("mm_migrate_first_folio",
+					"syscall_or_cpuset", "nr_folios", &n))
+		TH_LOG("a CPU-copied move_pages(2) batch took the migrator's cap");
+	EXPECT_LE(16, n);
+
+	/* Offloaded: the cap applies. */
+	ASSERT_EQ(0, testmig_set("reasons", reason_mask(MR_SYSCALL)));
+	ASSERT_EQ(0, migoff_trace_start("mm_migrate_first_folio"));
+	ASSERT_EQ(0, migoff_round_trip(MiB(16), KiB(4), 0xcaa, why, sizeof(why)))
+		TH_LOG("%s", why);
+	EXPECT_EQ(4096, migoff_trace_max("mm_migrate_first_folio",
+					 "syscall_or_cpuset", "nr_folios", &n));
+	EXPECT_LE(2, n);
+
+	/* Unregistered and registered again: the default is back. */
+	ASSERT_EQ(0, testmig_set("registered", "0"));
+	ASSERT_EQ(0, testmig_set("registered", "1"));
+	ASSERT_EQ(0, testmig_set("reset", "1"));
+	ASSERT_EQ(0, migoff_trace_start("mm_migrate_first_folio"));
+	ASSERT_EQ(0, migoff_round_trip(MiB(16), KiB(4), 0xcab, why, sizeof(why)))
+		TH_LOG("%s", why);
+	EXPECT_EQ(512, migoff_trace_max("mm_migrate_first_folio",
+					"syscall_or_cpuset", "nr_folios", &n))
+		TH_LOG("the cap outlived the migrator that set it");
+	EXPECT_LT(0, testmig_get("batches"));
+	migoff_trace_stop("mm_migrate_first_folio");
+}
+
+/*
+ * Change the reason mask and the registered migrator over and over while
+ * move_pages(2) batches are in flight: the mm core must never hand a
+ * migrator a batch whose reason is outside the mask it was given, nor
+ * hand the second migrator (registered with no reasons) anything. The
+ * migrator counts every such batch; the mover verifies every byte.
+ */
+TEST_F_TIMEOUT(reg, never_a_reason_outside_the_mask, 600)
+{
+	struct migoff_mover m = { .len = MiB(8) };
+	pthread_t t;
+	int i;
+
+	ASSERT_EQ(0, testmig_set("delay_us", "300"));
+	ASSERT_EQ(0, testmig_set("reasons", reason_mask(MR_SYSCALL)));
+	ASSERT_EQ(0, testmig_set("registered", "1"));
+	ASSERT_EQ(0, pthread_create(&t, NULL, migoff_mover_thread, &m));
+	for (i = 0; i < 200 && !m.failed; i++) {
+		ASSERT_EQ(0, testmig_set("reasons", reason_mask(MR_COMPACTION)));
+		usleep(1000);
+		ASSERT_EQ(0, testmig_set("reasons", reason_mask(MR_SYSCALL)));
+		usleep(1000);
+		if (i % 4 == 3) {
+			ASSERT_EQ(0, testmig_set("registered", "0"));
+			EXPECT_EQ(0, testmig_set("register_second", "1"));
+			ASSERT_EQ(0, testmig_set("registered", "1"));
+		}
+	}
+	m.stop = true;
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, m.failed) TH_LOG("mover: %s", m.why);
+	EXPECT_LT(0, testmig_get("batches"));
+	EXPECT_EQ(0, testmig_get("wrong_reason"));
+}
+
+/*
+ * The callback runs in a no-reclaim scope, whatever the migration's
+ * context: an allocation in it must not recurse into reclaim (and from
+ * there into demotion and the migrator again).
+ */
+TEST_F_TIMEOUT(reg, callback_cannot_enter_reclaim, 300)
+{
+	ASSERT_EQ(0, testmig_set("registered", "1"));
+	ASSERT_EQ(0, migoff_round_trip(MiB(8), KiB(4), 0x5ca, why, sizeof(why)))
+		TH_LOG("%s", why);
+	EXPECT_LT(0, testmig_get("batches"));
+	EXPECT_EQ(0, testmig_get("reclaim_allowed"));
+}
+
 FIXTURE(fallback) {
 	struct migoff_thp_state thp;
 };

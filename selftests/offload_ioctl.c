@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,6 +113,113 @@ TEST_F(dev, unknown_ioctl)
 	EXPECT_EQ(-ENOTTY, migoff_ioc(self->fd, _IOWR(MIGOFF_IOC_MAGIC, 0x7f,
 						     struct migoff_info), &i));
 	EXPECT_EQ(-ENOTTY, migoff_ioc(self->fd, _IO('x', 1), NULL));
+	/* The type this ABI used before it was registered upstream. */
+	EXPECT_EQ(-ENOTTY, migoff_ioc(self->fd, _IOWR(0xBA, 0x00,
+						     struct migoff_info), &i));
+	/* A known number with the wrong direction. */
+	EXPECT_EQ(-ENOTTY, migoff_ioc(self->fd, _IOW(MIGOFF_IOC_MAGIC, 0x00,
+						    struct migoff_info), &i));
+}
+
+/* The structs of a newer and of an older version of this header. */
+struct info_v2 {
+	struct migoff_info v1;
+	__u64 added;
+};
+
+struct info_v0 {
+	__u32 size, flags, api_version, nr_migrators;
+};
+
+/*
+ * A caller built against another version of the header encodes another
+ * struct size in the command number: the kernel must dispatch on type and
+ * number and go by the size field, or such callers get ENOTTY.
+ */
+TEST_F(dev, command_size_follows_the_caller)
+{
+	struct info_v2 big;
+	struct info_v0 small;
+	struct migoff_batch b;
+	unsigned char page[8192];
+
+	memset(&big, 0, sizeof(big));
+	big.v1.size = sizeof(big);
+	ASSERT_EQ(0, migoff_ioc(self->fd, _IOWR(MIGOFF_IOC_MAGIC, 0x00,
+						struct info_v2), &big));
+	EXPECT_EQ(MIGOFF_API_VERSION, big.v1.api_version);
+	EXPECT_EQ(sizeof(struct migoff_info), big.v1.size);
+	EXPECT_EQ(0, big.added);
+
+	memset(&big, 0, sizeof(big));
+	big.v1.size = sizeof(big);
+	big.added = 1;
+	EXPECT_EQ(-E2BIG, migoff_ioc(self->fd, _IOWR(MIGOFF_IOC_MAGIC, 0x00,
+						     struct info_v2), &big));
+
+	memset(&small, 0, sizeof(small));
+	small.size = sizeof(small);
+	ASSERT_EQ(0, migoff_ioc(self->fd, _IOWR(MIGOFF_IOC_MAGIC, 0x00,
+						struct info_v0), &small));
+	EXPECT_EQ(MIGOFF_API_VERSION, small.api_version);
+	EXPECT_EQ(sizeof(small), small.size);
+	EXPECT_EQ(3, small.nr_migrators);
+
+	/* A size beyond a page: E2BIG, even with a zero tail. */
+	memset(page, 0, sizeof(page));
+	((struct migoff_info *)page)->size = 4097;
+	EXPECT_EQ(-E2BIG, migoff_ioc(self->fd, MIGOFF_IOC_GET_INFO, page));
+	((struct migoff_info *)page)->size = 4096;
+	EXPECT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_INFO, page));
+
+	/* A change through an older, smaller struct works too. */
+	memset(&b, 0, sizeof(b));
+	b.size = offsetof(struct migoff_batch, reserved);
+	b.flags = MIGOFF_BATCH_SET_MAX_PAGES;
+	b.max_pages = 1024;
+	ASSERT_EQ(0, migoff_ioc(self->fd, _IOW(MIGOFF_IOC_MAGIC, 0x06, struct info_v0), &b));
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_BATCH, &b));
+	EXPECT_EQ(1024, b.max_pages);
+}
+
+/* Bytes after a name's NUL, and values whose flag is not set: EINVAL. */
+TEST_F(dev, no_hidden_input)
+{
+	struct migoff_route r;
+	struct migoff_param p;
+	struct migoff_routes rt;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.reasons = BIT(MIGOFF_REASON_DEMOTION);
+	strcpy(r.migrator, "cpu");
+	r.migrator[5] = 'x';
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_ENABLE, &r));
+
+	memset(&p, 0, sizeof(p));
+	p.size = sizeof(p);
+	strcpy(p.migrator, "mtcopy");
+	strcpy(p.name, "threads");
+	p.name[10] = 'y';
+	p.value = 2;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_SET_PARAM, &p));
+
+	EXPECT_EQ(-EINVAL, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, 64, 4));
+	EXPECT_EQ(-EINVAL, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MIN_FOLIOS, 64, 4));
+
+	/* Nothing changed. */
+	get_routes(_metadata, self->fd, &rt);
+	EXPECT_EQ(MIGOFF_NO_MIGRATOR, rt.migrator[MIGOFF_REASON_DEMOTION]);
+	memset(&p, 0, sizeof(p));
+	{
+		struct migoff_batch b = { .size = sizeof(b) };
+
+		ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_BATCH, &b));
+		EXPECT_EQ(512, b.max_pages);
+		EXPECT_EQ(0, b.min_folios);
+	}
 }
 
 TEST_F(dev, migrator_list)

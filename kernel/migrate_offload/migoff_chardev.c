@@ -2,10 +2,15 @@
 /*
  * /dev/migrate_offload: the ioctl ABI of uapi/linux/migrate_offload.h.
  *
- * Every argument is read with copy_struct_from_user() (size-versioned,
- * unknown trailing bytes must be zero), checked completely before anything
- * changes, and written back zero-initialised and truncated to the caller's
- * size. Changes need CAP_SYS_ADMIN and run under migoff_policy_mutex.
+ * Commands are dispatched on their type and number only, as DRM does: the
+ * size encoded in the command is that of the caller's struct, which may be
+ * older (smaller) or newer (larger) than ours. The size that counts is the
+ * struct's leading size field, bounded to a page like clone3() and
+ * openat2() bound theirs. Every argument is read with
+ * copy_struct_from_user() (unknown trailing bytes must be zero), checked
+ * completely before anything changes, and written back zero-initialised
+ * and truncated to the caller's size. Changes need CAP_SYS_ADMIN and run
+ * under migoff_policy_mutex.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,6 +18,7 @@
 #include <linux/fs.h>
 #include <linux/migrate.h>
 #include <linux/miscdevice.h>
+#include <linux/nospec.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -28,6 +34,8 @@ static int migoff_get_arg(void *karg, size_t ksize, unsigned long uarg)
 		return -EFAULT;
 	if (usize < 2 * sizeof(u32))
 		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
 	ret = copy_struct_from_user(karg, ksize, (void __user *)uarg, usize);
 	if (ret)
 		return ret;
@@ -45,13 +53,18 @@ static int migoff_put_arg(unsigned long uarg, void *karg, size_t ksize)
 	return 0;
 }
 
-/* A NUL-terminated name within its buffer. */
+/*
+ * A NUL-terminated name within its buffer, and nothing after the NUL: the
+ * bytes past it may carry meaning in a later version of the ABI.
+ */
 static bool name_ok(const char *name, size_t len)
 {
-	return strnlen(name, len) < len;
+	size_t n = strnlen(name, len);
+
+	return n < len && mem_is_zero(name + n, len - n);
 }
 
-static long migoff_get_info(unsigned long uarg)
+static long migoff_get_info(unsigned long uarg, unsigned int cmd)
 {
 	struct migoff_info a;
 	int ret = migoff_get_arg(&a, sizeof(a), uarg);
@@ -69,11 +82,11 @@ static long migoff_get_info(unsigned long uarg)
 	a.features = MIGOFF_FEAT_ROUTING | MIGOFF_FEAT_BATCH_CAPS |
 		MIGOFF_FEAT_PARAMS | MIGOFF_FEAT_STATS | MIGOFF_FEAT_NETLINK |
 		MIGOFF_FEAT_QUOTAS;
-	a.max_batch_pages_limit = MIGRATE_MAX_BATCH_PAGES_LIMIT;
+	a.max_batch_pages_limit = MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT;
 	return migoff_put_arg(uarg, &a, sizeof(a));
 }
 
-static long migoff_get_migrator(unsigned long uarg)
+static long migoff_get_migrator(unsigned long uarg, unsigned int cmd)
 {
 	struct migoff_migrator a;
 	struct migoff_engine *e;
@@ -167,7 +180,7 @@ unlock:
 	return ret;
 }
 
-static long migoff_get_routes(unsigned long uarg)
+static long migoff_get_routes(unsigned long uarg, unsigned int cmd)
 {
 	struct migoff_routes a;
 	unsigned int r;
@@ -207,6 +220,10 @@ static long migoff_batch(unsigned long uarg, bool set)
 	if (!a.flags || a.flags & ~(MIGOFF_BATCH_SET_MAX_PAGES |
 				    MIGOFF_BATCH_SET_MIN_FOLIOS))
 		return -EINVAL;
+	/* A value whose flag is not set would be silently ignored. */
+	if ((!(a.flags & MIGOFF_BATCH_SET_MAX_PAGES) && a.max_pages) ||
+	    (!(a.flags & MIGOFF_BATCH_SET_MIN_FOLIOS) && a.min_folios))
+		return -EINVAL;
 	mutex_lock(&migoff_policy_mutex);
 	ret = migoff_set_batch(a.flags, a.max_pages, a.min_folios);
 	if (!ret) {
@@ -217,7 +234,7 @@ static long migoff_batch(unsigned long uarg, bool set)
 	return ret;
 }
 
-static long migoff_set_param(unsigned long uarg)
+static long migoff_set_param(unsigned long uarg, unsigned int cmd)
 {
 	struct migoff_param a;
 	struct migoff_engine *e;
@@ -252,7 +269,7 @@ static long migoff_set_param(unsigned long uarg)
 	return ret;
 }
 
-static long migoff_get_stats(unsigned long uarg)
+static long migoff_get_stats(unsigned long uarg, unsigned int cmd)
 {
 	struct migoff_stats a;
 	struct migoff_engine *e;
@@ -299,7 +316,7 @@ static long migoff_get_stats(unsigned long uarg)
 	return migoff_put_arg(uarg, &a, sizeof(a));
 }
 
-static long migoff_reset(unsigned long uarg)
+static long migoff_reset(unsigned long uarg, unsigned int cmd)
 {
 	struct migoff_reset a;
 	int ret = migoff_get_arg(&a, sizeof(a), uarg);
@@ -369,50 +386,70 @@ static long migoff_quota(unsigned long uarg, unsigned int cmd)
 	return migoff_put_arg(uarg, &a, sizeof(a));
 }
 
+static long migoff_get_batch_ioctl(unsigned long arg, unsigned int cmd)
+{
+	return migoff_batch(arg, false);
+}
+
+static long migoff_set_batch_ioctl(unsigned long arg, unsigned int cmd)
+{
+	return migoff_batch(arg, true);
+}
+
+static long migoff_enable_ioctl(unsigned long arg, unsigned int cmd)
+{
+	return migoff_enable_disable(arg, true);
+}
+
+static long migoff_disable_ioctl(unsigned long arg, unsigned int cmd)
+{
+	return migoff_enable_disable(arg, false);
+}
+
+/*
+ * One entry per command number. @cmd is the command as this module was
+ * built; its direction must match the caller's, its size need not.
+ */
+struct migoff_ioctl_desc {
+	unsigned int cmd;
+	bool admin;		/* needs CAP_SYS_ADMIN */
+	long (*fn)(unsigned long arg, unsigned int cmd);
+};
+
+#define MIGOFF_IOCTL(_cmd, _admin, _fn) \
+	[_IOC_NR(_cmd)] = { .cmd = _cmd, .admin = _admin, .fn = _fn }
+
+static const struct migoff_ioctl_desc migoff_ioctls[] = {
+	MIGOFF_IOCTL(MIGOFF_IOC_GET_INFO, false, migoff_get_info),
+	MIGOFF_IOCTL(MIGOFF_IOC_GET_MIGRATOR, false, migoff_get_migrator),
+	MIGOFF_IOCTL(MIGOFF_IOC_ENABLE, true, migoff_enable_ioctl),
+	MIGOFF_IOCTL(MIGOFF_IOC_DISABLE, true, migoff_disable_ioctl),
+	MIGOFF_IOCTL(MIGOFF_IOC_GET_ROUTES, false, migoff_get_routes),
+	MIGOFF_IOCTL(MIGOFF_IOC_GET_BATCH, false, migoff_get_batch_ioctl),
+	MIGOFF_IOCTL(MIGOFF_IOC_SET_BATCH, true, migoff_set_batch_ioctl),
+	MIGOFF_IOCTL(MIGOFF_IOC_SET_PARAM, true, migoff_set_param),
+	MIGOFF_IOCTL(MIGOFF_IOC_GET_STATS, false, migoff_get_stats),
+	MIGOFF_IOCTL(MIGOFF_IOC_RESET_STATS, true, migoff_reset),
+	MIGOFF_IOCTL(MIGOFF_IOC_SET_QUOTA, true, migoff_quota),
+	MIGOFF_IOCTL(MIGOFF_IOC_CLEAR_QUOTA, true, migoff_quota),
+	MIGOFF_IOCTL(MIGOFF_IOC_GET_QUOTA, false, migoff_quota),
+};
+
 static long migoff_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	switch (cmd) {
-	case MIGOFF_IOC_GET_INFO:
-		return migoff_get_info(arg);
-	case MIGOFF_IOC_GET_MIGRATOR:
-		return migoff_get_migrator(arg);
-	case MIGOFF_IOC_GET_ROUTES:
-		return migoff_get_routes(arg);
-	case MIGOFF_IOC_GET_BATCH:
-		return migoff_batch(arg, false);
-	case MIGOFF_IOC_GET_STATS:
-		return migoff_get_stats(arg);
-	case MIGOFF_IOC_GET_QUOTA:
-		return migoff_quota(arg, cmd);
-	case MIGOFF_IOC_ENABLE:
-	case MIGOFF_IOC_DISABLE:
-	case MIGOFF_IOC_SET_BATCH:
-	case MIGOFF_IOC_SET_PARAM:
-	case MIGOFF_IOC_RESET_STATS:
-	case MIGOFF_IOC_SET_QUOTA:
-	case MIGOFF_IOC_CLEAR_QUOTA:
-		if (!capable(CAP_SYS_ADMIN))
-			return -EPERM;
-		break;
-	default:
-		return -ENOTTY;
-	}
+	const struct migoff_ioctl_desc *d;
+	unsigned int nr = _IOC_NR(cmd);
 
-	switch (cmd) {
-	case MIGOFF_IOC_ENABLE:
-		return migoff_enable_disable(arg, true);
-	case MIGOFF_IOC_DISABLE:
-		return migoff_enable_disable(arg, false);
-	case MIGOFF_IOC_SET_BATCH:
-		return migoff_batch(arg, true);
-	case MIGOFF_IOC_SET_PARAM:
-		return migoff_set_param(arg);
-	case MIGOFF_IOC_SET_QUOTA:
-	case MIGOFF_IOC_CLEAR_QUOTA:
-		return migoff_quota(arg, cmd);
-	default:
-		return migoff_reset(arg);
-	}
+	if (_IOC_TYPE(cmd) != MIGOFF_IOC_MAGIC || nr >= ARRAY_SIZE(migoff_ioctls))
+		return -ENOTTY;
+	nr = array_index_nospec(nr, ARRAY_SIZE(migoff_ioctls));
+	d = &migoff_ioctls[nr];
+	if (!d->fn || _IOC_DIR(cmd) != _IOC_DIR(d->cmd))
+		return -ENOTTY;
+	if (d->admin && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	/* Handlers compare with the full command as built here. */
+	return d->fn(arg, d->cmd);
 }
 
 static const struct file_operations migoff_fops = {

@@ -20,10 +20,19 @@
  *                    Folios not copied get their destination scribbled
  *                    over and stay unmarked: the CPU must copy them.
  *   delay_us         sleep this long in every batch (widens races)
- *   register_second  writing 1 tries to register a second migrator; the
+ *   register_second  writing 1 tries to register a second migrator (with
+ *                    no reasons: the mm core must never call it); the
  *                    write returns that attempt's error
+ *   max_batch_pages  migrate_offload_set_max_batch_pages() while
+ *                    registered (EINVAL otherwise); reads back the last
+ *                    value set, which the mm core forgets on unregister
  *   batches, folios_offered, folios_copied, bytes_copied, last_reason
  *                    statistics (read-only); reset clears them
+ *   wrong_reason     batches handed over for a reason outside the mask
+ *                    the mm core had been given (or to the second
+ *                    migrator, whose mask is empty)
+ *   reclaim_allowed  batches during which the callback could have entered
+ *                    reclaim (PF_MEMALLOC not set)
  *   reset            writing 1 clears the statistics
  *
  * Locking: testmig_lock serialises registration changes; the copy callback
@@ -62,7 +71,17 @@ static atomic64_t stat_offered;
 static atomic64_t stat_copied;
 static atomic64_t stat_bytes;
 static atomic_t stat_last_reason = ATOMIC_INIT(-1);
+static atomic64_t stat_wrong_reason;
+static atomic64_t stat_reclaim_allowed;
 static atomic_t partial_seq;
+static unsigned int max_batch_pages;	/* under testmig_lock */
+
+/*
+ * The reasons the mm core may hand us right now: a superset of every mask
+ * it was given that a running batch may still have seen. Widened before a
+ * mask change, narrowed after the change returned.
+ */
+static unsigned long allowed;
 
 /* Poison a destination we do not copy, so a skipped CPU copy shows. */
 static void testmig_scribble(struct folio *dst)
@@ -89,6 +108,10 @@ static int testmig_copy(struct list_head *dst_list, struct list_head *src_list,
 	atomic64_inc(&stat_batches);
 	atomic64_add(nr_folios, &stat_offered);
 	atomic_set(&stat_last_reason, reason);
+	if (!(READ_ONCE(allowed) & BIT(reason)))
+		atomic64_inc(&stat_wrong_reason);
+	if (!(current->flags & PF_MEMALLOC))
+		atomic64_inc(&stat_reclaim_allowed);
 	if (delay)
 		usleep_range(delay, delay + delay / 4 + 1);
 
@@ -121,9 +144,19 @@ static struct migrator testmig = {
 	.owner = THIS_MODULE,
 };
 
+/* Registered with no reasons: any batch it is handed is a wrong one. */
+static int testmig_second_copy(struct list_head *dst_list,
+			       struct list_head *src_list,
+			       unsigned int nr_folios,
+			       enum migrate_reason reason)
+{
+	atomic64_inc(&stat_wrong_reason);
+	return migrate_folios_mc_copy(dst_list, src_list, nr_folios);
+}
+
 static struct migrator testmig_second = {
 	.name = "testmig-second",
-	.offload_copy = testmig_copy,
+	.offload_copy = testmig_second_copy,
 	.owner = THIS_MODULE,
 };
 
@@ -137,10 +170,16 @@ static int registered_set(const char *val, const struct kernel_param *kp)
 		return ret;
 
 	mutex_lock(&testmig_lock);
-	if (on && !registered)
+	if (on && !registered) {
+		WRITE_ONCE(allowed, READ_ONCE(reasons));
 		ret = migrate_offload_register(&testmig, READ_ONCE(reasons));
-	else if (!on && registered)
+		if (ret)
+			WRITE_ONCE(allowed, 0);
+	} else if (!on && registered) {
 		ret = migrate_offload_unregister(&testmig);
+		if (!ret)
+			WRITE_ONCE(allowed, 0);
+	}
 	if (!ret)
 		registered = on;
 	mutex_unlock(&testmig_lock);
@@ -171,8 +210,11 @@ static int reasons_set(const char *val, const struct kernel_param *kp)
 		return -EINVAL;
 
 	mutex_lock(&testmig_lock);
-	if (registered)
+	if (registered) {
+		WRITE_ONCE(allowed, READ_ONCE(reasons) | mask);
 		ret = migrate_offload_set_reason_mask(&testmig, mask);
+		WRITE_ONCE(allowed, ret ? READ_ONCE(reasons) : mask);
+	}
 	if (!ret)
 		WRITE_ONCE(reasons, mask);
 	mutex_unlock(&testmig_lock);
@@ -229,6 +271,30 @@ static const struct kernel_param_ops register_second_ops = {
 module_param_cb(register_second, &register_second_ops, NULL, 0200);
 MODULE_PARM_DESC(register_second, "Write 1 to try registering a second migrator");
 
+static int max_batch_pages_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret)
+		return ret;
+	mutex_lock(&testmig_lock);
+	ret = registered ? migrate_offload_set_max_batch_pages(&testmig, n) :
+		-EINVAL;
+	if (!ret)
+		max_batch_pages = n;
+	mutex_unlock(&testmig_lock);
+	return ret;
+}
+
+static const struct kernel_param_ops max_batch_pages_ops = {
+	.set = max_batch_pages_set,
+	.get = param_get_uint,
+};
+module_param_cb(max_batch_pages, &max_batch_pages_ops, &max_batch_pages, 0644);
+MODULE_PARM_DESC(max_batch_pages, "Batch cap of offloaded migrations (0: default)");
+
 static int stat_get(char *buf, const struct kernel_param *kp)
 {
 	return sysfs_emit(buf, "%lld\n", atomic64_read(kp->arg));
@@ -241,6 +307,8 @@ module_param_cb(batches, &stat_ops, &stat_batches, 0444);
 module_param_cb(folios_offered, &stat_ops, &stat_offered, 0444);
 module_param_cb(folios_copied, &stat_ops, &stat_copied, 0444);
 module_param_cb(bytes_copied, &stat_ops, &stat_bytes, 0444);
+module_param_cb(wrong_reason, &stat_ops, &stat_wrong_reason, 0444);
+module_param_cb(reclaim_allowed, &stat_ops, &stat_reclaim_allowed, 0444);
 
 static int last_reason_get(char *buf, const struct kernel_param *kp)
 {
@@ -258,6 +326,8 @@ static int reset_set(const char *val, const struct kernel_param *kp)
 	atomic64_set(&stat_offered, 0);
 	atomic64_set(&stat_copied, 0);
 	atomic64_set(&stat_bytes, 0);
+	atomic64_set(&stat_wrong_reason, 0);
+	atomic64_set(&stat_reclaim_allowed, 0);
 	atomic_set(&stat_last_reason, -1);
 	return 0;
 }

@@ -8,7 +8,13 @@
  *    Set size to sizeof() the struct you were built with; the kernel accepts
  *    smaller (older) and larger (newer) structs as long as the bytes it does
  *    not know are zero (E2BIG otherwise), and copies back at most size bytes.
- *  - Unknown flags, non-zero reserved fields: EINVAL. A rejected call
+ *    size must be at least 8 (EINVAL) and at most 4096 (E2BIG).
+ *  - The kernel dispatches on the command's type and number (and checks its
+ *    direction); the struct size encoded in the command is not used, so a
+ *    program built against an older or newer version of this header issues
+ *    commands that this kernel understands.
+ *  - Unknown flags, non-zero reserved fields, a value in a field whose flag
+ *    is not set, bytes after the NUL of a name: EINVAL. A rejected call
  *    changes nothing.
  *  - Everyone may read (GET_*); every change needs CAP_SYS_ADMIN (EPERM).
  *  - Unknown ioctl numbers: ENOTTY.
@@ -339,7 +345,8 @@ enum migoff_event_type {
 	MIGOFF_EVENT_QUOTA		= 7,	/* CGROUP_ID, RATE, BURST, REASONS; rate 0: cleared */
 };
 
-#define MIGOFF_IOC_MAGIC	0xBA
+/* Registered in Documentation/userspace-api/ioctl/ioctl-number.rst. */
+#define MIGOFF_IOC_MAGIC	0xBB
 #define MIGOFF_IOC_GET_INFO	_IOWR(MIGOFF_IOC_MAGIC, 0x00, struct migoff_info)
 #define MIGOFF_IOC_GET_MIGRATOR	_IOWR(MIGOFF_IOC_MAGIC, 0x01, struct migoff_migrator)
 #define MIGOFF_IOC_ENABLE	_IOW(MIGOFF_IOC_MAGIC, 0x02, struct migoff_route)
