@@ -6,11 +6,14 @@
  * Every int-returning call returns 0 (or a count) on success and a negative
  * errno on failure, and also sets errno; pointer-returning calls return NULL
  * and set errno. Nothing prints or exits. A context may be used from several
- * threads; its netlink traffic is serialised internally.
+ * threads; its netlink requests are serialised internally, and callbacks
+ * run with no lock held (they may call the library). Events are read by
+ * one thread at a time.
  */
 #ifndef MIGOFFLOAD_H
 #define MIGOFFLOAD_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/migrate_offload.h>
 
@@ -70,6 +73,7 @@ int migoff_get_stats(struct migoff_ctx *ctx, uint32_t scope, uint32_t index,
 int migoff_reset_stats(struct migoff_ctx *ctx);
 
 int migoff_stats_dump(struct migoff_ctx *ctx, migoff_stats_cb cb, void *arg);
+int migoff_ext_ack(struct migoff_ctx *ctx, char *buf, size_t len);
 
 int migoff_quota_set(struct migoff_ctx *ctx, const char *cgroup, uint64_t rate,
 		     uint64_t burst, uint64_t reasons);

@@ -26,6 +26,17 @@ static int set_name(char *dst, size_t len, const char *src)
 	return 0;
 }
 
+struct migoff_ctx *migoff_ctx_new(void)
+{
+	struct migoff_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx)
+		return NULL;
+	ctx->fd = -1;
+	pthread_mutex_init(&ctx->nl_lock, NULL);
+	return ctx;
+}
+
 int migoff_open(struct migoff_ctx **ctxp)
 {
 	struct migoff_info info = { .size = sizeof(info) };
@@ -34,16 +45,15 @@ int migoff_open(struct migoff_ctx **ctxp)
 
 	if (!ctxp)
 		return migoff_ret(-EINVAL);
-	ctx = calloc(1, sizeof(*ctx));
+	ctx = migoff_ctx_new();
 	if (!ctx)
 		return migoff_ret(-ENOMEM);
 	ctx->fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
 	if (ctx->fd < 0) {
 		err = -errno;
-		free(ctx);
+		migoff_close(ctx);
 		return migoff_ret(err);
 	}
-	pthread_mutex_init(&ctx->nl_lock, NULL);
 	/* The handshake: refuse a kernel ABI this library does not speak. */
 	err = ioc(ctx, MIGOFF_IOC_GET_INFO, &info);
 	if (!err && info.api_version != MIGOFF_API_VERSION)
@@ -65,7 +75,8 @@ void migoff_close(struct migoff_ctx *ctx)
 	if (ctx->ev)
 		mnl_socket_close(ctx->ev);
 	pthread_mutex_destroy(&ctx->nl_lock);
-	close(ctx->fd);
+	if (ctx->fd >= 0)
+		close(ctx->fd);
 	free(ctx);
 }
 

@@ -7,17 +7,58 @@
 
 #include "migoffload.h"
 
-struct mnl_socket;
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <libmnl/libmnl.h>
+
+#define MIGOFF_EV_BUF	8192
+#define MIGOFF_NL_BUF	32768	/* a dump part: the kernel fills what we offer */
 
 struct migoff_ctx {
 	int fd;				/* /dev/migrate_offload */
-	pthread_mutex_t nl_lock;	/* the netlink sockets below */
+	pthread_mutex_t nl_lock;	/* the request socket and ext_ack */
 	struct mnl_socket *nl;		/* requests (dump) */
-	struct mnl_socket *ev;		/* events subscription */
+	bool nl_broken;			/* may hold stale replies: reopen */
 	uint16_t family;		/* genetlink family id, 0: unknown */
 	uint32_t mcgrp;			/* events group id */
 	uint32_t seq;
+	char ext_ack[256];		/* of the last failed request */
+	/* Host tests: a scripted transport instead of the request socket. */
+	ssize_t (*xfer_send)(void *arg, const struct nlmsghdr *nlh);
+	ssize_t (*xfer_recv)(void *arg, void *buf, size_t len);
+	void *xfer_arg;
+	/* events: one reading thread */
+	struct mnl_socket *ev;
+	size_t ev_pos, ev_len;
+	char ev_buf[MIGOFF_EV_BUF];
 };
+
+/* A context without the device (migoff_open() and the host tests). */
+struct migoff_ctx *migoff_ctx_new(void);
+
+/* A netlink request in flight: see nl_process(). */
+struct nl_req {
+	uint32_t seq, portid;
+	bool want_ack;			/* NLM_F_ACK: done at the ACK */
+	bool stopped;			/* the callback is done; drain the rest */
+	int err;			/* the callback's error */
+	mnl_cb_t cb;
+	void *data;
+	char ext_ack[256];
+};
+
+struct nl_family {
+	uint16_t id;
+	uint32_t mcgrp;
+};
+
+int nl_process(struct nl_req *rq, const void *buf, size_t len);
+int nl_request(struct migoff_ctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+int nl_parse_family(const struct nlmsghdr *nlh, void *data);
+int nl_parse_stats(const struct nlmsghdr *nlh, struct migoff_stats_entry *e);
+int nl_parse_event(const struct nlmsghdr *nlh, struct migoff_event *ev);
+int nl_next_event(const void *buf, size_t len, size_t *used, struct migoff_event *ev);
 
 /* Return @err (0 or -errno) and set errno when it is an error. */
 static inline int migoff_ret(int err)

@@ -72,9 +72,13 @@ static int fail(const char *what, int err)
 	case ENOENT:
 		if (strstr(what, MIGOFF_DEVICE))
 			hint = ": module migrate_offload not loaded: modprobe migrate_offload";
+		else if (strstr(what, "netlink"))
+			hint = ": no generic netlink family " MIGOFF_GENL_NAME
+			       " (module not loaded?): modprobe migrate_offload";
 		break;
 	case ENODEV:
-		hint = ": the migrator has nothing to copy with (no DMA channels?)";
+		if (strstr(what, "routing"))
+			hint = ": the migrator has nothing to copy with (no DMA channels?)";
 		break;
 	case EPROTO:
 		hint = ": the kernel speaks another ABI version than this tool";
@@ -92,6 +96,18 @@ static int fail(const char *what, int err)
 	fprintf(stderr, "migoffloadctl: %s%s%s: %s%s\n", cmd_name, *cmd_name ? ": " : "",
 		what, strerror(err), hint);
 	return 1;
+}
+
+/* A netlink failure, with the kernel's extended ACK message if it sent one. */
+static int nl_fail(struct migoff_ctx *ctx, const char *what, int err)
+{
+	char ack[256], buf[512];
+
+	if (migoff_ext_ack(ctx, ack, sizeof(ack)) > 0) {
+		snprintf(buf, sizeof(buf), "%s (kernel: %s)", what, ack);
+		return fail(buf, err);
+	}
+	return fail(what, err);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -624,7 +640,7 @@ static int cmd_stats(struct migoff_ctx *ctx, int argc, char **argv)
 	err = migoff_stats_dump(ctx, collect, cur);
 	if (err) {
 		free(a);
-		return fail("reading statistics (netlink)", err);
+		return nl_fail(ctx, "reading statistics (netlink)", err);
 	}
 	if (!interval) {
 		print_stats(cur, NULL, 0);
@@ -642,7 +658,7 @@ static int cmd_stats(struct migoff_ctx *ctx, int argc, char **argv)
 				break;
 			err = migoff_stats_dump(ctx, collect, cur);
 			if (err) {
-				rc = fail("reading statistics (netlink)", err);
+				rc = nl_fail(ctx, "reading statistics (netlink)", err);
 				break;
 			}
 			if (cur->n != prev->n)	/* migrators came or went */
@@ -675,7 +691,7 @@ static int cmd_monitor(struct migoff_ctx *ctx, int argc, char **argv)
 	}
 	fd = migoff_events_subscribe(ctx);
 	if (fd < 0)
-		return fail("subscribing to events (netlink)", fd);
+		return nl_fail(ctx, "subscribing to events (netlink)", fd);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	pfd.fd = fd;
