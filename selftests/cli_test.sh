@@ -39,6 +39,8 @@ ok "enable without --reason: exit 2" sh -c "$bin enable; test \$? = 2"
 ok "unknown migrator: exit 1, names it" sh -c "$bin enable --reason=demotion --migrator=nosuch 2>&1 | grep -q \"no migrator 'nosuch'\"; \
 	$bin enable --reason=demotion --migrator=nosuch 2>/dev/null; test \$? = 1"
 ok "unknown command: exit 2" sh -c "$bin frobnicate 2>/dev/null; test \$? = 2"
+ok "unknown option after the command: exit 2, a clean message" sh -c "$bin enable --bogus 2>$tmp/e; test \$? = 2 && \
+	grep -qx \"migoffloadctl: enable: unknown option '--bogus'\" $tmp/e"
 
 ok "migrator list -j names cpu, mtcopy, dcbm" sh -c "$bin -j migrator list > $tmp/m.json && \
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); n=sorted(m[\"name\"] for m in j); \
@@ -72,9 +74,20 @@ ok "stats --interval=1 --count=2 -j: two JSON lines of rates" sh -c "$bin -j sta
 ok "stats --reset zeroes the counters" sh -c "$bin stats --reset >/dev/null && $bin -j stats | python3 -c 'import json,sys; \
 assert json.load(sys.stdin)[\"reasons\"][\"syscall_or_cpuset\"][\"folios\"] == 0'"
 ok "stats --count without --interval: exit 2" sh -c "$bin stats --count=2 2>/dev/null; test \$? = 2"
+# Rates across a reset: a counter that went back counts from zero (issue 9.3).
+$bench --sizes=4K --total=8 --runs=1 >/dev/null
+$bin -j stats --interval=2 --count=1 > $tmp/rr &
+spid=$!
+sleep 1
+$bin stats --reset > /dev/null
+wait $spid
+ok "stats --interval across a reset: no wrapped rates" python3 -c "import json,sys; \
+j=json.loads(open(sys.argv[1]).readline()); assert 1.5 < j['interval_s'] < 10, j; \
+bad=[(k, n, v) for k in ('reasons', 'migrators') for n, e in j[k].items() for v in e.values() if not 0 <= v < 1e12]; \
+assert not bad, bad" $tmp/rr
 
 # monitor sees the event that enable causes.
-$bin monitor --count=2 > $tmp/mon 2>$tmp/mon.err &
+$bin -j monitor --count=2 > $tmp/mon 2>$tmp/mon.err &
 mpid=$!
 sleep 1
 $bin enable --reason=numa_misplaced --migrator=mtcopy
@@ -84,6 +97,48 @@ ok "monitor: enable event as a JSON line" python3 -c "import json,sys; \
 e=[json.loads(l) for l in open(sys.argv[1])]; \
 assert e[0]['event'] == 'enable' and e[0]['reasons'] == ['numa_misplaced'] and e[0]['migrator'] == 'mtcopy', e; \
 assert e[1]['event'] == 'param' and e[1]['param'] == 'channels' and e[1]['value'] == 2, e" $tmp/mon
+
+# Without -j, monitor prints one line of text per event (issue 9.3).
+$bin monitor --count=2 > $tmp/tmon 2>$tmp/tmon.err &
+mpid=$!
+sleep 1
+$bin enable --reason=damon --migrator=cpu
+$bin batch set --min-folios=3
+wait $mpid
+ok "monitor (text): one line per event" sh -c "cat $tmp/tmon; test \$(wc -l < $tmp/tmon) = 2 && \
+	grep -qx 'enable damon migrator cpu' $tmp/tmon && grep -qx 'batch max_pages [0-9]* min_folios 3' $tmp/tmon"
+$bin disable --reason=damon
+$bin batch set --min-folios=0
+# monitor goes on after losing events (ENOBUFS), as 'ip monitor' does.
+$bin monitor > $tmp/lmon 2>$tmp/lmon.err &
+mpid=$!
+sleep 1
+kill -STOP $mpid
+i=0
+while [ $i -lt 200 ]; do
+	$bin batch set --min-folios=$((i % 7 + 1)) 2>/dev/null
+	i=$((i + 1))
+done
+kill -CONT $mpid
+sleep 2
+$bin migrator set mtcopy threads=7
+sleep 2
+kill -INT $mpid
+wait $mpid
+mrc=$?
+ok "monitor: events lost, it says so on stderr and goes on" sh -c "cat $tmp/lmon.err; test $mrc = 0 && \
+	grep -q 'events lost' $tmp/lmon.err && grep -qx 'param mtcopy threads 7' $tmp/lmon"
+$bin batch set --min-folios=0
+$bin migrator set mtcopy threads=2
+
+# Numbers are decimal and exact (issue 9.3).
+ok "migrator set mtcopy threads=010 sets ten, not eight" sh -c "$bin migrator set mtcopy threads=010 && \
+	$bin -j migrator list | python3 -c 'import json,sys; \
+m=[x for x in json.load(sys.stdin) if x[\"name\"] == \"mtcopy\"][0]; assert m[\"params\"][\"threads\"][\"value\"] == 10, m'"
+ok "migrator set mtcopy threads=' -1': exit 2, unchanged" sh -c "$bin migrator set mtcopy 'threads= -1' 2>/dev/null; test \$? = 2 && \
+	$bin -j migrator list | python3 -c 'import json,sys; \
+m=[x for x in json.load(sys.stdin) if x[\"name\"] == \"mtcopy\"][0]; assert m[\"params\"][\"threads\"][\"value\"] == 10, m'"
+$bin migrator set mtcopy threads=2
 
 # config save, change everything, load, compare.
 $bin migrator set mtcopy threads=1 push=0
@@ -137,7 +192,7 @@ $bin config load $tmp/cfg.json
 
 # Quotas: set, show (table and JSON), clear; bad usage.
 mkdir -p /sys/fs/cgroup/migoff-cli
-$bin monitor --count=1 > $tmp/qmon 2>&1 &
+$bin -j monitor --count=1 > $tmp/qmon 2>&1 &
 mpid=$!
 sleep 1
 ok "quota set migoff-cli --rate=64M --burst=4M --reason=demotion" \
@@ -155,6 +210,25 @@ ok "quota set without --burst: exit 2" sh -c "$bin quota set migoff-cli --rate=1
 ok "quota set --rate=0: exit 2" sh -c "$bin quota set migoff-cli --rate=0 --burst=1M 2>/dev/null; test \$? = 2"
 ok "quota set on a non-cgroup: exit 1, says what to give" sh -c "$bin quota set /tmp --rate=1M --burst=1M 2>$tmp/e; \
 	test \$? = 1 && grep -q 'cgroup v2 directory' $tmp/e"
+# Every quota'd cgroup is in stats, not only the first 64 entries (issue 9.3).
+i=1
+while [ $i -lt 64 ]; do
+	mkdir -p /sys/fs/cgroup/migoff-q$i
+	$bin quota set migoff-q$i --rate=$((i))M --burst=1M
+	i=$((i + 1))
+done
+ok "stats -j reports all 64 quota'd cgroups" sh -c "$bin -j stats | python3 -c 'import json,sys; \
+c=json.load(sys.stdin)[\"cgroups\"]; assert len(c) == 64, len(c); \
+assert sorted(q[\"rate\"] for q in c.values()) == sorted([64 << 20] + [i << 20 for i in range(1, 64)])'"
+ok "stats (table) lists 64 cgroups" sh -c "test \$($bin stats | sed -n '/^cgroup quota:/,\$p' | tail -n +2 | wc -l) = 64"
+ok "stats --interval=1 --count=1 -j: rates for 64 cgroups" sh -c "$bin -j stats --interval=1 --count=1 | python3 -c 'import json,sys; \
+c=json.load(sys.stdin)[\"cgroups\"]; assert len(c) == 64 and all(\"bytes_offloaded_per_s\" in q for q in c.values()), c'"
+i=1
+while [ $i -lt 64 ]; do
+	$bin quota clear migoff-q$i
+	rmdir /sys/fs/cgroup/migoff-q$i
+	i=$((i + 1))
+done
 ok "quota clear" $bin quota clear migoff-cli
 ok "quota clear again: exit 1, no quota" sh -c "$bin quota clear migoff-cli 2>$tmp/e; test \$? = 1 && grep -q 'has no quota' $tmp/e"
 rmdir /sys/fs/cgroup/migoff-cli
@@ -167,7 +241,8 @@ ok "as nobody: stats --reset fails" sh -c "setpriv --reuid=65534 --regid=65534 -
 
 # No leaks or bad accesses.
 for args in "-j status" "-j migrator list" "-j stats" "config load $tmp/cfg.json" "config load $tmp/bad.json" \
-	"config load $tmp/late.json" "config save $tmp/cfg2.json" "enable --reason=bogus"; do
+	"config load $tmp/late.json" "config save $tmp/cfg2.json" "enable --reason=bogus" \
+	"-j stats --interval=1 --count=2" "monitor --count=1 --bogus"; do
 	ok "valgrind clean: $args" sh -c "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
 		$bin $args >/dev/null 2>$tmp/vg; test \$? != 99 || { cat $tmp/vg; false; }"
 done

@@ -4,7 +4,8 @@
  *
  *   migoffloadctl [-j|--json] [-p|--pretty] COMMAND [ARGS]
  *
- * Exit status: 0 success, 1 failure, 2 bad usage.
+ * Exit status: 0 success, 1 failure, 2 bad usage. Every command parses all
+ * its options and arguments before it opens the device.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,12 +24,15 @@
 #include "migoffload.h"
 #include "json.h"
 #include "config.h"
+#include "util.h"
 
 #define EXIT_USAGE 2
+#define BAD_OPT (-2)		/* next_opt(): a usage error, already reported */
 
 static bool json, pretty;
 static volatile sig_atomic_t stop;
 static const char *cmd_name = "";
+static struct migoff_ctx *dev;	/* opened by open_dev(), after parsing */
 
 static void on_signal(int sig)
 {
@@ -48,11 +53,12 @@ static void usage(FILE *f)
 "  migrator set NAME PARAM=VALUE...     set parameters (threads=8, channels=4)\n"
 "  batch set [--max-pages=N] [--min-folios=M]  batch caps (0: kernel default)\n"
 "  stats [--reset] [--interval=S [--count=N]]  counters, or rates every S seconds\n"
-"  monitor [--count=N]                  events as JSON Lines until SIGINT\n"
+"  monitor [--count=N]                  events until SIGINT (-j: JSON Lines)\n"
 "  config save FILE | config load FILE  the JSON that 'status -j' prints\n"
 "  quota set CGROUP --rate=B/S --burst=B [--reason=LIST]  limit a cgroup's offload\n"
 "  quota show [CGROUP] | quota clear CGROUP  per-cgroup quotas and their counters\n"
 "\n"
+"Numbers are decimal; sizes take K, M or G (powers of 1024).\n"
 "LIST is a comma-separated list of reasons or 'all': compaction,\n"
 "memory_hotplug, syscall_or_cpuset (or syscall), mempolicy_mbind,\n"
 "numa_misplaced, contig_range, longterm_pin, demotion, damon.\n");
@@ -81,7 +87,8 @@ static int fail(const char *what, int err)
 			hint = ": the migrator has nothing to copy with (no DMA channels?)";
 		break;
 	case EPROTO:
-		hint = ": the kernel speaks another ABI version than this tool";
+		if (strstr(what, MIGOFF_DEVICE))
+			hint = ": the kernel speaks another ABI version than this tool";
 		break;
 	case ERANGE:
 		hint = ": see 'migoffloadctl migrator list' for the limits";
@@ -99,41 +106,88 @@ static int fail(const char *what, int err)
 }
 
 /* A netlink failure, with the kernel's extended ACK message if it sent one. */
-static int nl_fail(struct migoff_ctx *ctx, const char *what, int err)
+static int nl_fail(const char *what, int err)
 {
 	char ack[256], buf[512];
 
-	if (migoff_ext_ack(ctx, ack, sizeof(ack)) > 0) {
+	if (dev && migoff_ext_ack(dev, ack, sizeof(ack)) > 0) {
 		snprintf(buf, sizeof(buf), "%s (kernel: %s)", what, ack);
 		return fail(buf, err);
 	}
 	return fail(what, err);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static int __attribute__((format(printf, 1, 2))) usage_errorf(const char *fmt, ...)
 {
-	fprintf(stderr, "migoffloadctl: ");
-	fprintf(stderr, fmt, arg);
+	va_list ap;
+
+	fprintf(stderr, "migoffloadctl: %s%s", cmd_name, *cmd_name ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nTry 'migoffloadctl --help'.\n");
 	return EXIT_USAGE;
 }
 
-static int open_ctx(struct migoff_ctx **ctx)
+static int usage_error(const char *fmt, const char *arg)
 {
-	int err = migoff_open(ctx);
-
-	return err ? fail("cannot open " MIGOFF_DEVICE, err) : 0;
+	return usage_errorf(fmt, arg);
 }
 
-static int parse_u64(const char *s, uint64_t *v)
+/*
+ * getopt_long() for a command's arguments (argv[0] is the command), with
+ * the messages in migoffloadctl's own words. BAD_OPT after a usage error.
+ */
+static int next_opt(int argc, char **argv, const char *shortopts,
+		    const struct option *opts)
 {
-	char *end;
+	char spec[16];
+	const char *arg;
+	int c;
 
-	errno = 0;
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	*v = strtoull(s, &end, 0);
-	return errno || *end ? -EINVAL : 0;
+	opterr = 0;
+	snprintf(spec, sizeof(spec), ":%s", shortopts);	/* ':' for a missing value */
+	c = getopt_long(argc, argv, spec, opts, NULL);
+	if (c != '?' && c != ':')
+		return c;
+	arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+	if (c == ':')
+		usage_errorf("option '%s' needs a value", arg);
+	else if (!strncmp(arg, "--", 2))
+		usage_errorf("unknown option '%.*s'", (int)strcspn(arg, "="), arg);
+	else
+		usage_errorf("unknown option '-%c'", optopt ? optopt : '?');
+	return BAD_OPT;
+}
+
+/* Open the device (once): only after the command line is fully parsed. */
+static int open_dev(void)
+{
+	int err;
+
+	if (dev)
+		return 0;
+	err = migoff_open(&dev);
+	if (err) {
+		dev = NULL;
+		return fail("cannot open " MIGOFF_DEVICE, err);
+	}
+	return 0;
+}
+
+/* A decimal number option: a usage error naming it otherwise. */
+static int number_opt(const char *name, const char *s, uint64_t max, uint64_t *v)
+{
+	int err = parse_u64(s, v);
+
+	if (!err && *v > max)
+		err = -ERANGE;
+	if (err == -ERANGE)
+		return usage_errorf("%s: '%s' is out of range (at most %llu)", name, s,
+				    (unsigned long long)max);
+	if (err)
+		return usage_errorf("%s wants a decimal number, got '%s'", name, s);
+	return 0;
 }
 
 static void reasons_json(struct jw *w, const char *key, uint64_t mask)
@@ -160,9 +214,8 @@ static void reasons_text(char *buf, size_t len, uint64_t mask)
 	if (!n)
 		snprintf(buf, len, "-");
 }
-
 /* status / config save: the whole configuration. */
-static int write_status(struct migoff_ctx *ctx, FILE *f, bool as_json, bool pp)
+static int write_status(FILE *f, bool as_json, bool pp)
 {
 	uint32_t ids[MIGOFF_REASON_COUNT], max_pages, min_folios;
 	struct migoff_migrator ms[64];
@@ -171,13 +224,13 @@ static int write_status(struct migoff_ctx *ctx, FILE *f, bool as_json, bool pp)
 	struct jw w;
 	int err;
 
-	err = migoff_get_info(ctx, &info);
+	err = migoff_get_info(dev, &info);
 	if (!err)
-		err = migoff_get_routes(ctx, ids);
+		err = migoff_get_routes(dev, ids);
 	if (!err)
-		err = migoff_get_batch(ctx, &max_pages, &min_folios);
+		err = migoff_get_batch(dev, &max_pages, &min_folios);
 	for (n = 0; !err && n < info.nr_migrators && n < 64; n++)
-		err = migoff_get_migrator(ctx, n, &ms[n]);
+		err = migoff_get_migrator(dev, n, &ms[n]);
 	if (err)
 		return fail("reading the configuration", err);
 
@@ -236,12 +289,11 @@ static int write_status(struct migoff_ctx *ctx, FILE *f, bool as_json, bool pp)
 	return 0;
 }
 
-static int cmd_status(struct migoff_ctx *ctx, int argc, char **argv)
+static int cmd_status(int argc, char **argv)
 {
-	(void)argv;
 	if (argc > 1)
 		return usage_error("status takes no arguments (got '%s')", argv[1]);
-	return write_status(ctx, stdout, json, pretty);
+	return open_dev() ? 1 : write_status(stdout, json, pretty);
 }
 
 static int reason_opts(int argc, char **argv, uint64_t *mask, const char **migrator,
@@ -255,7 +307,7 @@ static int reason_opts(int argc, char **argv, uint64_t *mask, const char **migra
 	int c;
 
 	optind = 0;	/* re-initialise getopt: options may follow arguments */
-	while ((c = getopt_long(argc, argv, "r:m:", opts, NULL)) != -1) {
+	while ((c = next_opt(argc, argv, "r:m:", opts)) != -1) {
 		switch (c) {
 		case 'r':
 			if (migoff_reasons_parse(optarg, mask))
@@ -264,6 +316,8 @@ static int reason_opts(int argc, char **argv, uint64_t *mask, const char **migra
 		case 'm':
 			if (!allow_migrator)
 				return usage_error("%s takes no --migrator", cmd_name);
+			if (!*optarg || strlen(optarg) >= MIGOFF_NAME_LEN)
+				return usage_error("--migrator wants a migrator name, got '%s'", optarg);
 			*migrator = optarg;
 			break;
 		default:
@@ -275,7 +329,7 @@ static int reason_opts(int argc, char **argv, uint64_t *mask, const char **migra
 	return 0;
 }
 
-static int cmd_enable(struct migoff_ctx *ctx, int argc, char **argv)
+static int cmd_enable(int argc, char **argv)
 {
 	const char *migrator = "cpu";
 	uint64_t mask = 0;
@@ -285,36 +339,107 @@ static int cmd_enable(struct migoff_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (!mask)
-		return usage_error("%s needs --reason=LIST", "enable");
-	err = migoff_enable(ctx, mask, migrator);
-	if (err) {
-		snprintf(what, sizeof(what), "routing to migrator '%s'", migrator);
-		if (err == -ENOENT)
-			fprintf(stderr, "migoffloadctl: enable: no migrator '%s': see 'migoffloadctl migrator list' (modprobe migoff_%s?)\n",
-				migrator, migrator);
-		return err == -ENOENT ? 1 : fail(what, err);
+		return usage_error("needs --reason=LIST%s", "");
+	if (open_dev())
+		return 1;
+	err = migoff_enable(dev, mask, migrator);
+	if (err == -ENOENT) {
+		fprintf(stderr, "migoffloadctl: enable: no migrator '%s': see 'migoffloadctl migrator list' (modprobe migoff_%s?)\n",
+			migrator, migrator);
+		return 1;
 	}
-	return 0;
+	snprintf(what, sizeof(what), "routing to migrator '%s'", migrator);
+	return err ? fail(what, err) : 0;
 }
 
-static int cmd_disable(struct migoff_ctx *ctx, int argc, char **argv)
+static int cmd_disable(int argc, char **argv)
 {
 	uint64_t mask = 0;
 	int rc = reason_opts(argc, argv, &mask, NULL, false), err;
 
 	if (rc)
 		return rc;
-	err = migoff_disable(ctx, mask ? mask : MIGOFF_REASONS_ALL);
+	if (open_dev())
+		return 1;
+	err = migoff_disable(dev, mask ? mask : MIGOFF_REASONS_ALL);
 	return err ? fail("disabling offload", err) : 0;
 }
 
-static int cmd_migrator(struct migoff_ctx *ctx, int argc, char **argv)
+static int migrator_list(bool names)
 {
 	struct migoff_info info;
 	struct migoff_migrator m;
 	unsigned int i, p;
 	struct jw w;
 	int err;
+
+	if (open_dev())
+		return 1;
+	err = migoff_get_info(dev, &info);
+	if (err)
+		return fail("reading info", err);
+	if (json && !names) {
+		jw_init(&w, stdout, pretty);
+		jw_arr_open(&w, NULL);
+	} else if (!names) {
+		printf("%-10s %-8s %-9s %-28s %s\n", "NAME", "KIND", "AVAILABLE",
+		       "REASONS", "PARAMS");
+	}
+	for (i = 0; i < info.nr_migrators; i++) {
+		char rs[256], ps[256] = "";
+		size_t n = 0;
+
+		err = migoff_get_migrator(dev, i, &m);
+		if (err == -ENOENT)
+			break;	/* one went away meanwhile */
+		if (err)
+			return fail("reading a migrator", err);
+		if (names) {
+			printf("%s\n", m.name);
+			continue;
+		}
+		if (json) {
+			jw_obj_open(&w, NULL);
+			jw_str(&w, "name", m.name);
+			jw_u64(&w, "id", m.id);
+			jw_str(&w, "kind", migoff_kind_name(m.kind));
+			jw_bool(&w, "available", m.state & MIGOFF_MIGRATOR_AVAILABLE);
+			reasons_json(&w, "reasons", m.reasons);
+			jw_obj_open(&w, "params");
+			for (p = 0; p < m.nr_params; p++) {
+				jw_obj_open(&w, m.params[p].name);
+				jw_u64(&w, "value", m.params[p].value);
+				jw_u64(&w, "min", m.params[p].min);
+				jw_u64(&w, "max", m.params[p].max);
+				jw_obj_close(&w);
+			}
+			jw_obj_close(&w);
+			jw_obj_close(&w);
+			continue;
+		}
+		reasons_text(rs, sizeof(rs), m.reasons);
+		for (p = 0; p < m.nr_params; p++)
+			n += snprintf(ps + n, n < sizeof(ps) ? sizeof(ps) - n : 0,
+				      "%s%s=%" PRIu64 " (%" PRIu64 "..%" PRIu64 ")",
+				      p ? " " : "", m.params[p].name,
+				      (uint64_t)m.params[p].value,
+				      (uint64_t)m.params[p].min, (uint64_t)m.params[p].max);
+		printf("%-10s %-8s %-9s %-28s %s\n", m.name, migoff_kind_name(m.kind) ? : "?",
+		       m.state & MIGOFF_MIGRATOR_AVAILABLE ? "yes" : "no", rs,
+		       n ? ps : "-");
+	}
+	if (json && !names) {
+		jw_arr_close(&w);
+		jw_end(&w);
+	}
+	return 0;
+}
+
+static int cmd_migrator(int argc, char **argv)
+{
+	uint64_t *vals;
+	char what[128];
+	int i, err, rc = 0;
 
 	if (argc < 2)
 		return usage_error("migrator needs 'list' or 'set'%s", "");
@@ -323,98 +448,47 @@ static int cmd_migrator(struct migoff_ctx *ctx, int argc, char **argv)
 
 		if (argc > 2 && !names)
 			return usage_error("unexpected argument '%s'", argv[2]);
-		err = migoff_get_info(ctx, &info);
-		if (err)
-			return fail("reading info", err);
-		if (json) {
-			jw_init(&w, stdout, pretty);
-			jw_arr_open(&w, NULL);
-		} else if (!names) {
-			printf("%-10s %-8s %-9s %-28s %s\n", "NAME", "KIND", "AVAILABLE",
-			       "REASONS", "PARAMS");
-		}
-		for (i = 0; i < info.nr_migrators; i++) {
-			char rs[256], ps[256] = "";
-			size_t n = 0;
-
-			err = migoff_get_migrator(ctx, i, &m);
-			if (err == -ENOENT)
-				break;	/* one went away meanwhile */
-			if (err)
-				return fail("reading a migrator", err);
-			if (names) {
-				printf("%s\n", m.name);
-				continue;
-			}
-			if (json) {
-				jw_obj_open(&w, NULL);
-				jw_str(&w, "name", m.name);
-				jw_u64(&w, "id", m.id);
-				jw_str(&w, "kind", migoff_kind_name(m.kind));
-				jw_bool(&w, "available", m.state & MIGOFF_MIGRATOR_AVAILABLE);
-				reasons_json(&w, "reasons", m.reasons);
-				jw_obj_open(&w, "params");
-				for (p = 0; p < m.nr_params; p++) {
-					jw_obj_open(&w, m.params[p].name);
-					jw_u64(&w, "value", m.params[p].value);
-					jw_u64(&w, "min", m.params[p].min);
-					jw_u64(&w, "max", m.params[p].max);
-					jw_obj_close(&w);
-				}
-				jw_obj_close(&w);
-				jw_obj_close(&w);
-				continue;
-			}
-			reasons_text(rs, sizeof(rs), m.reasons);
-			for (p = 0; p < m.nr_params; p++)
-				n += snprintf(ps + n, n < sizeof(ps) ? sizeof(ps) - n : 0,
-					      "%s%s=%" PRIu64 " (%" PRIu64 "..%" PRIu64 ")",
-					      p ? " " : "", m.params[p].name,
-					      (uint64_t)m.params[p].value,
-					      (uint64_t)m.params[p].min, (uint64_t)m.params[p].max);
-			printf("%-10s %-8s %-9s %-28s %s\n", m.name, migoff_kind_name(m.kind),
-			       m.state & MIGOFF_MIGRATOR_AVAILABLE ? "yes" : "no", rs,
-			       n ? ps : "-");
-		}
-		if (json && !names) {
-			jw_arr_close(&w);
-			jw_end(&w);
-		}
-		return 0;
+		return migrator_list(names);
 	}
-	if (!strcmp(argv[1], "set")) {
-		if (argc < 4)
-			return usage_error("usage: migrator set NAME PARAM=VALUE...%s", "");
-		for (i = 3; i < (unsigned int)argc; i++) {
-			char *eq = strchr(argv[i], '=');
-			uint64_t v;
+	if (strcmp(argv[1], "set"))
+		return usage_error("migrator: unknown subcommand '%s' (list or set)", argv[1]);
+	if (argc < 4)
+		return usage_error("usage: migrator set NAME PARAM=VALUE...%s", "");
+	if (strlen(argv[2]) >= MIGOFF_NAME_LEN)
+		return usage_error("no migrator has a name as long as '%s'", argv[2]);
+	vals = calloc(argc, sizeof(*vals));
+	if (!vals)
+		return fail("allocating", ENOMEM);
+	for (i = 3; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
 
-			if (!eq || eq == argv[i] || parse_u64(eq + 1, &v))
-				return usage_error("expected PARAM=VALUE with a number, got '%s'", argv[i]);
+		if (!eq || eq == argv[i] || eq - argv[i] >= MIGOFF_PARAM_NAME_LEN ||
+		    parse_u64(eq + 1, &vals[i])) {
+			free(vals);
+			return usage_error("expected PARAM=VALUE with a decimal number, got '%s'", argv[i]);
 		}
-		for (i = 3; i < (unsigned int)argc; i++) {
-			char *eq = strchr(argv[i], '='), what[128];
-			uint64_t v;
-
-			parse_u64(eq + 1, &v);
-			*eq = '\0';
-			err = migoff_set_param(ctx, argv[2], argv[i], v);
-			if (err) {
-				snprintf(what, sizeof(what), "setting %s of '%s'", argv[i], argv[2]);
-				if (err == -ENOENT) {
-					fprintf(stderr, "migoffloadctl: migrator: no migrator '%s' with a parameter '%s': see 'migoffloadctl migrator list'\n",
-						argv[2], argv[i]);
-					return 1;
-				}
-				return fail(what, err);
-			}
-		}
-		return 0;
+		*eq = '\0';
 	}
-	return usage_error("migrator: unknown subcommand '%s' (list or set)", argv[1]);
+	if (open_dev()) {
+		free(vals);
+		return 1;
+	}
+	for (i = 3; i < argc && !rc; i++) {
+		err = migoff_set_param(dev, argv[2], argv[i], vals[i]);
+		if (err == -ENOENT) {
+			fprintf(stderr, "migoffloadctl: migrator: no migrator '%s' with a parameter '%s': see 'migoffloadctl migrator list'\n",
+				argv[2], argv[i]);
+			rc = 1;
+		} else if (err) {
+			snprintf(what, sizeof(what), "setting %s of '%s'", argv[i], argv[2]);
+			rc = fail(what, err);
+		}
+	}
+	free(vals);
+	return rc;
 }
 
-static int cmd_batch(struct migoff_ctx *ctx, int argc, char **argv)
+static int cmd_batch(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "max-pages", required_argument, NULL, 'M' },
@@ -430,16 +504,16 @@ static int cmd_batch(struct migoff_ctx *ctx, int argc, char **argv)
 	argc--;
 	argv++;		/* parse "set ..." */
 	optind = 0;	/* re-initialise getopt */
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = next_opt(argc, argv, "", opts)) != -1) {
 		switch (c) {
 		case 'M':
-			if (parse_u64(optarg, &max) || max > UINT32_MAX)
-				return usage_error("--max-pages wants a number, got '%s'", optarg);
+			if (number_opt("--max-pages", optarg, UINT32_MAX, &max))
+				return EXIT_USAGE;
 			flags |= MIGOFF_BATCH_SET_MAX_PAGES;
 			break;
 		case 'm':
-			if (parse_u64(optarg, &min) || min > UINT32_MAX)
-				return usage_error("--min-folios wants a number, got '%s'", optarg);
+			if (number_opt("--min-folios", optarg, UINT32_MAX, &min))
+				return EXIT_USAGE;
 			flags |= MIGOFF_BATCH_SET_MIN_FOLIOS;
 			break;
 		default:
@@ -449,23 +523,26 @@ static int cmd_batch(struct migoff_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!flags)
-		return usage_error("batch set needs --max-pages and/or --min-folios%s", "");
-	err = migoff_set_batch(ctx, flags, max, min);
+		return usage_error("set needs --max-pages and/or --min-folios%s", "");
+	if (open_dev())
+		return 1;
+	err = migoff_set_batch(dev, flags, max, min);
 	return err ? fail("setting the batch caps", err) : 0;
 }
 
-struct snapshot {
-	unsigned int n;
-	struct migoff_stats_entry e[64];
-};
-
 static int collect(const struct migoff_stats_entry *e, void *arg)
 {
-	struct snapshot *s = arg;
+	return sample_add(arg, e);
+}
 
-	if (s->n < 64)
-		s->e[s->n++] = *e;
-	return 0;
+static int take_sample(struct sample *s)
+{
+	int err;
+
+	sample_clear(s);
+	err = migoff_stats_dump(dev, collect, s);
+	clock_gettime(CLOCK_MONOTONIC, &s->when);
+	return err;
 }
 
 static uint64_t fallbacks(const struct migoff_counters *c)
@@ -497,42 +574,76 @@ static void quota_json(struct jw *w, const struct migoff_quota *q)
 	jw_u64(w, "copy_cpu_ns", q->copy_cpu_ns);
 }
 
-/* One stats sample; with @prev, rates per second over @secs. */
-static void print_stats(const struct snapshot *s, const struct snapshot *prev, double secs)
+#define RATE(field) (counter_delta(c->field, p->field) / secs)
+
+/*
+ * One stats sample; with @prev, rates per second over the measured time
+ * between the two, entries paired by reason, migrator id or cgroup (an
+ * entry new in @s has no rate yet and is left out).
+ */
+static void print_stats(const struct sample *s, const struct sample *prev)
 {
-	unsigned int i, f;
+	double secs = prev ? elapsed(&prev->when, &s->when) : 0;
+	const struct migoff_stats_entry *e, *pe;
+	bool open = false;
+	uint32_t scope = ~0U;
+	unsigned int f;
+	size_t i;
 	struct jw w;
 
+	if (prev && secs <= 0)
+		secs = 1e-9;
 	if (json) {
 		jw_init(&w, stdout, pretty);
 		jw_obj_open(&w, NULL);
 		if (prev)
 			jw_double(&w, "interval_s", secs);
 		for (i = 0; i < s->n; i++) {
-			const struct migoff_counters *c = &s->e[i].counters;
-			const struct migoff_counters *p = prev ? &prev->e[i].counters : NULL;
-			const struct migoff_quota *q = &s->e[i].quota;
+			const struct migoff_counters *c, *p;
+			const struct migoff_quota *q, *pq;
 
-			if (i == 0 || s->e[i].scope != s->e[i - 1].scope) {
-				if (i)
+			e = &s->e[i];
+			pe = prev ? sample_find(prev, e) : NULL;
+			if (prev && !pe)
+				continue;
+			c = &e->counters;
+			p = pe ? &pe->counters : NULL;
+			q = &e->quota;
+			pq = pe ? &pe->quota : NULL;
+			if (e->scope != scope) {
+				if (open)
 					jw_obj_close(&w);
-				jw_obj_open(&w, scope_key(s->e[i].scope));
+				jw_obj_open(&w, scope_key(e->scope));
+				open = true;
+				scope = e->scope;
 			}
-			if (s->e[i].scope == MIGOFF_STATS_CGROUP) {
+			if (e->scope == MIGOFF_STATS_CGROUP) {
 				char id[32];
 
 				snprintf(id, sizeof(id), "%llu", (unsigned long long)q->cgroup_id);
 				jw_obj_open(&w, id);
-				quota_json(&w, q);
+				if (pq) {
+					jw_double(&w, "bytes_offloaded_per_s",
+						  counter_delta(q->bytes_offloaded, pq->bytes_offloaded) / secs);
+					jw_double(&w, "bytes_refused_per_s",
+						  counter_delta(q->bytes_refused, pq->bytes_refused) / secs);
+					jw_double(&w, "folios_offloaded_per_s",
+						  counter_delta(q->folios_offloaded, pq->folios_offloaded) / secs);
+					jw_double(&w, "folios_refused_per_s",
+						  counter_delta(q->folios_refused, pq->folios_refused) / secs);
+				} else {
+					quota_json(&w, q);
+				}
 				jw_obj_close(&w);
 				continue;
 			}
-			jw_obj_open(&w, s->e[i].name);
+			jw_obj_open(&w, e->name);
 			if (p) {
-				jw_double(&w, "batches_per_s", (c->batches - p->batches) / secs);
-				jw_double(&w, "folios_per_s", (c->folios - p->folios) / secs);
-				jw_double(&w, "bytes_per_s", (c->bytes - p->bytes) / secs);
-				jw_double(&w, "fallbacks_per_s", (fallbacks(c) - fallbacks(p)) / secs);
+				jw_double(&w, "batches_per_s", RATE(batches));
+				jw_double(&w, "folios_per_s", RATE(folios));
+				jw_double(&w, "bytes_per_s", RATE(bytes));
+				jw_double(&w, "fallbacks_per_s",
+					  counter_delta(fallbacks(c), fallbacks(p)) / secs);
 			} else {
 				jw_u64(&w, "batches", c->batches);
 				jw_u64(&w, "folios", c->folios);
@@ -545,54 +656,81 @@ static void print_stats(const struct snapshot *s, const struct snapshot *prev, d
 			}
 			jw_obj_close(&w);
 		}
-		if (s->n)
+		if (open)
 			jw_obj_close(&w);
 		jw_obj_close(&w);
 		jw_end(&w);
 		return;
 	}
 	if (prev)
-		printf("%-18s %12s %12s %12s %12s\n", "", "batches/s", "folios/s", "MB/s", "fallbacks/s");
+		printf("%-18s %12s %12s %12s %12s   (over %.2f s)\n", "", "batches/s", "folios/s",
+		       "MB/s", "fallbacks/s", secs);
 	else
 		printf("%-18s %10s %12s %14s %10s %9s %9s %9s %9s\n", "", "batches", "folios",
 		       "bytes", "copy_ms", "error", "timeout", "quota", "too_small");
 	for (i = 0; i < s->n; i++) {
-		const struct migoff_counters *c = &s->e[i].counters;
-		const struct migoff_quota *q = &s->e[i].quota;
+		const struct migoff_counters *c, *p;
+		const struct migoff_quota *q, *pq;
 
-		if (s->e[i].scope == MIGOFF_STATS_CGROUP) {
-			if (i == 0 || s->e[i - 1].scope != MIGOFF_STATS_CGROUP)
+		e = &s->e[i];
+		pe = prev ? sample_find(prev, e) : NULL;
+		if (prev && !pe)
+			continue;
+		c = &e->counters;
+		p = pe ? &pe->counters : NULL;
+		q = &e->quota;
+		pq = pe ? &pe->quota : NULL;
+		if (e->scope == MIGOFF_STATS_CGROUP) {
+			if (e->scope != scope && pq)
+				printf("cgroup quota:   %8s %14s %14s %14s %14s\n", "id",
+				       "folios/s", "MB/s", "refused/s", "refused_MB/s");
+			else if (e->scope != scope)
 				printf("cgroup quota:   %8s %12s %14s %12s %14s %10s\n", "id",
 				       "folios", "bytes", "refused", "refused_bytes", "cpu_ms");
-			printf("                %8llu %12llu %14llu %12llu %14llu %10.1f\n",
-			       (unsigned long long)q->cgroup_id,
-			       (unsigned long long)q->folios_offloaded,
-			       (unsigned long long)q->bytes_offloaded,
-			       (unsigned long long)q->folios_refused,
-			       (unsigned long long)q->bytes_refused, q->copy_cpu_ns / 1e6);
+			scope = e->scope;
+			if (pq)
+				printf("                %8llu %14.1f %14.2f %14.1f %14.2f\n",
+				       (unsigned long long)q->cgroup_id,
+				       counter_delta(q->folios_offloaded, pq->folios_offloaded) / secs,
+				       counter_delta(q->bytes_offloaded, pq->bytes_offloaded) / secs / 1e6,
+				       counter_delta(q->folios_refused, pq->folios_refused) / secs,
+				       counter_delta(q->bytes_refused, pq->bytes_refused) / secs / 1e6);
+			else
+				printf("                %8llu %12llu %14llu %12llu %14llu %10.1f\n",
+				       (unsigned long long)q->cgroup_id,
+				       (unsigned long long)q->folios_offloaded,
+				       (unsigned long long)q->bytes_offloaded,
+				       (unsigned long long)q->folios_refused,
+				       (unsigned long long)q->bytes_refused, q->copy_cpu_ns / 1e6);
 			continue;
 		}
-		if (i == 0 || s->e[i].scope != s->e[i - 1].scope)
-			printf("%s\n", s->e[i].scope == MIGOFF_STATS_REASON ? "reason:" : "migrator:");
-		if (prev) {
-			const struct migoff_counters *p = &prev->e[i].counters;
-
-			printf("  %-16s %12.1f %12.1f %12.2f %12.1f\n", s->e[i].name,
-			       (c->batches - p->batches) / secs, (c->folios - p->folios) / secs,
-			       (c->bytes - p->bytes) / secs / 1e6,
-			       (fallbacks(c) - fallbacks(p)) / secs);
-		} else {
+		if (e->scope != scope)
+			printf("%s\n", e->scope == MIGOFF_STATS_REASON ? "reason:" : "migrator:");
+		scope = e->scope;
+		if (p)
+			printf("  %-16s %12.1f %12.1f %12.2f %12.1f\n", e->name,
+			       RATE(batches), RATE(folios), RATE(bytes) / 1e6,
+			       counter_delta(fallbacks(c), fallbacks(p)) / secs);
+		else
 			printf("  %-16s %10" PRIu64 " %12" PRIu64 " %14" PRIu64 " %10.1f %9" PRIu64
-			       " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 "\n", s->e[i].name,
+			       " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 "\n", e->name,
 			       (uint64_t)c->batches, (uint64_t)c->folios, (uint64_t)c->bytes,
 			       c->copy_ns / 1e6, (uint64_t)c->fallback[0], (uint64_t)c->fallback[1],
 			       (uint64_t)c->fallback[2], (uint64_t)c->fallback[3]);
-		}
 	}
 	fflush(stdout);
 }
 
-static int cmd_stats(struct migoff_ctx *ctx, int argc, char **argv)
+/* Sleep @secs unless a signal stops us. */
+static void nap(uint64_t secs)
+{
+	struct timespec ts = { .tv_sec = secs };
+
+	while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int cmd_stats(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "reset", no_argument, NULL, 'r' },
@@ -600,98 +738,185 @@ static int cmd_stats(struct migoff_ctx *ctx, int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct snapshot *a = calloc(2, sizeof(*a)), *cur, *prev;
+	struct sample a = { 0 }, b = { 0 }, *cur = &a, *prev = &b, *t;
 	uint64_t interval = 0, count = 0, n;
 	bool reset = false;
 	int c, err, rc = 0;
 
-	if (!a)
-		return fail("allocating", ENOMEM);
 	optind = 0;	/* re-initialise getopt */
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = next_opt(argc, argv, "", opts)) != -1) {
 		switch (c) {
 		case 'r':
 			reset = true;
 			break;
 		case 'i':
-			if (parse_u64(optarg, &interval) || !interval) {
-				free(a);
+			if (number_opt("--interval", optarg, 86400, &interval))
+				return EXIT_USAGE;
+			if (!interval)
 				return usage_error("--interval wants seconds > 0, got '%s'", optarg);
-			}
 			break;
 		case 'c':
-			if (parse_u64(optarg, &count) || !count) {
-				free(a);
+			if (number_opt("--count", optarg, UINT64_MAX, &count))
+				return EXIT_USAGE;
+			if (!count)
 				return usage_error("--count wants a number > 0, got '%s'", optarg);
-			}
 			break;
 		default:
-			free(a);
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc || (count && !interval)) {
-		free(a);
-		return usage_error("%s", optind < argc ? "unexpected argument" :
-				   "--count needs --interval");
-	}
-	cur = &a[0];
-	prev = &a[1];
-	err = migoff_stats_dump(ctx, collect, cur);
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (count && !interval)
+		return usage_error("--count needs --interval%s", "");
+	if (open_dev())
+		return 1;
+	err = take_sample(cur);
 	if (err) {
-		free(a);
-		return nl_fail(ctx, "reading statistics (netlink)", err);
+		rc = nl_fail("reading statistics (netlink)", err);
+		goto out;
 	}
 	if (!interval) {
-		print_stats(cur, NULL, 0);
+		print_stats(cur, NULL);
 	} else {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 		for (n = 0; !stop && (!count || n < count); n++) {
-			struct snapshot *t = prev;
-
+			t = prev;
 			prev = cur;
 			cur = t;
-			cur->n = 0;
-			sleep(interval);
+			nap(interval);
 			if (stop)
 				break;
-			err = migoff_stats_dump(ctx, collect, cur);
+			err = take_sample(cur);
 			if (err) {
-				rc = nl_fail(ctx, "reading statistics (netlink)", err);
+				rc = nl_fail("reading statistics (netlink)", err);
 				break;
 			}
-			if (cur->n != prev->n)	/* migrators came or went */
-				continue;
-			print_stats(cur, prev, interval);
+			print_stats(cur, prev);
 		}
 	}
 	if (!rc && reset) {
-		err = migoff_reset_stats(ctx);
+		err = migoff_reset_stats(dev);
 		if (err)
 			rc = fail("resetting statistics", err);
 	}
-	free(a);
+out:
+	sample_free(&a);
+	sample_free(&b);
 	return rc;
 }
 
-static int cmd_monitor(struct migoff_ctx *ctx, int argc, char **argv)
+static void event_json(const struct migoff_event *ev)
 {
+	struct jw w;
+
+	/* JSON Lines: one object per line, whatever -p says. */
+	jw_init(&w, stdout, false);
+	jw_obj_open(&w, NULL);
+	jw_u64(&w, "time", (uint64_t)time(NULL));
+	jw_str(&w, "event", migoff_event_name(ev->type) ? : "unknown");
+	switch (ev->type) {
+	case MIGOFF_EVENT_ENABLE:
+		reasons_json(&w, "reasons", ev->reasons);
+		jw_str(&w, "migrator", ev->name);
+		break;
+	case MIGOFF_EVENT_DISABLE:
+		reasons_json(&w, "reasons", ev->reasons);
+		break;
+	case MIGOFF_EVENT_BATCH:
+		jw_u64(&w, "max_pages", ev->max_pages);
+		jw_u64(&w, "min_folios", ev->min_folios);
+		break;
+	case MIGOFF_EVENT_PARAM:
+		jw_str(&w, "migrator", ev->name);
+		jw_str(&w, "param", ev->param);
+		jw_u64(&w, "value", ev->value);
+		break;
+	case MIGOFF_EVENT_FALLBACK:
+		reasons_json(&w, "reasons", ev->reasons);
+		jw_u64(&w, "folios", ev->folios);
+		break;
+	case MIGOFF_EVENT_QUOTA:
+		jw_u64(&w, "cgroup_id", ev->cgroup_id);
+		jw_u64(&w, "rate", ev->rate);
+		jw_u64(&w, "burst", ev->burst);
+		if (ev->rate)
+			reasons_json(&w, "reasons", ev->reasons ? ev->reasons : MIGOFF_REASONS_ALL);
+		break;
+	}
+	jw_obj_close(&w);
+	jw_end(&w);
+}
+
+/* One line per event, as 'ip monitor' prints them. */
+static void event_text(const struct migoff_event *ev)
+{
+	char rs[256];
+
+	reasons_text(rs, sizeof(rs), ev->reasons);
+	switch (ev->type) {
+	case MIGOFF_EVENT_ENABLE:
+		printf("enable %s migrator %s\n", rs, ev->name);
+		break;
+	case MIGOFF_EVENT_DISABLE:
+		printf("disable %s\n", rs);
+		break;
+	case MIGOFF_EVENT_BATCH:
+		printf("batch max_pages %u min_folios %u\n", ev->max_pages, ev->min_folios);
+		break;
+	case MIGOFF_EVENT_PARAM:
+		printf("param %s %s %llu\n", ev->name, ev->param, (unsigned long long)ev->value);
+		break;
+	case MIGOFF_EVENT_STATS_RESET:
+		printf("stats_reset\n");
+		break;
+	case MIGOFF_EVENT_FALLBACK:
+		printf("fallback %s folios %llu\n", rs, (unsigned long long)ev->folios);
+		break;
+	case MIGOFF_EVENT_QUOTA:
+		if (!ev->rate) {
+			printf("quota cgroup %llu cleared\n", (unsigned long long)ev->cgroup_id);
+			break;
+		}
+		reasons_text(rs, sizeof(rs), ev->reasons ? ev->reasons : MIGOFF_REASONS_ALL);
+		printf("quota cgroup %llu rate %llu burst %llu reasons %s\n",
+		       (unsigned long long)ev->cgroup_id, (unsigned long long)ev->rate,
+		       (unsigned long long)ev->burst, rs);
+		break;
+	default:
+		printf("event %u\n", ev->type);
+	}
+	fflush(stdout);
+}
+
+static int cmd_monitor(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "count", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct migoff_event ev;
 	uint64_t count = 0, n = 0;
 	struct pollfd pfd;
-	struct jw w;
-	int fd, err;
+	int c, fd, err;
 
-	if (argc == 2 && !strncmp(argv[1], "--count=", 8)) {
-		if (parse_u64(argv[1] + 8, &count) || !count)
-			return usage_error("--count wants a number > 0, got '%s'", argv[1] + 8);
-	} else if (argc > 1) {
-		return usage_error("unexpected argument '%s'", argv[1]);
+	optind = 0;
+	while ((c = next_opt(argc, argv, "", opts)) != -1) {
+		if (c != 'c')
+			return EXIT_USAGE;
+		if (number_opt("--count", optarg, UINT64_MAX, &count))
+			return EXIT_USAGE;
+		if (!count)
+			return usage_error("--count wants a number > 0, got '%s'", optarg);
 	}
-	fd = migoff_events_subscribe(ctx);
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (open_dev())
+		return 1;
+	fd = migoff_events_subscribe(dev);
 	if (fd < 0)
-		return nl_fail(ctx, "subscribing to events (netlink)", fd);
+		return nl_fail("subscribing to events (netlink)", fd);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	pfd.fd = fd;
@@ -699,46 +924,25 @@ static int cmd_monitor(struct migoff_ctx *ctx, int argc, char **argv)
 	while (!stop && (!count || n < count)) {
 		if (poll(&pfd, 1, 500) <= 0)
 			continue;
-		err = migoff_event_read(ctx, &ev);
+		err = migoff_event_read(dev, &ev);
+		if (err == -ENOBUFS) {
+			/* As 'ip monitor': say so, and go on. */
+			fprintf(stderr, "migoffloadctl: monitor: events lost (receive buffer overflowed); continuing\n");
+			continue;
+		}
+		if (err == -EPROTO) {
+			fprintf(stderr, "migoffloadctl: monitor: skipped a malformed event\n");
+			continue;
+		}
+		if (err == -EINTR)
+			continue;
 		if (err)
 			return fail("reading an event", err);
 		n++;
-		/* JSON Lines: one object per line, whatever -p says. */
-		jw_init(&w, stdout, false);
-		jw_obj_open(&w, NULL);
-		jw_u64(&w, "time", (uint64_t)time(NULL));
-		jw_str(&w, "event", migoff_event_name(ev.type) ? : "unknown");
-		switch (ev.type) {
-		case MIGOFF_EVENT_ENABLE:
-			reasons_json(&w, "reasons", ev.reasons);
-			jw_str(&w, "migrator", ev.name);
-			break;
-		case MIGOFF_EVENT_DISABLE:
-			reasons_json(&w, "reasons", ev.reasons);
-			break;
-		case MIGOFF_EVENT_BATCH:
-			jw_u64(&w, "max_pages", ev.max_pages);
-			jw_u64(&w, "min_folios", ev.min_folios);
-			break;
-		case MIGOFF_EVENT_PARAM:
-			jw_str(&w, "migrator", ev.name);
-			jw_str(&w, "param", ev.param);
-			jw_u64(&w, "value", ev.value);
-			break;
-		case MIGOFF_EVENT_FALLBACK:
-			reasons_json(&w, "reasons", ev.reasons);
-			jw_u64(&w, "folios", ev.folios);
-			break;
-		case MIGOFF_EVENT_QUOTA:
-			jw_u64(&w, "cgroup_id", ev.cgroup_id);
-			jw_u64(&w, "rate", ev.rate);
-			jw_u64(&w, "burst", ev.burst);
-			if (ev.rate)
-				reasons_json(&w, "reasons", ev.reasons ? ev.reasons : MIGOFF_REASONS_ALL);
-			break;
-		}
-		jw_obj_close(&w);
-		jw_end(&w);
+		if (json)
+			event_json(&ev);
+		else
+			event_text(&ev);
 	}
 	return 0;
 }
@@ -847,7 +1051,6 @@ static const struct cfg_ops lib_ops = {
  */
 static int config_load(const char *path)
 {
-	struct migoff_ctx *ctx = NULL;
 	struct cfg_system *sys = NULL;
 	struct config *cfg;
 	char msg[768], what[1024];
@@ -869,7 +1072,7 @@ static int config_load(const char *path)
 		fprintf(stderr, "migoffloadctl: config load: %s:%s; nothing changed\n", path, msg);
 		goto out;
 	}
-	rc = open_ctx(&ctx);
+	rc = open_dev();
 	if (rc)
 		goto out;
 	rc = 1;
@@ -878,7 +1081,7 @@ static int config_load(const char *path)
 		rc = fail("allocating", ENOMEM);
 		goto out;
 	}
-	err = read_system(ctx, sys);
+	err = read_system(dev, sys);
 	if (err) {
 		rc = fail("reading the configuration", err);
 		goto out;
@@ -888,7 +1091,7 @@ static int config_load(const char *path)
 		fprintf(stderr, "migoffloadctl: config load: %s:%s; nothing changed\n", path, msg);
 		goto out;
 	}
-	err = config_apply(cfg, sys, &lib_ops, ctx, &restored, msg, sizeof(msg));
+	err = config_apply(cfg, sys, &lib_ops, dev, &restored, msg, sizeof(msg));
 	if (err) {
 		snprintf(what, sizeof(what), "load %s:%s (%s)", path, msg,
 			 restored ? "nothing changed: the previous configuration is restored" :
@@ -898,37 +1101,30 @@ static int config_load(const char *path)
 	}
 	rc = 0;
 out:
-	migoff_close(ctx);
 	free(sys);
 	free(cfg);
 	return rc;
 }
 
-/* config: opens the device itself, after the file is known to be good. */
-static int cmd_config(struct migoff_ctx *unused, int argc, char **argv)
+static int cmd_config(int argc, char **argv)
 {
-	struct migoff_ctx *ctx;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f, *mem;
 	int rc;
 
-	(void)unused;
 	if (argc != 3 || (strcmp(argv[1], "save") && strcmp(argv[1], "load")))
 		return usage_error("usage: config save FILE | config load FILE%s", "");
 	if (!strcmp(argv[1], "load"))
 		return config_load(argv[2]);
 	/* Read everything first: a failure must not truncate the file. */
-	rc = open_ctx(&ctx);
+	rc = open_dev();
 	if (rc)
 		return rc;
 	mem = open_memstream(&buf, &len);
-	if (!mem) {
-		migoff_close(ctx);
+	if (!mem)
 		return fail("allocating", ENOMEM);
-	}
-	rc = write_status(ctx, mem, true, true);
-	migoff_close(ctx);
+	rc = write_status(mem, true, true);
 	if (fclose(mem) && !rc)
 		rc = fail("allocating", ENOMEM);
 	if (!rc) {
@@ -946,31 +1142,70 @@ static int cmd_config(struct migoff_ctx *unused, int argc, char **argv)
 	return rc;
 }
 
-/* "8M" -> 8388608; K, M, G suffixes are powers of 1024. */
-static int parse_size(const char *s, uint64_t *v)
+static int quota_show(const char *cgroup)
 {
-	char *end;
-	int shift = 0;
+	struct migoff_quota q;
+	char what[512], rs[256];
+	unsigned int i;
+	struct jw w;
+	int err;
 
-	errno = 0;
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	*v = strtoull(s, &end, 0);
-	if (*end == 'K' || *end == 'k')
-		shift = 10;
-	else if (*end == 'M' || *end == 'm')
-		shift = 20;
-	else if (*end == 'G' || *end == 'g')
-		shift = 30;
-	if (shift)
-		end++;
-	if (errno || *end || *v > (UINT64_MAX >> shift))
-		return -EINVAL;
-	*v <<= shift;
+	if (open_dev())
+		return 1;
+	if (json) {
+		jw_init(&w, stdout, pretty);
+		jw_arr_open(&w, NULL);
+	} else {
+		printf("%-10s %12s %12s %-20s %14s %14s %10s\n", "CGROUP_ID", "RATE_B/S",
+		       "BURST_B", "REASONS", "OFFLOADED_B", "REFUSED_B", "CPU_MS");
+	}
+	for (i = 0; ; i++) {
+		if (cgroup) {
+			if (i)
+				break;
+			err = migoff_quota_find(dev, cgroup, &q);
+		} else {
+			err = migoff_quota_get(dev, i, &q);
+			if (err == -ENOENT)
+				break;
+		}
+		if (err) {
+			snprintf(what, sizeof(what), "reading the quota%s%s",
+				 cgroup ? " of " : "s", cgroup ? cgroup : "");
+			return fail(what, err);
+		}
+		if (json) {
+			jw_obj_open(&w, NULL);
+			quota_json(&w, &q);
+			jw_obj_close(&w);
+			continue;
+		}
+		reasons_text(rs, sizeof(rs), q.reasons ? q.reasons : MIGOFF_REASONS_ALL);
+		printf("%-10llu %12llu %12llu %-20s %14llu %14llu %10.1f\n",
+		       (unsigned long long)q.cgroup_id, (unsigned long long)q.rate,
+		       (unsigned long long)q.burst, q.reasons ? rs : "all",
+		       (unsigned long long)q.bytes_offloaded,
+		       (unsigned long long)q.bytes_refused, q.copy_cpu_ns / 1e6);
+	}
+	if (json) {
+		jw_arr_close(&w);
+		jw_end(&w);
+	}
 	return 0;
 }
 
-static int cmd_quota(struct migoff_ctx *ctx, int argc, char **argv)
+static int size_opt(const char *name, const char *s, uint64_t *v)
+{
+	int err = parse_size(s, v);
+
+	if (err == -ERANGE)
+		return usage_errorf("%s: '%s' is out of range", name, s);
+	if (err || !*v)
+		return usage_errorf("%s wants a decimal size > 0 (e.g. 64M), got '%s'", name, s);
+	return 0;
+}
+
+static int cmd_quota(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "rate", required_argument, NULL, 'r' },
@@ -979,10 +1214,7 @@ static int cmd_quota(struct migoff_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t rate = 0, burst = 0, reasons = 0;
-	struct migoff_quota q;
-	unsigned int i;
 	char what[512];
-	struct jw w;
 	int c, err;
 
 	if (argc < 2)
@@ -990,53 +1222,14 @@ static int cmd_quota(struct migoff_ctx *ctx, int argc, char **argv)
 	if (!strcmp(argv[1], "show")) {
 		if (argc > 3)
 			return usage_error("unexpected argument '%s'", argv[3]);
-		if (json) {
-			jw_init(&w, stdout, pretty);
-			jw_arr_open(&w, NULL);
-		} else {
-			printf("%-10s %12s %12s %-20s %14s %14s %10s\n", "CGROUP_ID", "RATE_B/S",
-			       "BURST_B", "REASONS", "OFFLOADED_B", "REFUSED_B", "CPU_MS");
-		}
-		for (i = 0; ; i++) {
-			char rs[256];
-
-			if (argc == 3) {
-				if (i)
-					break;
-				err = migoff_quota_find(ctx, argv[2], &q);
-			} else {
-				err = migoff_quota_get(ctx, i, &q);
-				if (err == -ENOENT)
-					break;
-			}
-			if (err) {
-				snprintf(what, sizeof(what), "reading the quota%s%s",
-					 argc == 3 ? " of " : "s", argc == 3 ? argv[2] : "");
-				return fail(what, err);
-			}
-			if (json) {
-				jw_obj_open(&w, NULL);
-				quota_json(&w, &q);
-				jw_obj_close(&w);
-				continue;
-			}
-			reasons_text(rs, sizeof(rs), q.reasons ? q.reasons : MIGOFF_REASONS_ALL);
-			printf("%-10llu %12llu %12llu %-20s %14llu %14llu %10.1f\n",
-			       (unsigned long long)q.cgroup_id, (unsigned long long)q.rate,
-			       (unsigned long long)q.burst, q.reasons ? rs : "all",
-			       (unsigned long long)q.bytes_offloaded,
-			       (unsigned long long)q.bytes_refused, q.copy_cpu_ns / 1e6);
-		}
-		if (json) {
-			jw_arr_close(&w);
-			jw_end(&w);
-		}
-		return 0;
+		return quota_show(argc == 3 ? argv[2] : NULL);
 	}
 	if (!strcmp(argv[1], "clear")) {
 		if (argc != 3)
 			return usage_error("usage: quota clear CGROUP%s", "");
-		err = migoff_quota_clear(ctx, argv[2]);
+		if (open_dev())
+			return 1;
+		err = migoff_quota_clear(dev, argv[2]);
 		if (err == -ENOENT) {
 			fprintf(stderr, "migoffloadctl: quota: %s has no quota (or is not a cgroup): see 'migoffloadctl quota show'\n",
 				argv[2]);
@@ -1050,15 +1243,15 @@ static int cmd_quota(struct migoff_ctx *ctx, int argc, char **argv)
 	argc--;
 	argv++;		/* parse "set CGROUP --rate=..." */
 	optind = 0;	/* re-initialise getopt: options may follow the cgroup */
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = next_opt(argc, argv, "", opts)) != -1) {
 		switch (c) {
 		case 'r':
-			if (parse_size(optarg, &rate) || !rate)
-				return usage_error("--rate wants bytes per second > 0 (e.g. 64M), got '%s'", optarg);
+			if (size_opt("--rate", optarg, &rate))
+				return EXIT_USAGE;
 			break;
 		case 'b':
-			if (parse_size(optarg, &burst) || !burst)
-				return usage_error("--burst wants bytes > 0 (e.g. 4M), got '%s'", optarg);
+			if (size_opt("--burst", optarg, &burst))
+				return EXIT_USAGE;
 			break;
 		case 'R':
 			if (migoff_reasons_parse(optarg, &reasons))
@@ -1071,8 +1264,10 @@ static int cmd_quota(struct migoff_ctx *ctx, int argc, char **argv)
 	if (optind != argc - 1)
 		return usage_error("usage: quota set CGROUP --rate=BYTES/S --burst=BYTES [--reason=LIST]%s", "");
 	if (!rate || !burst)
-		return usage_error("quota set needs --rate and --burst%s", "");
-	err = migoff_quota_set(ctx, argv[optind], rate, burst,
+		return usage_error("set needs --rate and --burst%s", "");
+	if (open_dev())
+		return 1;
+	err = migoff_quota_set(dev, argv[optind], rate, burst,
 			       reasons == MIGOFF_REASONS_ALL ? 0 : reasons);
 	if (err == -ENOENT || err == -ENOTDIR || err == -EBADF) {
 		fprintf(stderr, "migoffloadctl: quota: %s: %s: give a cgroup v2 directory (path, or relative to /sys/fs/cgroup)\n",
@@ -1085,7 +1280,7 @@ static int cmd_quota(struct migoff_ctx *ctx, int argc, char **argv)
 
 static const struct {
 	const char *name;
-	int (*fn)(struct migoff_ctx *ctx, int argc, char **argv);
+	int (*fn)(int argc, char **argv);
 } commands[] = {
 	{ "quota", cmd_quota },
 	{ "status", cmd_status },
@@ -1107,11 +1302,11 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct migoff_ctx *ctx;
 	unsigned int i;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+jphV", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:jphV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -1126,8 +1321,9 @@ int main(int argc, char **argv)
 			printf("migoffloadctl (migrate_offload) ABI %d\n", MIGOFF_API_VERSION);
 			return 0;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if (optopt)
+				return usage_errorf("unknown option '-%c'", optopt);
+			return usage_errorf("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc) {
@@ -1140,12 +1336,7 @@ int main(int argc, char **argv)
 	if (i == sizeof(commands) / sizeof(commands[0]))
 		return usage_error("unknown command '%s'", argv[optind]);
 	cmd_name = commands[i].name;
-	if (commands[i].fn == cmd_config)
-		return cmd_config(NULL, argc - optind, argv + optind);
-	rc = open_ctx(&ctx);
-	if (rc)
-		return rc;
-	rc = commands[i].fn(ctx, argc - optind, argv + optind);
-	migoff_close(ctx);
+	rc = commands[i].fn(argc - optind, argv + optind);
+	migoff_close(dev);
 	return rc;
 }

@@ -64,5 +64,74 @@ if command -v valgrind > /dev/null; then
 	done
 fi
 
+# Usage errors: exit 2, whatever the device (issue 9.3): every command
+# parses all its arguments before it opens /dev/migrate_offload.
+usage() {	# usage PATTERN ARGS...: exit 2, the message, not the device
+	pat=$1; shift
+	rc 2 "$pat" "$@" && ! grep -q 'cannot open' "$tmp/e" && grep -q "^Try 'migoffloadctl --help'" "$tmp/e"
+}
+ok "enable --reason=bogus: exit 2" usage "^migoffloadctl: enable: unknown reason in 'bogus'" enable --reason=bogus
+ok "enable without --reason: exit 2" usage "^migoffloadctl: enable: needs --reason" enable
+ok "enable --migrator without a value: exit 2" usage "^migoffloadctl: enable: option '--migrator' needs a value" enable --reason=demotion --migrator
+ok "enable --bogus=1 after the command: a clean message" usage "^migoffloadctl: enable: unknown option '--bogus'\$" enable --bogus=1
+ok "disable -x: a clean message" usage "^migoffloadctl: disable: unknown option '-x'\$" disable -x
+ok "disable --migrator: exit 2" usage "takes no --migrator" disable --migrator=cpu
+ok "status extra: exit 2" usage "status takes no arguments" status extra
+ok "unknown command: exit 2" usage "unknown command 'frobnicate'" frobnicate
+ok "unknown global option: exit 2" usage "^migoffloadctl: unknown option '--bogus'" --bogus status
+ok "migrator set mtcopy threads: exit 2" usage "expected PARAM=VALUE" migrator set mtcopy threads
+ok "migrator set mtcopy threads=' -1': exit 2 (not 2^64-1)" usage "expected PARAM=VALUE" migrator set mtcopy "threads= -1"
+ok "migrator set mtcopy threads=0x8: exit 2" usage "expected PARAM=VALUE" migrator set mtcopy threads=0x8
+ok "migrator bogus: exit 2" usage "unknown subcommand 'bogus'" migrator bogus
+ok "batch set: exit 2" usage "needs --max-pages" batch set
+ok "batch set --max-pages=4294967296: exit 2" usage "out of range" batch set --max-pages=4294967296
+ok "batch set --max-pages=' 1': exit 2" usage "decimal number" batch set "--max-pages= 1"
+ok "batch set --bogus: exit 2" usage "^migoffloadctl: batch: unknown option '--bogus'" batch set --bogus
+ok "stats --count without --interval: exit 2" usage "count needs --interval" stats --count=2
+ok "stats --interval=0: exit 2" usage "seconds > 0" stats --interval=0
+ok "stats --interval=-1: exit 2" usage "decimal number" stats --interval=-1
+ok "stats extra: exit 2" usage "unexpected argument 'extra'" stats extra
+ok "monitor --count=x: exit 2" usage "decimal number" monitor --count=x
+ok "monitor --count (no value): exit 2" usage "needs a value" monitor --count
+ok "monitor extra: exit 2" usage "unexpected argument" monitor extra
+ok "config: exit 2" usage "config save FILE" config
+ok "config load: exit 2" usage "config save FILE" config load
+ok "quota: exit 2" usage "set', 'show' or 'clear'" quota
+ok "quota set without --burst: exit 2" usage "needs --rate and --burst" quota set cg --rate=1M
+ok "quota set --rate=0: exit 2" usage "size > 0" quota set cg --rate=0 --burst=1M
+ok "quota set --rate=0x10: exit 2" usage "size > 0" quota set cg --rate=0x10 --burst=1M
+ok "quota set --rate=' -1M': exit 2" usage "size > 0" quota set cg "--rate= -1M" --burst=1M
+ok "quota set --rate=99999999999999999999: exit 2" usage "out of range" quota set cg --rate=99999999999999999999 --burst=1M
+ok "quota set two cgroups: exit 2" usage "usage: quota set" quota set a b --rate=1M --burst=1M
+ok "quota clear: exit 2" usage "quota clear CGROUP" quota clear
+ok "quota show a b: exit 2" usage "unexpected argument" quota show a b
+# Well-formed commands get that far, and then say the module is missing.
+for c in status "enable --reason=demotion" "disable" "migrator list" "batch set --max-pages=8" \
+	"stats" "monitor --count=1" "quota show" "migrator set mtcopy threads=010"; do
+	# shellcheck disable=SC2086
+	ok "$c: exit 1, module not loaded" rc 1 "modprobe migrate_offload" $c
+done
+ok "-j status: exit 1, module not loaded" rc 1 "modprobe migrate_offload" -j status
+ok "--help: exit 0" "$bin" --help
+if command -v valgrind > /dev/null; then
+	for c in "enable --bogus" "migrator set mtcopy threads=1 push=x" "status" "stats --interval=1"; do
+		# shellcheck disable=SC2086
+		ok "valgrind clean: $c" sh -c "valgrind -q --error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=all $bin $c > /dev/null 2> $tmp/vg; test \$? != 99 || { cat $tmp/vg; false; }"
+	done
+fi
+
+# Completion and man page know every command (quota too).
+here=$(dirname "$0")/..
+for c in status enable disable migrator batch stats monitor config quota; do
+	ok "bash completion offers '$c'" sh -c "bash -c '. $here/migoffloadctl.bash-completion; \
+COMP_WORDS=(migoffloadctl \"\"); COMP_CWORD=1; _migoffloadctl; printf \"%s\\n\" \"\${COMPREPLY[@]}\"' | grep -qx '$c'"
+	ok "man page documents '$c'" grep -Eq "^\.B[IR]? \"?$c( |\"|\$)" "$here/migoffloadctl.8"
+done
+ok "bash completion: quota subcommands" sh -c "bash -c '. $here/migoffloadctl.bash-completion; \
+COMP_WORDS=(migoffloadctl quota \"\"); COMP_CWORD=2; _migoffloadctl; echo \${COMPREPLY[@]}' | grep -q 'set show clear'"
+ok "bash completion: quota set options" sh -c "bash -c '. $here/migoffloadctl.bash-completion; \
+COMP_WORDS=(migoffloadctl quota set cg --r); COMP_CWORD=4; _migoffloadctl; echo \${COMPREPLY[@]}' | grep -q -- '--rate= --reason='"
+
 echo "1..$n"
 [ $fail = 0 ]

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* migoffloadctl's pure helpers: number parsing, statistics samples. */
+#ifndef MIGOFFLOADCTL_UTIL_H
+#define MIGOFFLOADCTL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "migoffload.h"
+
+/* Decimal only: no sign, no blanks, no base prefix; 0, -EINVAL or -ERANGE. */
+int parse_u64(const char *s, uint64_t *v);
+/* parse_u64() with an optional K, M or G (powers of 1024) suffix. */
+int parse_size(const char *s, uint64_t *v);
+
+/* One statistics sample: every entry of the dump, however many. */
+struct sample {
+	size_t n, cap;
+	struct migoff_stats_entry *e;
+	struct timespec when;		/* CLOCK_MONOTONIC, after the dump */
+};
+
+int sample_add(struct sample *s, const struct migoff_stats_entry *e);
+void sample_clear(struct sample *s);
+void sample_free(struct sample *s);
+/* The entry of @s for the same reason, migrator (id) or cgroup as @e. */
+const struct migoff_stats_entry *sample_find(const struct sample *s,
+					     const struct migoff_stats_entry *e);
+/* cur - prev of a counter; a counter that went back was reset: cur. */
+uint64_t counter_delta(uint64_t cur, uint64_t prev);
+/* Seconds from @a to @b. */
+double elapsed(const struct timespec *a, const struct timespec *b);
+
+#endif
