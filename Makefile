@@ -27,6 +27,7 @@ tools: lib
 	$(MAKE) -s -C tools/migoffloadctl OUT=$(B)
 	$(MAKE) -s -C tools/bench OUT=$(B)/bench
 	$(MAKE) -s -C tools/examples OUT=$(B)
+	$(MAKE) -s -C tools/demo OUT=$(B)
 
 # Host-side unit tests of the library (AddressSanitizer).
 unit: lib
@@ -57,8 +58,8 @@ check: all unit
 	@selftests/check $(B)/selftests $(B)/modules-kernel-test
 
 demo: kernel modules tools
-	@tools/vm/run-vm --out=$(B)/demo -- tools/demo/demo-in-vm $(B)/modules-kernel-test \
-		$(B)/bench $(B)/bin
+	@tools/vm/run-vm --topology=tiered --out=$(B)/demo -- tools/demo/demo-in-vm \
+		$(B)/modules-kernel-test $(B)/bench $(B)/bin
 
 # Every migrator, every folio size, and the batch cap sweep in one boot of
 # the bench kernel (no debug options), 2 CPUs per node.
