@@ -5,6 +5,8 @@
  *   move_bench [--sizes=4K,16K,...] [--total=MiB] [--runs=N] [--label=TEXT]
  *              [--migrator=NAME|none] [--param=NAME=VALUE]... [--max-batch=PAGES]
  *              [--latency]
+ *   move_bench --config=LABEL:MIGRATOR[:NAME=VALUE,...]... [--rounds=N]
+ *              [--sizes=...] [--total=MiB] [--max-batch=PAGES] [--latency]
  *
  * For each folio size, maps --total MiB on node 0 in folios of that size
  * (asserting they really are that size), then moves it to node 1 and back
@@ -18,6 +20,19 @@
  * --max-batch the batch cap; everything is restored to "no offload" and the
  * default cap at exit. --latency reads the mm_migrate_first_folio trace
  * event and reports the median first-folio latency (else 0).
+ *
+ * Interleaved mode (--config, given once per configuration): for each folio
+ * size, one buffer is mapped and moved in --rounds rounds (default 15) plus
+ * a warm-up round 0. In every round each configuration in turn is applied
+ * (route syscall_or_cpuset to MIGRATOR, or no offload for "none"; set the
+ * NAME=VALUE parameters; "batch=PAGES" sets the batch cap of that
+ * configuration, else --max-batch or the default applies) and the buffer is
+ * moved to node 1 and back, each move checked and verified as above. The
+ * order rotates by one configuration per round, so that no configuration
+ * always runs first or right after another. Nothing is summarised: one line
+ * per move, "label size round node seconds GBps first_folio_us", where node
+ * is the destination and round 0 is the warm-up. tools/bench/stats.py turns
+ * these lines into per-round ratios against a reference configuration.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +52,18 @@
 
 static bool latency;
 
+/* One configuration of the interleaved mode. */
+#define MAX_PARAMS 8
+#define MAX_CONFIGS 32
+struct bench_config {
+	char *spec;			/* strdup of the --config argument */
+	const char *label;
+	const char *migrator;		/* "none": no offload */
+	char *params[MAX_PARAMS];	/* NAME=VALUE */
+	int nparams;
+	long max_batch;			/* -1: the --max-batch default */
+};
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -54,6 +81,15 @@ static size_t parse_size(const char *s)
 	if (*end == 'M' || *end == 'm')
 		return v << 20;
 	return *end ? 0 : v;
+}
+
+/* Truncating the trace file clears the ring buffer. */
+static void trace_clear(void)
+{
+	int tfd = open(TRACING "trace", O_WRONLY | O_TRUNC);
+
+	if (tfd >= 0)
+		close(tfd);
 }
 
 /* Median mm_migrate_first_folio latency in the trace buffer, in us. */
@@ -104,13 +140,8 @@ static int bench_one(const char *label, size_t folio, size_t total, int runs)
 		free(gbps);
 		return -1;
 	}
-	if (latency) {
-		/* Truncating the trace file clears the ring buffer. */
-		int tfd = open(TRACING "trace", O_WRONLY | O_TRUNC);
-
-		if (tfd >= 0)
-			close(tfd);
-	}
+	if (latency)
+		trace_clear();
 	for (i = 0; i < 2 * runs; i++) {
 		double secs;
 
@@ -145,6 +176,126 @@ fail:
 	return -1;
 }
 
+/* Parse "LABEL:MIGRATOR[:NAME=VALUE,...]" into @c. 0, or -1 when malformed. */
+static int config_parse(struct bench_config *c, const char *arg)
+{
+	char *p, *tok, *save = NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->max_batch = -1;
+	c->spec = strdup(arg);
+	if (!c->spec)
+		return -1;
+	c->label = c->spec;
+	p = strchr(c->spec, ':');
+	if (!p || p == c->spec)
+		return -1;
+	*p++ = '\0';
+	c->migrator = p;
+	p = strchr(p, ':');
+	if (p)
+		*p++ = '\0';
+	if (!*c->migrator || strchr(c->label, ' '))
+		return -1;
+	for (tok = p ? strtok_r(p, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq || eq == tok || !eq[1])
+			return -1;
+		if (!strncmp(tok, "batch=", 6)) {
+			c->max_batch = strtol(eq + 1, NULL, 10);
+			continue;
+		}
+		if (c->nparams == MAX_PARAMS || !strcmp(c->migrator, "none"))
+			return -1;
+		c->params[c->nparams++] = tok;
+	}
+	return 0;
+}
+
+/*
+ * Route syscall_or_cpuset as @c says: no offload, the batch cap, the
+ * parameters, then the route. Parameters @c does not name keep their value.
+ */
+static int config_apply(int fd, const struct bench_config *c, long default_batch)
+{
+	long batch = c->max_batch >= 0 ? c->max_batch : default_batch;
+	int err, i;
+
+	if (fd < 0)	/* every configuration is "none" at the default cap */
+		return 0;
+	err = migoff_disable_all(fd);
+	if (!err)
+		err = migoff_set_batch(fd, MIGOFF_BATCH_SET_MAX_PAGES, batch > 0 ? batch : 0, 0);
+	for (i = 0; !err && i < c->nparams; i++) {
+		char *eq = strchr(c->params[i], '=');
+
+		*eq = '\0';
+		err = migoff_set_param(fd, c->migrator, c->params[i],
+				       strtoull(eq + 1, NULL, 10));
+		*eq = '=';
+	}
+	if (!err && strcmp(c->migrator, "none"))
+		err = migoff_enable(fd, MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL), c->migrator);
+	if (err)
+		fprintf(stderr, "move_bench: configuring %s (%s): %s\n", c->label,
+			c->migrator, strerror(-err));
+	return err;
+}
+
+/*
+ * Interleaved mode for one folio size: rounds 0 (warm-up) to @rounds, each
+ * configuration once per round, starting one further each round; each turn
+ * moves the buffer to node 1 and back. One output line per move.
+ */
+static int bench_interleaved(int fd, struct bench_config *cfg, int ncfg,
+			     long default_batch, size_t folio, size_t total,
+			     int rounds)
+{
+	struct migoff_buf b;
+	char why[256];
+	int r, k, node, rc = -1;
+	long bad;
+
+	if (migoff_buf_alloc(&b, total, folio, 0, folio, why, sizeof(why))) {
+		fprintf(stderr, "move_bench: %zuK folios: %s\n", folio >> 10, why);
+		return -1;
+	}
+	for (r = 0; r <= rounds; r++) {
+		for (k = 0; k < ncfg; k++) {
+			const struct bench_config *c = &cfg[(r + k) % ncfg];
+
+			if (config_apply(fd, c, default_batch))
+				goto out;
+			for (node = 1; node >= 0; node--) {
+				double secs;
+
+				if (latency)
+					trace_clear();
+				if (migoff_move(&b, node, &secs, why, sizeof(why))) {
+					fprintf(stderr, "move_bench: %s, %zuK folios, round %d: %s\n",
+						c->label, folio >> 10, r, why);
+					goto out;
+				}
+				bad = migoff_verify(b.mem, total, folio);
+				if (bad != -1) {
+					fprintf(stderr, "move_bench: %s, %zuK folios, round %d: byte %ld wrong after move to node %d\n",
+						c->label, folio >> 10, r, bad, node);
+					goto out;
+				}
+				printf("%s %zuK %d %d %.6f %.4f %.0f\n", c->label,
+				       folio >> 10, r, node, secs, total / secs / 1e9,
+				       latency ? first_folio_us() : 0.0);
+				fflush(stdout);
+			}
+		}
+	}
+	rc = 0;
+out:
+	migoff_buf_free(&b);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -156,6 +307,8 @@ int main(int argc, char **argv)
 		{ "param", required_argument, NULL, 'p' },
 		{ "max-batch", required_argument, NULL, 'b' },
 		{ "latency", no_argument, NULL, 'L' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "rounds", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *sizes = strdup("4K,16K,64K,256K,1M,2M"), *tok, *save = NULL;
@@ -167,6 +320,9 @@ int main(int argc, char **argv)
 	char *params[8];
 	int nparams = 0;
 	long max_batch = -1;
+	struct bench_config cfg[MAX_CONFIGS];
+	int ncfg = 0, rounds = 15, i;
+	bool single_opts = false, need_dev = false;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -179,21 +335,42 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			runs = atoi(optarg);
+			single_opts = true;
 			break;
 		case 'l':
 			label = optarg;
+			single_opts = true;
 			break;
 		case 'm':
 			migrator = optarg;
+			single_opts = true;
+			break;
+		case 'C':
+			if (ncfg < MAX_CONFIGS && !config_parse(&cfg[ncfg], optarg)) {
+				need_dev |= strcmp(cfg[ncfg].migrator, "none") ||
+					    cfg[ncfg].max_batch >= 0;
+				ncfg++;
+				break;
+			}
+			fprintf(stderr, "move_bench: --config=LABEL:MIGRATOR[:NAME=VALUE,...] "
+				"(\"none\" takes no parameters but batch=), at most %d\n",
+				MAX_CONFIGS);
+			if (ncfg < MAX_CONFIGS)
+				free(cfg[ncfg].spec);
+			rc = 2;
+			goto out_args;
+		case 'R':
+			rounds = atoi(optarg);
 			break;
 		case 'p':
+			single_opts = true;
 			if (nparams < 8 && strchr(optarg, '=')) {
 				params[nparams++] = optarg;
 				break;
 			}
 			fprintf(stderr, "move_bench: --param=NAME=VALUE, at most 8\n");
-			free(sizes);
-			return 2;
+			rc = 2;
+			goto out_args;
 		case 'b':
 			max_batch = strtol(optarg, NULL, 10);
 			break;
@@ -202,23 +379,26 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: move_bench [--sizes=4K,16K,...] [--total=MiB] [--runs=N] [--label=TEXT]\n"
-				"                  [--migrator=NAME|none] [--param=NAME=VALUE]... [--max-batch=PAGES] [--latency]\n");
-			free(sizes);
-			return 2;
+				"                  [--migrator=NAME|none] [--param=NAME=VALUE]... [--max-batch=PAGES] [--latency]\n"
+				"       move_bench --config=LABEL:MIGRATOR[:NAME=VALUE,...]... [--rounds=N]\n"
+				"                  [--sizes=4K,16K,...] [--total=MiB] [--max-batch=PAGES] [--latency]\n");
+			rc = 2;
+			goto out_args;
 		}
 	}
-	if (!sizes || runs < 1 || !total) {
-		fprintf(stderr, "move_bench: bad arguments\n");
-		free(sizes);
-		return 2;
+	if (!sizes || runs < 1 || !total || rounds < 1 || (ncfg && single_opts)) {
+		fprintf(stderr, "move_bench: bad arguments%s\n", ncfg && single_opts ?
+			" (--config excludes --label, --runs, --migrator and --param)" : "");
+		rc = 2;
+		goto out_args;
 	}
-	if (migrator || max_batch >= 0) {
+	if (migrator || max_batch >= 0 || need_dev) {
 		fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
 		if (fd < 0) {
 			fprintf(stderr, "move_bench: open %s: %s (modprobe migrate_offload)\n",
 				MIGOFF_DEVICE, strerror(errno));
-			free(sizes);
-			return 1;
+			rc = 1;
+			goto out_args;
 		}
 		err = migoff_disable_all(fd);
 		if (!err && max_batch >= 0)
@@ -257,7 +437,8 @@ int main(int argc, char **argv)
 			rc = 2;
 			break;
 		}
-		if (bench_one(label, folio, total, runs))
+		if (ncfg ? bench_interleaved(fd, cfg, ncfg, max_batch, folio, total, rounds) :
+			   bench_one(label, folio, total, runs))
 			rc = 1;
 	}
 	migoff_thp_restore(&thp);
@@ -269,6 +450,9 @@ out:
 		migoff_set_batch(fd, MIGOFF_BATCH_SET_MAX_PAGES, 0, 0);
 		close(fd);
 	}
+out_args:
+	for (i = 0; i < ncfg; i++)
+		free(cfg[i].spec);
 	free(sizes);
 	return rc;
 }
