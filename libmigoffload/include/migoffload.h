@@ -23,8 +23,20 @@ extern "C" {
 
 struct migoff_ctx;
 
+/*
+ * Growing structs. Every struct this library fills starts with uint32_t
+ * size. For a struct you pass in (struct migoff_event and the uapi structs
+ * of linux/migrate_offload.h), set size to sizeof() the struct as your
+ * header declares it: the library fills at most that many bytes, zeroes
+ * what it does not know, and sets size to the bytes it filled. For a
+ * struct the library hands you (struct migoff_stats_entry), size is the
+ * bytes that are valid: read a field only if it ends within size.
+ * Fields are only ever added at the end or carved out of reserved space.
+ */
+
 /* An event of the "events" multicast group. */
 struct migoff_event {
+	uint32_t size;			/* in: sizeof(*ev); out: bytes filled */
 	uint32_t type;			/* enum migoff_event_type */
 	uint64_t reasons;		/* MIGOFF_REASON_BIT()s */
 	char name[MIGOFF_NAME_LEN];	/* migrator */
@@ -36,14 +48,19 @@ struct migoff_event {
 	uint64_t cgroup_id;		/* quota events */
 	uint64_t rate;			/* quota events; 0: cleared */
 	uint64_t burst;
+	uint64_t reserved[8];		/* zero */
 };
 
 /* One entry of the statistics dump. */
 struct migoff_stats_entry {
+	uint32_t size;			/* bytes valid in this entry */
 	uint32_t scope;			/* MIGOFF_STATS_REASON, _MIGRATOR, _CGROUP */
 	uint32_t index;			/* reason or migrator id */
+	uint32_t reserved0;
 	char name[MIGOFF_NAME_LEN];	/* reason or migrator name */
 	struct migoff_counters counters;	/* reasons and migrators */
+	uint64_t reserved[6];		/* zero */
+	/* Last, so that it may grow with the uapi struct: */
 	struct migoff_quota quota;	/* MIGOFF_STATS_CGROUP: quota and its counters */
 };
 
@@ -57,8 +74,8 @@ int migoff_get_migrator(struct migoff_ctx *ctx, unsigned int index,
 			struct migoff_migrator *m);
 int migoff_find_migrator(struct migoff_ctx *ctx, const char *name,
 			 struct migoff_migrator *m);
-int migoff_get_routes(struct migoff_ctx *ctx,
-		      uint32_t migrator_ids[MIGOFF_REASON_COUNT]);
+int migoff_get_routes(struct migoff_ctx *ctx, uint32_t *migrator_ids,
+		      unsigned int nr);
 int migoff_enable(struct migoff_ctx *ctx, uint64_t reasons,
 		  const char *migrator);
 int migoff_disable(struct migoff_ctx *ctx, uint64_t reasons);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The context and the ioctl calls. */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -14,6 +15,59 @@ static int ioc(struct migoff_ctx *ctx, unsigned long req, void *arg)
 	if (!ctx)
 		return migoff_ret(-EINVAL);
 	return ioctl(ctx->fd, req, arg) ? migoff_ret(-errno) : 0;
+}
+
+_Static_assert(sizeof(struct migoff_info) >= MIGOFF_INFO_SIZE_VER0, "info shrank");
+_Static_assert(sizeof(struct migoff_migrator) >= MIGOFF_MIGRATOR_SIZE_VER0, "migrator shrank");
+_Static_assert(sizeof(struct migoff_quota) >= MIGOFF_QUOTA_SIZE_VER0, "quota shrank");
+_Static_assert(sizeof(struct migoff_event) >= MIGOFF_EVENT_SIZE_VER0, "event shrank");
+_Static_assert(offsetof(struct migoff_stats_entry, quota) + sizeof(struct migoff_quota) ==
+	       sizeof(struct migoff_stats_entry), "quota is the last member");
+
+int migoff_user_size(const void *p, size_t ver0, size_t *size)
+{
+	uint32_t usize;
+
+	if (!p)
+		return -EINVAL;
+	memcpy(&usize, p, sizeof(usize));
+	if (usize < ver0)
+		return -EINVAL;		/* unset, or not a struct we know */
+	if (usize > MIGOFF_SIZE_MAX)
+		return -E2BIG;
+	*size = usize;
+	return 0;
+}
+
+void migoff_copy_sized(void *dst, size_t dsize, const void *src, size_t ssize)
+{
+	uint32_t n = dsize < ssize ? dsize : ssize;
+
+	memcpy(dst, src, n);
+	if (dsize > n)
+		memset((char *)dst + n, 0, dsize - n);	/* newer than us: zero */
+	memcpy(dst, &n, sizeof(n));
+}
+
+int migoff_routes_copy(uint32_t *ids, unsigned int nr, const struct migoff_routes *r)
+{
+	unsigned int i, known = r->nr_reasons;
+
+	if (known > sizeof(r->migrator) / sizeof(r->migrator[0]))
+		known = sizeof(r->migrator) / sizeof(r->migrator[0]);
+	for (i = 0; i < nr; i++)
+		ids[i] = i < known ? r->migrator[i] : MIGOFF_NO_MIGRATOR;
+	return r->nr_reasons;
+}
+
+/*
+ * The handshake. The ABI grows by size (every struct carries its size;
+ * old and new callers work), so any API version from the first on is one
+ * this library speaks; features are in info->features.
+ */
+int migoff_api_check(const struct migoff_info *info)
+{
+	return info->api_version >= 1 ? 0 : -EPROTO;
 }
 
 /* Copy @src into the fixed-size kernel name field @dst. */
@@ -56,8 +110,8 @@ int migoff_open(struct migoff_ctx **ctxp)
 	}
 	/* The handshake: refuse a kernel ABI this library does not speak. */
 	err = ioc(ctx, MIGOFF_IOC_GET_INFO, &info);
-	if (!err && info.api_version != MIGOFF_API_VERSION)
-		err = -EPROTO;
+	if (!err)
+		err = migoff_api_check(&info);
 	if (err) {
 		migoff_close(ctx);
 		return migoff_ret(err);
@@ -80,22 +134,33 @@ void migoff_close(struct migoff_ctx *ctx)
 	free(ctx);
 }
 
+/*
+ * The uapi structs are passed to the kernel with the caller's size: the
+ * kernel reads and writes at most that many bytes, so a caller built with
+ * an older or newer header gets what both know.
+ */
 int migoff_get_info(struct migoff_ctx *ctx, struct migoff_info *info)
 {
-	if (!info)
-		return migoff_ret(-EINVAL);
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
+	size_t n;
+	int err = migoff_user_size(info, MIGOFF_INFO_SIZE_VER0, &n);
+
+	if (err)
+		return migoff_ret(err);
+	memset(info, 0, n);
+	info->size = n;
 	return ioc(ctx, MIGOFF_IOC_GET_INFO, info);
 }
 
 int migoff_get_migrator(struct migoff_ctx *ctx, unsigned int index,
 			struct migoff_migrator *m)
 {
-	if (!m)
-		return migoff_ret(-EINVAL);
-	memset(m, 0, sizeof(*m));
-	m->size = sizeof(*m);
+	size_t n;
+	int err = migoff_user_size(m, MIGOFF_MIGRATOR_SIZE_VER0, &n);
+
+	if (err)
+		return migoff_ret(err);
+	memset(m, 0, n);
+	m->size = n;
 	m->index = index;
 	return ioc(ctx, MIGOFF_IOC_GET_MIGRATOR, m);
 }
@@ -103,29 +168,34 @@ int migoff_get_migrator(struct migoff_ctx *ctx, unsigned int index,
 int migoff_find_migrator(struct migoff_ctx *ctx, const char *name,
 			 struct migoff_migrator *m)
 {
-	if (!m)
-		return migoff_ret(-EINVAL);
-	memset(m, 0, sizeof(*m));
-	m->size = sizeof(*m);
+	size_t n;
+	int err = migoff_user_size(m, MIGOFF_MIGRATOR_SIZE_VER0, &n);
+
+	if (err)
+		return migoff_ret(err);
+	memset(m, 0, n);
+	m->size = n;
 	m->flags = MIGOFF_MIGRATOR_BY_NAME;
 	if (set_name(m->name, sizeof(m->name), name))
 		return migoff_ret(-EINVAL);
 	return ioc(ctx, MIGOFF_IOC_GET_MIGRATOR, m);
 }
 
-int migoff_get_routes(struct migoff_ctx *ctx,
-		      uint32_t migrator_ids[MIGOFF_REASON_COUNT])
+/*
+ * The migrator id of the first @nr reasons (MIGOFF_NO_MIGRATOR for those
+ * the kernel does not know); returns how many reasons the kernel has.
+ */
+int migoff_get_routes(struct migoff_ctx *ctx, uint32_t *migrator_ids, unsigned int nr)
 {
 	struct migoff_routes r = { .size = sizeof(r) };
 	int err;
 
-	if (!migrator_ids)
+	if (!migrator_ids && nr)
 		return migoff_ret(-EINVAL);
 	err = ioc(ctx, MIGOFF_IOC_GET_ROUTES, &r);
-	if (!err)
-		memcpy(migrator_ids, r.migrator,
-		       MIGOFF_REASON_COUNT * sizeof(migrator_ids[0]));
-	return err;
+	if (err)
+		return err;
+	return migoff_routes_copy(migrator_ids, nr, &r);
 }
 
 int migoff_enable(struct migoff_ctx *ctx, uint64_t reasons, const char *migrator)
@@ -230,7 +300,6 @@ static int quota_ioc(struct migoff_ctx *ctx, unsigned long req, const char *cgro
 
 	if (fd < 0)
 		return migoff_ret(fd);
-	q->size = sizeof(*q);
 	q->flags = MIGOFF_QUOTA_BY_FD;
 	q->cgroup_fd = fd;
 	err = ioc(ctx, req, q);
@@ -241,14 +310,15 @@ static int quota_ioc(struct migoff_ctx *ctx, unsigned long req, const char *cgro
 int migoff_quota_set(struct migoff_ctx *ctx, const char *cgroup, uint64_t rate,
 		     uint64_t burst, uint64_t reasons)
 {
-	struct migoff_quota q = { .rate = rate, .burst = burst, .reasons = reasons };
+	struct migoff_quota q = { .size = sizeof(q), .rate = rate, .burst = burst,
+				  .reasons = reasons };
 
 	return quota_ioc(ctx, MIGOFF_IOC_SET_QUOTA, cgroup, &q);
 }
 
 int migoff_quota_clear(struct migoff_ctx *ctx, const char *cgroup)
 {
-	struct migoff_quota q = { 0 };
+	struct migoff_quota q = { .size = sizeof(q) };
 
 	return quota_ioc(ctx, MIGOFF_IOC_CLEAR_QUOTA, cgroup, &q);
 }
@@ -256,19 +326,26 @@ int migoff_quota_clear(struct migoff_ctx *ctx, const char *cgroup)
 int migoff_quota_find(struct migoff_ctx *ctx, const char *cgroup,
 		      struct migoff_quota *q)
 {
-	if (!q)
-		return migoff_ret(-EINVAL);
-	memset(q, 0, sizeof(*q));
+	size_t n;
+	int err = migoff_user_size(q, MIGOFF_QUOTA_SIZE_VER0, &n);
+
+	if (err)
+		return migoff_ret(err);
+	memset(q, 0, n);
+	q->size = n;
 	return quota_ioc(ctx, MIGOFF_IOC_GET_QUOTA, cgroup, q);
 }
 
 int migoff_quota_get(struct migoff_ctx *ctx, unsigned int index,
 		     struct migoff_quota *q)
 {
-	if (!q)
-		return migoff_ret(-EINVAL);
-	memset(q, 0, sizeof(*q));
-	q->size = sizeof(*q);
+	size_t n;
+	int err = migoff_user_size(q, MIGOFF_QUOTA_SIZE_VER0, &n);
+
+	if (err)
+		return migoff_ret(err);
+	memset(q, 0, n);
+	q->size = n;
 	q->flags = MIGOFF_QUOTA_BY_INDEX;
 	q->index = index;
 	return ioc(ctx, MIGOFF_IOC_GET_QUOTA, q);

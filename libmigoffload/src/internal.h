@@ -34,6 +34,25 @@ struct migoff_ctx {
 	char ev_buf[MIGOFF_EV_BUF];
 };
 
+/*
+ * The sizes of the first published layouts: the smallest struct a caller
+ * may pass. Never change them.
+ */
+#define MIGOFF_INFO_SIZE_VER0		72
+#define MIGOFF_MIGRATOR_SIZE_VER0	264
+#define MIGOFF_QUOTA_SIZE_VER0		104
+#define MIGOFF_EVENT_SIZE_VER0		176
+#define MIGOFF_SIZE_MAX			4096	/* a sanity bound: E2BIG above */
+
+/* The caller's size of the struct at @p: 0 or -EINVAL / -E2BIG. */
+int migoff_user_size(const void *p, size_t ver0, size_t *size);
+/* @src (@ssize bytes) into the caller's @dst of @dsize bytes; sets its size. */
+void migoff_copy_sized(void *dst, size_t dsize, const void *src, size_t ssize);
+/* GET_ROUTES result into the caller's array of @nr: the kernel's count. */
+int migoff_routes_copy(uint32_t *ids, unsigned int nr, const struct migoff_routes *r);
+/* The GET_INFO handshake: may this library talk to that kernel? */
+int migoff_api_check(const struct migoff_info *info);
+
 /* A context without the device (migoff_open() and the host tests). */
 struct migoff_ctx *migoff_ctx_new(void);
 

@@ -358,6 +358,7 @@ int nl_parse_stats(const struct nlmsghdr *nlh, struct migoff_stats_entry *e)
 	int err = parse_attrs(nlh, tb);
 
 	memset(e, 0, sizeof(*e));
+	e->size = sizeof(*e);
 	if (err)
 		return err;
 	if (!tb[MIGOFF_A_SCOPE])
@@ -374,6 +375,7 @@ int nl_parse_stats(const struct nlmsghdr *nlh, struct migoff_stats_entry *e)
 	e->counters.fallback[MIGOFF_FALLBACK_QUOTA] = u64_of(tb[MIGOFF_A_FALLBACK_QUOTA]);
 	e->counters.fallback[MIGOFF_FALLBACK_TOO_SMALL] = u64_of(tb[MIGOFF_A_FALLBACK_TOO_SMALL]);
 	if (e->scope == MIGOFF_STATS_CGROUP) {
+		e->quota.size = sizeof(e->quota);
 		e->quota.cgroup_id = u64_of(tb[MIGOFF_A_CGROUP_ID]);
 		e->quota.rate = u64_of(tb[MIGOFF_A_RATE]);
 		e->quota.burst = u64_of(tb[MIGOFF_A_BURST]);
@@ -395,6 +397,7 @@ int nl_parse_event(const struct nlmsghdr *nlh, struct migoff_event *ev)
 	int err;
 
 	memset(ev, 0, sizeof(*ev));
+	ev->size = sizeof(*ev);
 	if (!g)
 		return -EPROTO;
 	if (g->cmd != MIGOFF_CMD_EVENT)
@@ -544,16 +547,22 @@ int nl_next_event(const void *buf, size_t len, size_t *used, struct migoff_event
  */
 int migoff_event_read(struct migoff_ctx *ctx, struct migoff_event *ev)
 {
-	size_t used;
+	struct migoff_event e;
+	size_t used, usize;
 	int ret;
 
-	if (!ctx || !ev || !ctx->ev)
-		return migoff_ret(-EINVAL);
+	ret = migoff_user_size(ev, MIGOFF_EVENT_SIZE_VER0, &usize);
+	if (!ctx || !ctx->ev)
+		ret = -EINVAL;
+	if (ret)
+		return migoff_ret(ret);
 	for (;;) {
 		if (ctx->ev_pos < ctx->ev_len) {
 			ret = nl_next_event(ctx->ev_buf + ctx->ev_pos,
-					    ctx->ev_len - ctx->ev_pos, &used, ev);
+					    ctx->ev_len - ctx->ev_pos, &used, &e);
 			ctx->ev_pos += used;
+			if (!ret)
+				migoff_copy_sized(ev, usize, &e, sizeof(e));
 			if (ret != -EAGAIN)
 				return migoff_ret(ret);
 		}

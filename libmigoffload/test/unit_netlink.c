@@ -239,6 +239,7 @@ static void test_attrs(void)
 
 	put_stats(&m, SEQ, MIGOFF_STATS_MIGRATOR, 3, "mtcopy", 10);
 	CHECK(nl_parse_stats((struct nlmsghdr *)m.b, &e) == 0);
+	CHECK(e.size == sizeof(e));
 	CHECK(e.scope == MIGOFF_STATS_MIGRATOR && e.index == 3 && !strcmp(e.name, "mtcopy") &&
 	      e.counters.folios == 10 && e.counters.bytes == 40960);
 

@@ -35,10 +35,12 @@ static int pick_fastest(struct migoff_ctx *ctx, char *name, size_t len)
 	int best = 0, err;
 	unsigned int i;
 
+	info.size = sizeof(info);	/* every struct: size first */
 	err = migoff_get_info(ctx, &info);
 	if (err)
 		return err;
 	for (i = 0; i < info.nr_migrators; i++) {
+		m.size = sizeof(m);
 		if (migoff_get_migrator(ctx, i, &m))
 			continue;
 		if (!(m.state & MIGOFF_MIGRATOR_AVAILABLE) || rank(m.kind) <= best)
@@ -111,6 +113,7 @@ int main(int argc, char **argv)
 	pfd.events = POLLIN;
 	start = last = now();
 	while (now() - start < seconds) {
+		ev.size = sizeof(ev);
 		if (poll(&pfd, 1, 100) > 0 && !migoff_event_read(ctx, &ev))
 			printf("event: %s%s%s\n", migoff_event_name(ev.type) ? : "?",
 			       ev.name[0] ? " " : "", ev.name);

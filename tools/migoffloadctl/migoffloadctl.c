@@ -224,13 +224,18 @@ static int write_status(FILE *f, bool as_json, bool pp)
 	struct jw w;
 	int err;
 
+	info.size = sizeof(info);
 	err = migoff_get_info(dev, &info);
-	if (!err)
-		err = migoff_get_routes(dev, ids);
+	if (!err) {
+		err = migoff_get_routes(dev, ids, MIGOFF_REASON_COUNT);
+		err = err < 0 ? err : 0;
+	}
 	if (!err)
 		err = migoff_get_batch(dev, &max_pages, &min_folios);
-	for (n = 0; !err && n < info.nr_migrators && n < 64; n++)
+	for (n = 0; !err && n < info.nr_migrators && n < 64; n++) {
+		ms[n].size = sizeof(ms[n]);
 		err = migoff_get_migrator(dev, n, &ms[n]);
+	}
 	if (err)
 		return fail("reading the configuration", err);
 
@@ -375,6 +380,7 @@ static int migrator_list(bool names)
 
 	if (open_dev())
 		return 1;
+	info.size = sizeof(info);
 	err = migoff_get_info(dev, &info);
 	if (err)
 		return fail("reading info", err);
@@ -389,6 +395,7 @@ static int migrator_list(bool names)
 		char rs[256], ps[256] = "";
 		size_t n = 0;
 
+		m.size = sizeof(m);
 		err = migoff_get_migrator(dev, i, &m);
 		if (err == -ENOENT)
 			break;	/* one went away meanwhile */
@@ -924,6 +931,7 @@ static int cmd_monitor(int argc, char **argv)
 	while (!stop && (!count || n < count)) {
 		if (poll(&pfd, 1, 500) <= 0)
 			continue;
+		ev.size = sizeof(ev);
 		err = migoff_event_read(dev, &ev);
 		if (err == -ENOBUFS) {
 			/* As 'ip monitor': say so, and go on. */
@@ -997,12 +1005,14 @@ static int read_system(struct migoff_ctx *ctx, struct cfg_system *sys)
 	int err;
 
 	memset(sys, 0, sizeof(*sys));
+	info.size = sizeof(info);
 	err = migoff_get_info(ctx, &info);
 	if (err)
 		return err;
 	sys->reasons_supported = info.reasons_supported;
 	sys->max_batch_pages_limit = info.max_batch_pages_limit;
 	for (i = 0; i < info.nr_migrators && i < CFG_MAX_MIGRATORS; i++) {
+		sys->migrators[i].size = sizeof(sys->migrators[i]);
 		err = migoff_get_migrator(ctx, i, &sys->migrators[i]);
 		if (err == -ENOENT)
 			break;	/* one went away meanwhile */
@@ -1012,8 +1022,8 @@ static int read_system(struct migoff_ctx *ctx, struct cfg_system *sys)
 	}
 	err = migoff_get_batch(ctx, &sys->max_pages, &sys->min_folios);
 	if (!err)
-		err = migoff_get_routes(ctx, sys->route_ids);
-	return err;
+		err = migoff_get_routes(ctx, sys->route_ids, MIGOFF_REASON_COUNT);
+	return err < 0 ? err : 0;
 }
 
 static int ops_set_batch(void *ctx, uint32_t flags, uint32_t max_pages, uint32_t min_folios)
@@ -1160,6 +1170,7 @@ static int quota_show(const char *cgroup)
 		       "BURST_B", "REASONS", "OFFLOADED_B", "REFUSED_B", "CPU_MS");
 	}
 	for (i = 0; ; i++) {
+		q.size = sizeof(q);
 		if (cgroup) {
 			if (i)
 				break;
