@@ -25,7 +25,8 @@ floor of the run: its interval should contain 1.0.
 
 `compare` prints that table; `ratios` prints only the median ratios by size
 (for the deterministic icount runs, where the interval is a point); `dat`
-prints "label size_KiB median_GBps median_first_us" lines for gnuplot.
+prints "label size_KiB median_GBps median_first_us ratio lo hi" lines for
+gnuplot (nan where there is no interval).
 """
 import argparse
 import math
@@ -160,7 +161,7 @@ def compare(data, ref, control, resamples, seed, latency, title, out):
             n, med, lo, hi, _ = cell(data, ref, control, s, resamples, seed)
             if n:
                 note = "" if math.isnan(lo) or lo <= 1.0 <= hi else \
-                    "  (A/A interval excludes 1.0: this run drifts; read its verdicts with care)"
+                    "  (excludes 1.0: chance, or drift within the rounds; verdicts of this size need care)"
                 print("  %-6s %.3fx %-18s %2d rounds%s" % (s, med, fmt_ci(lo, hi), n, note),
                       file=out)
     hdr = "%-14s %-6s %8s %8s  %-18s %6s  %-14s" % (
@@ -168,7 +169,7 @@ def compare(data, ref, control, resamples, seed, latency, title, out):
     width = len(hdr)
     if latency:
         hdr += " %16s" % "first-folio us"
-    print(hdr, file=out)
+    print(hdr.rstrip(), file=out)
     print("-" * len(hdr), file=out)
     for label in labels:
         for s in sizes:
@@ -205,13 +206,19 @@ def ratios(data, ref, control, out):
         print(row.rstrip(), file=out)
 
 
-def dat(data, out):
+def dat(data, ref, resamples, seed, out):
     labels, sizes = labels_and_sizes(data)
     for label in labels:
         for s in sizes:
-            if (label, s) in data:
-                print(label, size_kib(s), "%.4f" % median_gbps(data, label, s),
-                      "%.0f" % median_first_us(data, label, s), file=out)
+            if (label, s) not in data:
+                continue
+            if label == ref:
+                med, lo, hi = 1.0, 1.0, 1.0
+            else:
+                _, med, lo, hi, _ = cell(data, ref, label, s, resamples, seed)
+            print(label, size_kib(s), "%.4f" % median_gbps(data, label, s),
+                  "%.0f" % median_first_us(data, label, s),
+                  "%.4f %.4f %.4f" % (med, lo, hi), file=out)
 
 
 def main(argv):
@@ -232,7 +239,7 @@ def main(argv):
     elif a.mode == "ratios":
         ratios(data, a.ref, a.control, sys.stdout)
     else:
-        dat(data, sys.stdout)
+        dat(data, a.ref, a.resamples, a.seed, sys.stdout)
     return 0
 
 
