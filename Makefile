@@ -32,6 +32,7 @@ tools: lib
 # Host-side unit tests of the library (AddressSanitizer).
 unit: lib
 	$(MAKE) -s -C libmigoffload OUT=$(B)/lib test
+	@python3 -B tools/bench/test_stats.py -q
 
 deps:
 	@tools/install-deps
@@ -62,17 +63,17 @@ demo: kernel modules tools
 		$(B)/modules-kernel-test $(B)/bench $(B)/bin
 
 # Every migrator, every folio size, and the batch cap sweep in one boot of
-# the bench kernel (no debug options), 2 CPUs per node.
+# the bench kernel (no debug options), nproc/2 CPUs per node: vCPUs never outnumber host cores.
 BENCH_TOTAL ?= 64
-BENCH_RUNS ?= 5
+BENCH_ROUNDS ?= 15
 bench: deps tools
 	@kernel/build-kernel --flavour=bench
 	$(call build_modules,kernel-bench)
-	@tools/vm/run-vm --kernel=$(B)/kernel-bench --cpus-per-node=2 --out=$(B)/bench-results \
+	@tools/vm/run-vm --kernel=$(B)/kernel-bench --cpus-per-node=$$(( $$(nproc) / 2 > 1 ? $$(nproc) / 2 : 1 )) --timeout=14400 --out=$(B)/bench-results \
 		-- tools/bench/bench-in-vm $(B)/modules-kernel-bench $(B)/bench/move_bench \
-		$(BENCH_TOTAL) $(BENCH_RUNS) $(B)/bin/migoffloadctl > $(B)/bench-results.log 2>&1 || \
+		$(BENCH_TOTAL) $(BENCH_ROUNDS) $(B)/bin/migoffloadctl > $(B)/bench-results.log 2>&1 || \
 		{ tail -30 $(B)/bench-results.log; exit 1; }
-	@tools/vm/run-vm --kernel=$(B)/kernel-bench --accel=icount --out=$(B)/bench-results \
+	@tools/vm/run-vm --kernel=$(B)/kernel-bench --accel=icount --timeout=7200 --out=$(B)/bench-results \
 		-- tools/bench/cost-in-vm $(B)/modules-kernel-bench $(B)/bench/move_bench 32 \
 		> $(B)/bench-cost.log 2>&1 || { tail -30 $(B)/bench-cost.log; exit 1; }
 	@tools/bench/report $(B)/bench-results
