@@ -66,6 +66,7 @@ demo: kernel modules tools
 # the bench kernel (no debug options), nproc/2 CPUs per node: vCPUs never outnumber host cores.
 BENCH_TOTAL ?= 64
 BENCH_ROUNDS ?= 15
+BENCH_TIER_ROUNDS ?= 9
 bench: deps tools
 	@kernel/build-kernel --flavour=bench
 	$(call build_modules,kernel-bench)
@@ -76,6 +77,10 @@ bench: deps tools
 	@tools/vm/run-vm --kernel=$(B)/kernel-bench --accel=icount --timeout=7200 --out=$(B)/bench-results \
 		-- tools/bench/cost-in-vm $(B)/modules-kernel-bench $(B)/bench/move_bench 32 \
 		> $(B)/bench-cost.log 2>&1 || { tail -30 $(B)/bench-cost.log; exit 1; }
+	@tools/vm/run-vm --kernel=$(B)/kernel-bench --topology=tiered --timeout=7200 \
+		--out=$(B)/bench-results -- tools/bench/tier-in-vm $(B)/modules-kernel-bench \
+		$(B)/bench/tier_bench $(BENCH_TOTAL) $(BENCH_TIER_ROUNDS) \
+		> $(B)/bench-tier.log 2>&1 || { tail -30 $(B)/bench-tier.log; exit 1; }
 	@tools/bench/report $(B)/bench-results
 
 # The baseline carries patch 0001 only: vanilla 6.12 splits mTHPs on their

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tier_bench - demotion and promotion through each migrator, interleaved.
+ *
+ *   tier_bench --config=LABEL:MIGRATOR[:NAME=VALUE,...] ... [--mib=N]
+ *              [--rounds=N] [--cgroup=DIR] [--out=DIR]
+ *
+ * Runs on the tiered VM (slow node 2 online, demotion enabled; see
+ * tools/vm/tier-setup) with migrate_offload and its migrators loaded. In
+ * each round (round 0 is a warm-up), every configuration in turn routes
+ * both demotion and numa_misplaced to its migrator ("none": no route) and:
+ *
+ *  reclaim  maps N MiB on node 0 inside --cgroup and demotes it with
+ *           memory.reclaim, written by this thread until every page is on
+ *           node 2: wall time, and this thread's CPU time (the reclaiming
+ *           context does the copies the engine does not take);
+ *  promote  with NUMA balancing in tiering mode, reads the demoted buffer
+ *           from CPU 0 until every page is back on node 0 (wall time; the
+ *           scan period bounds it, so it is a sanity check more than a
+ *           copy measurement);
+ *  kswapd   fills node 0's free memory plus N MiB, bound to node 0, so
+ *           kswapd (and direct reclaim) demote: wall time of the fill, and
+ *           kswapd0's CPU time meanwhile.
+ *
+ * Every byte is verified and every page's node checked after each phase,
+ * outside the timed region. Raw lines in the format of move_bench go to
+ * DIR/tier-PHASE.txt (wall time) and DIR/tier-PHASE-cpu.txt (CPU time in
+ * the seconds field), one per phase and configuration and round:
+ *
+ *     label size round node seconds GBps 0
+ *
+ * so tools/bench/stats.py turns them into per-round ratios to "vanilla".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <numaif.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "migoff_dev.h"
+#include "migoff_util.h"
+
+#define SLOW		2
+#define MAX_CONFIGS	16
+
+struct config {
+	char label[32];
+	char migrator[MIGOFF_NAME_LEN];	/* "" for none */
+	char params[4][48];
+	int nparams;
+};
+
+static double now(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int config_parse(struct config *c, const char *arg)
+{
+	char buf[256], *mig, *params, *p, *save = NULL;
+
+	memset(c, 0, sizeof(*c));
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+		return -1;
+	mig = strchr(buf, ':');
+	if (!mig || mig == buf)
+		return -1;
+	*mig++ = '\0';
+	params = strchr(mig, ':');
+	if (params)
+		*params++ = '\0';
+	if (strlen(buf) >= sizeof(c->label) || strlen(mig) >= sizeof(c->migrator))
+		return -1;
+	memcpy(c->label, buf, strlen(buf) + 1);
+	if (strcmp(mig, "none"))
+		memcpy(c->migrator, mig, strlen(mig) + 1);
+	for (p = params ? strtok_r(params, ",", &save) : NULL; p;
+	     p = strtok_r(NULL, ",", &save)) {
+		if (c->nparams == 4 || !strchr(p, '=') || strlen(p) >= sizeof(c->params[0]))
+			return -1;
+		memcpy(c->params[c->nparams++], p, strlen(p) + 1);
+	}
+	return 0;
+}
+
+static int config_apply(int fd, const struct config *c)
+{
+	const uint64_t reasons = MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION) |
+				 MIGOFF_REASON_BIT(MIGOFF_REASON_NUMA_MISPLACED);
+	int i, err;
+
+	err = migoff_disable_all(fd);
+	for (i = 0; !err && i < c->nparams; i++) {
+		struct migoff_param p = { .size = sizeof(p) };
+		const char *eq = strchr(c->params[i], '=');
+
+		if (eq - c->params[i] >= (long)sizeof(p.name))
+			return -EINVAL;
+		memcpy(p.name, c->params[i], eq - c->params[i]);
+		memcpy(p.migrator, c->migrator, sizeof(p.migrator));
+		p.value = strtoull(eq + 1, NULL, 10);
+		err = migoff_ioc(fd, MIGOFF_IOC_SET_PARAM, &p);
+	}
+	if (!err && c->migrator[0])
+		err = migoff_enable(fd, reasons, c->migrator);
+	return err;
+}
+
+static void emit(FILE *f, const char *label, size_t bytes, int round,
+		 int node, double secs)
+{
+	fprintf(f, "%s %zuM %d %d %.6f %.4f 0\n", label, bytes >> 20, round,
+		node, secs, secs > 0 ? bytes / secs / 1e9 : 0);
+	fflush(f);
+}
+
+static long long kswapd_ticks(void)
+{
+	char path[64], line[1024], comm[64];
+	long long ticks = -1;
+	FILE *f;
+	int pid;
+
+	/* kswapd0 is node 0's: find it by name among the kernel threads. */
+	for (pid = 2; pid < 4096 && ticks < 0; pid++) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if (migoff_read_str(path, comm, sizeof(comm)) || strcmp(comm, "kswapd0"))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		f = fopen(path, "r");
+		if (!f)
+			break;
+		if (fgets(line, sizeof(line), f)) {
+			char *p = strrchr(line, ')');
+			unsigned long long ut, st;
+
+			if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+					&ut, &st) == 2)
+				ticks = ut + st;
+		}
+		fclose(f);
+	}
+	return ticks;
+}
+
+static long long node_free_kb(int node)
+{
+	char path[96], line[256];
+	long long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "MemFree:"))
+			sscanf(strstr(line, "MemFree:") + 8, "%lld", &kb);
+	fclose(f);
+	return kb;
+}
+
+static int fail(const char *what, const char *label, int round)
+{
+	fprintf(stderr, "tier_bench: %s: %s, round %d\n", label, what, round);
+	return -1;
+}
+
+/* memory.reclaim of @cg until @b is on the slow node; then promotion. */
+static int reclaim_and_promote(const struct config *c, int round, size_t len,
+			       const char *cg, FILE *wall, FILE *cpu,
+			       FILE *pwall)
+{
+	char why[256], path[512];
+	struct migoff_buf b;
+	double t0, c0, t1;
+	cpu_set_t cpus;
+	long off;
+	int i;
+
+	if (migoff_buf_alloc(&b, len, KiB(4), 0, 0x71e0 + round, why, sizeof(why)))
+		return fail(why, c->label, round);
+	snprintf(path, sizeof(path), "%s/memory.reclaim", cg);
+	t0 = now(CLOCK_MONOTONIC);
+	c0 = now(CLOCK_THREAD_CPUTIME_ID);
+	for (i = 0; i < 50 && migoff_pages_off_node(&b, SLOW); i++)
+		migoff_write_file(path, "64M");
+	t1 = now(CLOCK_MONOTONIC);
+	emit(cpu, c->label, len, round, SLOW, now(CLOCK_THREAD_CPUTIME_ID) - c0);
+	emit(wall, c->label, len, round, SLOW, t1 - t0);
+	if (migoff_pages_off_node(&b, SLOW) || migoff_verify(b.mem, len, 0x71e0 + round) != -1) {
+		migoff_buf_free(&b);
+		return fail("not every page demoted with every byte right", c->label, round);
+	}
+
+	/* Promotion: NUMA balancing in tiering mode, reading from CPU 0. */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	migoff_write_file("/proc/sys/kernel/numa_balancing", "2");
+	t0 = now(CLOCK_MONOTONIC);
+	while ((off = migoff_pages_off_node(&b, 0)) && now(CLOCK_MONOTONIC) - t0 < 300) {
+		volatile uint64_t sum = 0;
+		size_t k;
+
+		for (k = 0; k < len; k += KiB(4))
+			sum += *(volatile uint64_t *)(b.mem + k);
+		usleep(10000);
+	}
+	t1 = now(CLOCK_MONOTONIC);
+	migoff_write_file("/proc/sys/kernel/numa_balancing", "0");
+	if (off || migoff_verify(b.mem, len, 0x71e0 + round) != -1) {
+		migoff_buf_free(&b);
+		return fail("not every page promoted with every byte right", c->label, round);
+	}
+	emit(pwall, c->label, len, round, 0, t1 - t0);
+	migoff_buf_free(&b);
+	return 0;
+}
+
+/* Overfill node 0, bound to it: kswapd and direct reclaim demote. */
+static int kswapd_phase(const struct config *c, int round, size_t extra,
+			FILE *wall, FILE *cpu)
+{
+	long long free_kb = node_free_kb(0), k0, k1;
+	unsigned long mask = 1;
+	size_t len = ((size_t)free_kb * 1024 + extra) & ~(MiB(2) - 1);
+	uint64_t *w;
+	double t0, t1;
+	size_t i;
+	char *mem;
+	int bad = 0;
+
+	if (free_kb < 0)
+		return fail("no node 0 meminfo", c->label, round);
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED || madvise(mem, len, MADV_NOHUGEPAGE) ||
+	    mbind(mem, len, MPOL_BIND, &mask, 8 * sizeof(mask), 0))
+		return fail("mmap/mbind", c->label, round);
+	w = (uint64_t *)mem;
+	k0 = kswapd_ticks();
+	t0 = now(CLOCK_MONOTONIC);
+	for (i = 0; i < len / 8; i++)
+		w[i] = i * 0x9e3779b97f4a7c15ULL + round;
+	t1 = now(CLOCK_MONOTONIC);
+	k1 = kswapd_ticks();
+	for (i = 0; i < len / 8; i++)
+		bad |= w[i] != i * 0x9e3779b97f4a7c15ULL + round;
+	munmap(mem, len);
+	if (bad)
+		return fail("wrong bytes after kswapd demotion", c->label, round);
+	emit(wall, c->label, len, round, SLOW, t1 - t0);
+	emit(cpu, c->label, len, round, SLOW,
+	     k0 >= 0 && k1 >= k0 ? (double)(k1 - k0) / sysconf(_SC_CLK_TCK) : 0);
+	return 0;
+}
+
+static FILE *open_raw(const char *dir, const char *name)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		perror(path);
+	return f;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg[MAX_CONFIGS];
+	const char *cg = "/sys/fs/cgroup/tier-bench", *dir = ".";
+	int ncfg = 0, rounds = 9, mib = 64, i, r, fd;
+	FILE *rw, *rc, *pw, *kw, *kc;
+	char pid[32];
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strncmp(a, "--config=", 9) && ncfg < MAX_CONFIGS) {
+			if (config_parse(&cfg[ncfg++], a + 9))
+				goto usage;
+		} else if (!strncmp(a, "--rounds=", 9)) {
+			rounds = atoi(a + 9);
+		} else if (!strncmp(a, "--mib=", 6)) {
+			mib = atoi(a + 6);
+		} else if (!strncmp(a, "--cgroup=", 9)) {
+			cg = a + 9;
+		} else if (!strncmp(a, "--out=", 6)) {
+			dir = a + 6;
+		} else {
+			goto usage;
+		}
+	}
+	if (!ncfg || rounds < 1 || mib < 2)
+		goto usage;
+
+	fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		perror(MIGOFF_DEVICE);
+		return 1;
+	}
+	migoff_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	mkdir(cg, 0755);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	{
+		char procs[512];
+
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+		if (migoff_write_file(procs, pid)) {
+			fprintf(stderr, "tier_bench: cannot join %s\n", cg);
+			return 1;
+		}
+	}
+	rw = open_raw(dir, "tier-reclaim.txt");
+	rc = open_raw(dir, "tier-reclaim-cpu.txt");
+	pw = open_raw(dir, "tier-promote.txt");
+	kw = open_raw(dir, "tier-kswapd.txt");
+	kc = open_raw(dir, "tier-kswapd-cpu.txt");
+	if (!rw || !rc || !pw || !kw || !kc)
+		return 1;
+	for (r = 0; r <= rounds; r++) {
+		for (i = 0; i < ncfg; i++) {
+			/* Rotate the order so no configuration always goes first. */
+			const struct config *c = &cfg[(i + r) % ncfg];
+
+			if (config_apply(fd, c)) {
+				fprintf(stderr, "tier_bench: cannot apply %s\n", c->label);
+				return 1;
+			}
+			fprintf(stderr, "tier_bench: round %d %s\n", r, c->label);
+			if (reclaim_and_promote(c, r, MiB(mib), cg, rw, rc, pw) ||
+			    kswapd_phase(c, r, MiB(mib), kw, kc))
+				return 1;
+		}
+	}
+	migoff_disable_all(fd);
+	return 0;
+usage:
+	fprintf(stderr, "usage: tier_bench --config=LABEL:MIGRATOR[:NAME=VALUE,...]... "
+		"[--mib=N] [--rounds=N] [--cgroup=DIR] [--out=DIR]\n");
+	return 2;
+}
