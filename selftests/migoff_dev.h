@@ -82,4 +82,15 @@ static inline int migoff_set_batch(int fd, uint32_t flags, uint32_t max_pages,
 	return migoff_ioc(fd, MIGOFF_IOC_SET_BATCH, &b);
 }
 
+/* Folios of @c that fell back to the CPU, whatever the cause. */
+static inline uint64_t migoff_fallbacks(const struct migoff_counters *c)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < MIGOFF_FALLBACK_COUNT; i++)
+		n += c->fallback[i];
+	return n;
+}
+
 #endif

@@ -612,3 +612,20 @@ long long migoff_trace_max(const char *event, const char *reason,
 		*count = n;
 	return max;
 }
+
+long long migoff_node_free_kb(int node)
+{
+	char path[96], line[256];
+	long long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "MemFree:"))
+			sscanf(strstr(line, "MemFree:") + 8, "%lld", &kb);
+	fclose(f);
+	return kb;
+}

@@ -72,6 +72,9 @@ void migoff_mover_wait(struct migoff_mover *m, long n);
 /* Number of 4 KiB pages of @b not on @node (after querying each one). */
 long migoff_pages_off_node(struct migoff_buf *b, int node);
 
+/* MemFree of a NUMA node in kB, or -1. */
+long long migoff_node_free_kb(int node);
+
 /* /proc/vmstat counter, or -1. */
 long long migoff_vmstat(const char *name);
 

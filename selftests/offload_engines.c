@@ -40,16 +40,6 @@ static void swdma_defaults(void)
 	swdma_set("reorder", "0");
 }
 
-static uint64_t fallbacks(const struct migoff_counters *c)
-{
-	uint64_t n = 0;
-	int i;
-
-	for (i = 0; i < MIGOFF_FALLBACK_COUNT; i++)
-		n += c->fallback[i];
-	return n;
-}
-
 FIXTURE(eng) {
 	int fd;
 	struct migoff_thp_state thp;
@@ -124,7 +114,7 @@ TEST_F_TIMEOUT(eng, routed_syscall_copies_everything, 600)
 	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_TOTAL, 0, &total));
 	EXPECT_EQ(2 * nfolios, r.folios);
 	EXPECT_EQ(2 * len, r.bytes);
-	EXPECT_EQ(0, fallbacks(&r));
+	EXPECT_EQ(0, migoff_fallbacks(&r));
 	EXPECT_EQ(2 * nfolios, m.folios);
 	EXPECT_EQ(2 * len, m.bytes);
 	EXPECT_EQ(r.batches, m.batches);
@@ -268,12 +258,12 @@ TEST_F_TIMEOUT(pol, dcbm_fault_injection, 900)
 		ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
 					     MIGOFF_REASON_SYSCALL, &r));
 		/* Every folio is accounted once: copied or fallen back. */
-		EXPECT_EQ(2 * nfolios, r.folios + fallbacks(&r)) TH_LOG("%s", f->name);
+		EXPECT_EQ(2 * nfolios, r.folios + migoff_fallbacks(&r)) TH_LOG("%s", f->name);
 		EXPECT_LT(0, r.folios) TH_LOG("%s: DMA copied nothing", f->name);
 		if (f->expect >= 0) {
 			EXPECT_LT(0, r.fallback[f->expect]) TH_LOG("%s: no fallback", f->name);
 		} else {
-			EXPECT_EQ(0, fallbacks(&r)) TH_LOG("%s", f->name);
+			EXPECT_EQ(0, migoff_fallbacks(&r)) TH_LOG("%s", f->name);
 		}
 	}
 }

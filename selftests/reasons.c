@@ -99,23 +99,6 @@ static void swdma_faults(bool on)
 	swdma_set("delay_us", "0");
 }
 
-static long long node_free_kb(int node)
-{
-	char path[96], line[256];
-	long long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "MemFree:"))
-			sscanf(strstr(line, "MemFree:") + 8, "%lld", &kb);
-	fclose(f);
-	return kb;
-}
-
 static long long meminfo_kb(const char *key)
 {
 	char line[256];
@@ -140,7 +123,7 @@ static void ctx_setup(struct __test_metadata *_metadata, struct ctx *x,
 	x->faults = faults;
 	x->fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, x->fd) TH_LOG("open %s: %s", MIGOFF_DEVICE, strerror(errno));
-	ASSERT_LT(0, node_free_kb(SLOW))
+	ASSERT_LT(0, migoff_node_free_kb(SLOW))
 		TH_LOG("node %d has no memory: boot with run-vm --topology=tiered and run tools/vm/tier-setup", SLOW);
 	ASSERT_EQ(0, migoff_numa_balancing_off());
 	ASSERT_EQ(0, migoff_disable_all(x->fd));
@@ -191,16 +174,6 @@ static void route(struct __test_metadata *_metadata, struct ctx *x,
 	x->vm_migrated = migoff_vmstat("pgmigrate_success");
 }
 
-static uint64_t fallbacks(const struct migoff_counters *c)
-{
-	uint64_t n = 0;
-	int i;
-
-	for (i = 0; i < MIGOFF_FALLBACK_COUNT; i++)
-		n += c->fallback[i];
-	return n;
-}
-
 /*
  * The counters after the migration: @min folios at least went through the
  * reason's route (0 when the mechanism does not say how many).
@@ -215,18 +188,18 @@ static void check(struct __test_metadata *_metadata, struct ctx *x,
 
 	ASSERT_EQ(0, migoff_counters(x->fd, MIGOFF_STATS_REASON, reason, &c));
 	ASSERT_EQ(0, migoff_counters(x->fd, MIGOFF_STATS_TOTAL, 0, &t));
-	offered = c.folios + fallbacks(&c);
+	offered = c.folios + migoff_fallbacks(&c);
 	ksft_print_msg("table: %s %s%s migrated=%lld offloaded=%llu fallbacks=%llu verified=%llu\n",
 		       names[reason], x->migrator ? x->migrator : "-",
 		       x->faults ? "+faults" : "", migrated,
 		       (unsigned long long)c.folios,
-		       (unsigned long long)fallbacks(&c),
+		       (unsigned long long)migoff_fallbacks(&c),
 		       (unsigned long long)x->verified);
 
 	/* Nothing leaks into (or from) another reason's counters. */
 	EXPECT_EQ(t.batches, c.batches);
 	EXPECT_EQ(t.folios, c.folios);
-	EXPECT_EQ(fallbacks(&t), fallbacks(&c));
+	EXPECT_EQ(migoff_fallbacks(&t), migoff_fallbacks(&c));
 	if (!x->migrator) {
 		EXPECT_EQ(0, offered) TH_LOG("an unrouted reason was offloaded");
 		return;
@@ -407,7 +380,7 @@ TEST_F_TIMEOUT(rs, demotion_memory_pressure, 900)
 	struct ctx *x = &self->x;
 	long long k0 = migoff_vmstat("pgdemote_kswapd");
 	long long d0 = migoff_vmstat("pgdemote_direct");
-	long long free_kb = node_free_kb(0);
+	long long free_kb = migoff_node_free_kb(0);
 	struct migoff_buf b;
 	size_t len;
 
@@ -666,7 +639,7 @@ TEST_F_TIMEOUT(rs, contig_range_cma, 900)
 
 	ASSERT_LT(0, total) TH_LOG("no CMA area: boot with cma=64M");
 	while (nb < 64 && (cma_free = meminfo_kb("CmaFree")) > total / 4 &&
-	       node_free_kb(0) > 48 * 1024) {
+	       migoff_node_free_kb(0) > 48 * 1024) {
 		ASSERT_EQ(0, migoff_buf_alloc(&bufs[nb], MiB(16), KiB(4), 0, 0x1c00 + nb,
 					      why, sizeof(why))) TH_LOG("%s", why);
 		nb++;
@@ -831,10 +804,10 @@ TEST_F_TIMEOUT(rs, memory_failure_never_offloaded, 120)
 		       x->migrator ? x->migrator : "-",
 		       x->faults ? "+faults" : "",
 		       migoff_vmstat("pgmigrate_success") - x->vm_migrated,
-		       (unsigned long long)t.folios, (unsigned long long)fallbacks(&t),
+		       (unsigned long long)t.folios, (unsigned long long)migoff_fallbacks(&t),
 		       (unsigned long long)x->verified);
 	EXPECT_EQ(0, t.batches);
-	EXPECT_EQ(0, t.folios + fallbacks(&t));
+	EXPECT_EQ(0, t.folios + migoff_fallbacks(&t));
 	migoff_buf_free(&b);
 }
 

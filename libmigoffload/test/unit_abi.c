@@ -12,14 +12,7 @@
 
 #include "internal.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "check.h"
 
 /* The layout rules of the public structs. */
 _Static_assert(offsetof(struct migoff_event, size) == 0, "event: size first");

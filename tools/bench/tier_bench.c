@@ -153,23 +153,6 @@ static long long kswapd_ticks(void)
 	return ticks;
 }
 
-static long long node_free_kb(int node)
-{
-	char path[96], line[256];
-	long long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "MemFree:"))
-			sscanf(strstr(line, "MemFree:") + 8, "%lld", &kb);
-	fclose(f);
-	return kb;
-}
-
 static int fail(const char *what, const char *label, int round)
 {
 	fprintf(stderr, "tier_bench: %s: %s, round %d\n", label, what, round);
@@ -232,7 +215,7 @@ static int reclaim_and_promote(const struct config *c, int round, size_t len,
 static int kswapd_phase(const struct config *c, int round, size_t extra,
 			FILE *wall, FILE *cpu)
 {
-	long long free_kb = node_free_kb(0), k0, k1;
+	long long free_kb = migoff_node_free_kb(0), k0, k1;
 	unsigned long mask = 1;
 	size_t len = ((size_t)free_kb * 1024 + extra) & ~(MiB(2) - 1);
 	uint64_t *w;

@@ -10,14 +10,7 @@
 
 #include "util.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "../../../libmigoffload/test/check.h"
 
 static struct migoff_stats_entry entry(uint32_t scope, uint32_t index, const char *name,
 				       uint64_t folios, uint64_t cgroup)

@@ -15,14 +15,7 @@
 #include "config.h"
 #include "json.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "../../../libmigoffload/test/check.h"
 
 /* A literal, without its terminating NUL. */
 #define PARSE(lit, e) json_parse(lit, sizeof(lit) - 1, e)
