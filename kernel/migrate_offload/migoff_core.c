@@ -15,16 +15,20 @@
  *    migoff_srcu; a route change publishes the new engine pointer, waits
  *    for an SRCU grace period, and only then deactivates the old engine
  *    and drops its module reference. A routed engine's module is pinned.
- *  - Counters are atomic64_t and may be read while they change.
+ *  - Counters are per CPU (this_cpu_add() in the copy path), summed by
+ *    readers, and may be read while they change.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <kunit/visibility.h>
+#include <linux/bitmap.h>
 #include <linux/errno.h>
 #include <linux/ktime.h>
 #include <linux/migrate.h>
 #include <linux/migrate_copy_offload.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/srcu.h>
 #include <linux/string.h>
@@ -73,18 +77,103 @@ static int mr_to_reason(enum migrate_reason mr)
 static void stat_add(struct migoff_stat *s, unsigned int copied, u64 bytes,
 		     u64 ns, int fb, unsigned int nr_fb)
 {
-	atomic64_inc(&s->batches);
-	atomic64_add(copied, &s->folios);
-	atomic64_add(bytes, &s->bytes);
-	atomic64_add(ns, &s->copy_ns);
+	struct migoff_stat_cpu __percpu *c = s->cpu;
+
+	this_cpu_inc(c->batches);
+	this_cpu_add(c->folios, copied);
+	this_cpu_add(c->bytes, bytes);
+	this_cpu_add(c->copy_ns, ns);
 	if (nr_fb)
-		atomic64_add(nr_fb, &s->fallback[fb]);
+		this_cpu_add(c->fallback[fb], nr_fb);
 }
 
 static void stat_fallback(struct migoff_stat *s, int fb, unsigned int nr)
 {
-	atomic64_add(nr, &s->fallback[fb]);
+	this_cpu_add(s->cpu->fallback[fb], nr);
 }
+
+static void note_fallback(struct migoff_engine *e, unsigned int reason, int fb,
+			  unsigned int nr)
+{
+	stat_fallback(&reason_stat[reason], fb, nr);
+	stat_fallback(&e->stat, fb, nr);
+	migoff_nl_note_fallback(reason, nr);
+}
+
+/**
+ * migoff_batch_take_out - Take some folio pairs out of a migration batch.
+ * @dst_list: Destination folios of the batch.
+ * @src_list: Source folios, in the same order.
+ * @nr: Pairs in the batch.
+ * @out: Bitmap of @nr bits: the positions to take out.
+ * @ex_dst: Gets the destinations taken out, in batch order.
+ * @ex_src: Gets the sources taken out, in batch order.
+ *
+ * The batch keeps the other pairs, in their order.
+ * migoff_batch_put_back() undoes it exactly.
+ *
+ * Context: Any context; the caller owns the lists.
+ * Return: The number of pairs taken out.
+ */
+unsigned int migoff_batch_take_out(struct list_head *dst_list,
+				   struct list_head *src_list, unsigned int nr,
+				   const unsigned long *out,
+				   struct list_head *ex_dst,
+				   struct list_head *ex_src)
+{
+	struct list_head *s = src_list->next, *d = dst_list->next, *s2, *d2;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < nr; i++, s = s2, d = d2) {
+		s2 = s->next;
+		d2 = d->next;
+		if (test_bit(i, out)) {
+			list_move_tail(s, ex_src);
+			list_move_tail(d, ex_dst);
+			n++;
+		}
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(migoff_batch_take_out);
+
+/**
+ * migoff_batch_put_back - Undo migoff_batch_take_out().
+ * @dst_list: Destination folios left in the batch.
+ * @src_list: Source folios left in the batch.
+ * @nr: Pairs in the whole batch.
+ * @out: The bitmap given to migoff_batch_take_out().
+ * @ex_dst: The destinations it took out, in order; emptied.
+ * @ex_src: The sources it took out, in order; emptied.
+ *
+ * Each pair goes back to the position it had, so the mm core gets its
+ * lists back exactly as it handed them over.
+ *
+ * Context: Any context; the caller owns the lists.
+ */
+void migoff_batch_put_back(struct list_head *dst_list,
+			   struct list_head *src_list, unsigned int nr,
+			   const unsigned long *out, struct list_head *ex_dst,
+			   struct list_head *ex_src)
+{
+	struct list_head *s = src_list->next, *d = dst_list->next;
+	unsigned int i;
+
+	/* s and d: the entries now at position i (or the heads). */
+	for (i = 0; i < nr; i++) {
+		if (test_bit(i, out)) {
+			list_move_tail(ex_src->next, s);
+			list_move_tail(ex_dst->next, d);
+		} else {
+			s = s->next;
+			d = d->next;
+		}
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(migoff_batch_put_back);
+
+/* Quota decisions of batches up to this many folios need no allocation. */
+#define QUOTA_ONSTACK_FOLIOS	512
 
 /* The callback the mm core calls for every batch of a routed reason. */
 static int migoff_offload_copy(struct list_head *dst_list,
@@ -93,8 +182,11 @@ static int migoff_offload_copy(struct list_head *dst_list,
 			       enum migrate_reason mr)
 {
 	int reason = mr_to_reason(mr), idx, rc = 0, fb;
+	DECLARE_BITMAP(out_onstack, QUOTA_ONSTACK_FOLIOS);
 	struct migoff_copy_info ci = { .reason = mr };
 	unsigned int copied = 0, i = 0, nr_quota = 0;
+	unsigned int nr_batch = nr_folios;
+	unsigned long *out = NULL;
 	struct migoff_engine *e;
 	struct folio *dst;
 	u64 bytes = 0, t0;
@@ -109,25 +201,37 @@ static int migoff_offload_copy(struct list_head *dst_list,
 	if (!e)
 		goto out;
 	if (nr_folios < READ_ONCE(min_folios)) {
-		stat_fallback(&reason_stat[reason], MIGOFF_FALLBACK_TOO_SMALL, nr_folios);
-		stat_fallback(&e->stat, MIGOFF_FALLBACK_TOO_SMALL, nr_folios);
-		migoff_nl_note_fallback(reason, nr_folios);
+		note_fallback(e, reason, MIGOFF_FALLBACK_TOO_SMALL, nr_folios);
 		goto out;
 	}
 
-	/* Folios over their cgroup's quota stay out of the migrator's batch. */
+	/*
+	 * Folios over their cgroup's quota stay out of the migrator's batch;
+	 * they go back to their places afterwards (the mm core's lists must
+	 * come back unchanged).
+	 */
 	if (migoff_quotas_active()) {
-		nr_quota = migoff_quota_filter(dst_list, src_list, nr_folios,
-					       reason, &ex_dst, &ex_src);
+		if (nr_folios <= QUOTA_ONSTACK_FOLIOS) {
+			out = out_onstack;
+			bitmap_zero(out, nr_folios);
+		} else {
+			out = bitmap_zalloc(nr_folios, GFP_NOWAIT | __GFP_NOWARN |
+					    __GFP_NOMEMALLOC);
+			if (!out) {
+				note_fallback(e, reason, MIGOFF_FALLBACK_ERROR, nr_folios);
+				goto out;
+			}
+		}
+		nr_quota = migoff_quota_filter(src_list, nr_folios, reason, out);
 		if (nr_quota) {
-			stat_fallback(&reason_stat[reason], MIGOFF_FALLBACK_QUOTA, nr_quota);
-			stat_fallback(&e->stat, MIGOFF_FALLBACK_QUOTA, nr_quota);
-			migoff_nl_note_fallback(reason, nr_quota);
+			note_fallback(e, reason, MIGOFF_FALLBACK_QUOTA, nr_quota);
+			migoff_batch_take_out(dst_list, src_list, nr_folios, out,
+					      &ex_dst, &ex_src);
 			nr_folios -= nr_quota;
 		}
 	}
 	if (!nr_folios)
-		goto splice;
+		goto put_back;
 
 	t0 = ktime_get_ns();
 	rc = e->copy(e, dst_list, src_list, nr_folios, &ci);
@@ -146,12 +250,15 @@ static int migoff_offload_copy(struct list_head *dst_list,
 	stat_add(&e->stat, copied, bytes, t0, fb, nr_folios - copied);
 	if (copied < nr_folios)
 		migoff_nl_note_fallback(reason, nr_folios - copied);
-	if (migoff_quotas_active())
-		migoff_quota_account(dst_list, src_list, nr_folios, bytes, ci.cpu_ns);
-splice:
-	/* The batch goes back whole, pairs aligned, to the mm core. */
-	list_splice_tail(&ex_src, src_list);
-	list_splice_tail(&ex_dst, dst_list);
+	if (out)
+		migoff_quota_account(dst_list, src_list, nr_folios, reason, bytes,
+				     ci.cpu_ns);
+put_back:
+	if (nr_quota)
+		migoff_batch_put_back(dst_list, src_list, nr_batch, out,
+				      &ex_dst, &ex_src);
+	if (out != out_onstack)
+		bitmap_free(out);
 out:
 	srcu_read_unlock(&migoff_srcu, idx);
 	return rc;
@@ -354,17 +461,22 @@ int migoff_set_batch(u32 flags, u32 max_pages, u32 min)
 	return 0;
 }
 
+/* The counters of @s, summed over the CPUs. */
 void migoff_stat_read(struct migoff_stat *s, struct migoff_counters *c)
 {
-	int i;
+	int cpu, i;
 
 	memset(c, 0, sizeof(*c));
-	c->batches = atomic64_read(&s->batches);
-	c->folios = atomic64_read(&s->folios);
-	c->bytes = atomic64_read(&s->bytes);
-	c->copy_ns = atomic64_read(&s->copy_ns);
-	for (i = 0; i < MIGOFF_FALLBACK_COUNT; i++)
-		c->fallback[i] = atomic64_read(&s->fallback[i]);
+	for_each_possible_cpu(cpu) {
+		const struct migoff_stat_cpu *p = per_cpu_ptr(s->cpu, cpu);
+
+		c->batches += READ_ONCE(p->batches);
+		c->folios += READ_ONCE(p->folios);
+		c->bytes += READ_ONCE(p->bytes);
+		c->copy_ns += READ_ONCE(p->copy_ns);
+		for (i = 0; i < MIGOFF_FALLBACK_COUNT; i++)
+			c->fallback[i] += READ_ONCE(p->fallback[i]);
+	}
 }
 
 void migoff_reason_counters(unsigned int reason, struct migoff_counters *c)
@@ -372,16 +484,25 @@ void migoff_reason_counters(unsigned int reason, struct migoff_counters *c)
 	migoff_stat_read(&reason_stat[reason], c);
 }
 
+/* Zero @s. A copy running meanwhile may keep part of its update. */
 static void stat_reset(struct migoff_stat *s)
 {
-	int i;
+	int cpu;
 
-	atomic64_set(&s->batches, 0);
-	atomic64_set(&s->folios, 0);
-	atomic64_set(&s->bytes, 0);
-	atomic64_set(&s->copy_ns, 0);
-	for (i = 0; i < MIGOFF_FALLBACK_COUNT; i++)
-		atomic64_set(&s->fallback[i], 0);
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(s->cpu, cpu), 0, sizeof(struct migoff_stat_cpu));
+}
+
+static int stat_init(struct migoff_stat *s)
+{
+	s->cpu = alloc_percpu(struct migoff_stat_cpu);
+	return s->cpu ? 0 : -ENOMEM;
+}
+
+static void stat_free(struct migoff_stat *s)
+{
+	free_percpu(s->cpu);
+	s->cpu = NULL;
 }
 
 void migoff_reset_stats(void)
@@ -403,15 +524,18 @@ void migoff_reset_stats(void)
  *
  * Context: Process context; takes the policy mutex.
  * Return: 0, -EINVAL for a bad name or missing copy callback, -EEXIST if
- * the name is taken.
+ * the name is taken, -ENOMEM if its counters cannot be allocated.
  */
 int migoff_register_engine(struct migoff_engine *e)
 {
-	int ret = 0;
+	int ret;
 
 	if (!e->name || !e->name[0] || strlen(e->name) >= MIGOFF_NAME_LEN ||
 	    !e->copy || e->nr_params > MIGOFF_MAX_PARAMS)
 		return -EINVAL;
+	ret = stat_init(&e->stat);
+	if (ret)
+		return ret;
 
 	mutex_lock(&migoff_policy_mutex);
 	if (migoff_find_engine(e->name)) {
@@ -419,14 +543,16 @@ int migoff_register_engine(struct migoff_engine *e)
 	} else {
 		e->id = next_engine_id++;
 		e->nr_routes = 0;
-		stat_reset(&e->stat);
 		list_add_tail(&e->node, &engines);
 		nr_engines++;
 	}
 	mutex_unlock(&migoff_policy_mutex);
-	if (!ret)
-		pr_info("migrator %s registered (id %u)\n", e->name, e->id);
-	return ret;
+	if (ret) {
+		stat_free(&e->stat);
+		return ret;
+	}
+	pr_info("migrator %s registered (id %u)\n", e->name, e->id);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(migoff_register_engine);
 
@@ -446,17 +572,31 @@ void migoff_unregister_engine(struct migoff_engine *e)
 	list_del(&e->node);
 	nr_engines--;
 	mutex_unlock(&migoff_policy_mutex);
+	stat_free(&e->stat);
 	pr_info("migrator %s unregistered\n", e->name);
 }
 EXPORT_SYMBOL_GPL(migoff_unregister_engine);
 
+static void reason_stats_free(void)
+{
+	int r;
+
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
+		stat_free(&reason_stat[r]);
+}
+
 static int __init migoff_init(void)
 {
-	int ret;
+	int r, ret;
 
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+		ret = stat_init(&reason_stat[r]);
+		if (ret)
+			goto err_stats;
+	}
 	ret = migoff_register_engine(&migoff_cpu_engine);
 	if (ret)
-		return ret;
+		goto err_stats;
 	ret = migoff_nl_init();
 	if (ret)
 		goto err_engine;
@@ -468,6 +608,8 @@ err_nl:
 	migoff_nl_exit();
 err_engine:
 	migoff_unregister_engine(&migoff_cpu_engine);
+err_stats:
+	reason_stats_free();
 	return ret;
 }
 
@@ -482,6 +624,7 @@ static void __exit migoff_exit(void)
 	migoff_quota_exit();
 	migoff_unregister_engine(&migoff_cpu_engine);
 	migrate_set_max_batch_pages(0);
+	reason_stats_free();
 }
 
 module_init(migoff_init);

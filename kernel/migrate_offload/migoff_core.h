@@ -30,13 +30,43 @@ void migoff_chardev_exit(void);
 
 extern const char * const migoff_reason_names[MIGOFF_REASON_COUNT];
 
+/**
+ * struct migoff_bucket - A token bucket of bytes (the arithmetic of a quota).
+ * @rate: Refill rate, bytes per second. Any value; 0 never refills.
+ * @burst: Capacity, bytes. Any value.
+ * @tokens: Bytes that may be taken now, at most @burst.
+ * @last_ns: Time up to which refills were credited.
+ *
+ * See migoff_bucket_refill() for the arithmetic and its limits.
+ */
+struct migoff_bucket {
+	u64 rate;
+	u64 burst;
+	u64 tokens;
+	u64 last_ns;
+};
+
+void migoff_bucket_init(struct migoff_bucket *b, u64 rate, u64 burst, u64 now);
+void migoff_bucket_refill(struct migoff_bucket *b, u64 now);
+bool migoff_bucket_take(struct migoff_bucket *b, u64 now, u64 bytes);
+
+/* Take the pairs at the positions set in @out out of a batch, and back. */
+unsigned int migoff_batch_take_out(struct list_head *dst_list,
+				   struct list_head *src_list, unsigned int nr,
+				   const unsigned long *out,
+				   struct list_head *ex_dst,
+				   struct list_head *ex_src);
+void migoff_batch_put_back(struct list_head *dst_list,
+			   struct list_head *src_list, unsigned int nr,
+			   const unsigned long *out, struct list_head *ex_dst,
+			   struct list_head *ex_src);
+
 bool migoff_quotas_active(void);
-unsigned int migoff_quota_filter(struct list_head *dst_list,
-				 struct list_head *src_list, unsigned int nr,
-				 unsigned int reason, struct list_head *ex_dst,
-				 struct list_head *ex_src);
+unsigned int migoff_quota_filter(struct list_head *src_list, unsigned int nr,
+				 unsigned int reason, unsigned long *out);
 void migoff_quota_account(struct list_head *dst_list, struct list_head *src_list,
-			  unsigned int nr, u64 bytes_copied, u64 cpu_ns);
+			  unsigned int nr, unsigned int reason, u64 bytes_copied,
+			  u64 cpu_ns);
 int migoff_quota_cgroup(const struct migoff_quota *a, u64 *cgid);
 int migoff_quota_set(u64 cgid, u64 rate, u64 burst, u64 reasons);
 int migoff_quota_clear(u64 cgid);

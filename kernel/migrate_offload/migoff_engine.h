@@ -42,13 +42,21 @@ struct migoff_engine_param {
 	int (*set)(struct migoff_engine *e, u64 value);
 };
 
-/* Counters, per reason and per migrator. */
+/* One CPU's share of a set of counters (struct migoff_stat). */
+struct migoff_stat_cpu {
+	u64 batches;
+	u64 folios;
+	u64 bytes;
+	u64 copy_ns;
+	u64 fallback[MIGOFF_FALLBACK_COUNT];
+};
+
+/*
+ * Counters, per reason and per migrator: per CPU, so that the copy path
+ * bumps only its own CPU's cache line; readers sum them (migoff_stat_read()).
+ */
 struct migoff_stat {
-	atomic64_t batches;
-	atomic64_t folios;
-	atomic64_t bytes;
-	atomic64_t copy_ns;
-	atomic64_t fallback[MIGOFF_FALLBACK_COUNT];
+	struct migoff_stat_cpu __percpu *cpu;
 };
 
 /**
@@ -57,14 +65,19 @@ struct migoff_stat {
  * @kind: enum migoff_kind.
  * @owner: Module providing the callbacks; pinned while a reason is routed
  *	to this migrator, so it cannot vanish under a routing.
- * @copy: Copy @nr folios from @src to @dst (lists linked through
+ * @copy: Copy the first @nr folios of @src to @dst (lists linked through
  *	folio->lru, in matching order; @ci describes the batch) and
- *	folio_mark_content_copied() each
- *	destination whose data is in place. Unmarked folios fall back to the
- *	CPU copy. Return 0, -ETIMEDOUT if a transfer timed out, or another
- *	negative errno. Process context, may sleep.
+ *	folio_mark_content_copied() each destination whose data is in place.
+ *	Unmarked folios fall back to the CPU copy. Must not change either
+ *	list. Return 0, -ETIMEDOUT if a transfer timed out, or another
+ *	negative errno. Process context, may sleep, but may be called from
+ *	reclaim (kswapd, direct compaction): allocate only without reclaim
+ *	and without emergency reserves (GFP_NOWAIT | __GFP_NOWARN |
+ *	__GFP_NOMEMALLOC), and on failure leave the folios unmarked.
  * @available: Optional: whether the migrator can copy now (e.g. has DMA
  *	channels). Routing to an unavailable migrator fails with -ENODEV.
+ *	Called by unprivileged readers (GET_MIGRATOR): must not acquire or
+ *	release anything.
  * @activate: Optional: called, under the core's policy mutex, before the
  *	first reason is routed to the migrator (acquire resources).
  * @deactivate: Optional: called after the last route to it is gone and no
@@ -72,7 +85,7 @@ struct migoff_stat {
  * @nr_params: Number of entries in @params.
  * @params: Tunables.
  * @id: Assigned by the core.
- * @stat: Counters, maintained by the core.
+ * @stat: Counters, maintained by the core (allocated at registration).
  * @node: Core's registry list.
  * @nr_routes: Reasons routed to the migrator (under the policy mutex).
  */

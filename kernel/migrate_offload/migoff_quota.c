@@ -2,57 +2,170 @@
 /*
  * Per-cgroup quotas of offloaded copies.
  *
- * A quota is a token bucket of bytes for one cgroup v2: a folio is charged
- * to the cgroup of the memcg that owns its source folio, and may be
- * offloaded only if the bucket holds its size; otherwise it is taken out of
- * the batch handed to the migrator, the CPU copies it in the move phase,
- * and it counts as a quota fallback. Nothing is lost either way.
+ * A quota is a token bucket of bytes for a cgroup v2 subtree. A folio is
+ * charged to the memcg that owns its source folio and is governed by the
+ * quota of the nearest cgroup, from that memcg's cgroup up to the root,
+ * that has a quota for the migration's reason: as with cgroup controllers,
+ * a parent's quota covers its descendants unless one of them has its own.
+ * A folio may be offloaded only if that bucket holds its size; otherwise
+ * it is taken out of the batch handed to the migrator, the CPU copies it in
+ * the move phase, and it counts as a quota fallback. Nothing is lost either
+ * way. (The memcg is that of the nearest ancestor with the memory
+ * controller enabled, so a quota on a cgroup without it governs the folios
+ * of its subtree that are charged below it.)
  *
- * Quotas are keyed by cgroup id and hold no reference on the cgroup: a
- * quota whose cgroup is gone is dropped the next time quotas are listed or
- * changed, and until then simply matches no folio of a live cgroup.
+ * Quotas are keyed by cgroup id and hold no reference on the cgroup; ids
+ * are never reused. A quota whose cgroup is gone matches no folio, is
+ * never reported, and is dropped the next time quotas are changed: reading
+ * quotas (GET_QUOTA, the netlink dump) changes nothing.
+ *
+ * The bucket arithmetic (migoff_bucket_refill()) is exact for every rate,
+ * burst and time gap a u64 can hold, so SET_QUOTA takes any non-zero rate
+ * and burst: a refill saturates instead of wrapping, a clock that goes
+ * backwards credits nothing, and no division can overflow.
  *
  * Locking: the quota list is changed under migoff_policy_mutex and read
- * under RCU by the copy path; each bucket has its own spinlock.
+ * under RCU by the copy path; each bucket has its own spinlock, taken in
+ * process context only; the statistics are per CPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <kunit/visibility.h>
+#include <linux/bitmap.h>
 #include <linux/cgroup.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/memcontrol.h>
 #include <linux/migrate.h>
+#include <linux/overflow.h>
+#include <linux/percpu.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
 #include "migoff_core.h"
 
+/* One CPU's share of a quota's statistics. */
+struct migoff_quota_stat {
+	u64 bytes_off;
+	u64 bytes_ref;
+	u64 folios_off;
+	u64 folios_ref;
+	u64 cpu_ns;
+};
+
 struct migoff_quota_ent {
 	struct list_head node;
 	struct rcu_head rcu;
 	u64 cgid;
-	u64 rate;			/* bytes per second */
-	u64 burst;			/* bytes */
 	u64 reasons;			/* MIGOFF_REASON_BIT()s, 0: all */
-	spinlock_t lock;		/* tokens, last_ns */
-	u64 tokens;
-	u64 last_ns;
-	atomic64_t bytes_off, bytes_ref, folios_off, folios_ref, cpu_ns;
+	spinlock_t lock;		/* bucket */
+	struct migoff_bucket bucket;
+	struct migoff_quota_stat __percpu *stat;
 };
 
 static LIST_HEAD(quotas);		/* RCU; changed under the policy mutex */
 static unsigned int nr_quotas;
 
+/* Bytes a bucket refilling at @rate gains in @gap ns, saturating. */
+static u64 bucket_refill_bytes(u64 gap, u64 rate)
+{
+	u32 rem;
+	u64 secs = div_u64_rem(gap, NSEC_PER_SEC, &rem);
+	u64 whole, part, sum;
+
+	if (check_mul_overflow(secs, rate, &whole))
+		return U64_MAX;
+	/* rem < NSEC_PER_SEC: the quotient is below @rate and cannot trap. */
+	part = mul_u64_u64_div_u64(rem, rate, NSEC_PER_SEC);
+	if (check_add_overflow(whole, part, &sum))
+		return U64_MAX;
+	return sum;
+}
+
+/**
+ * migoff_bucket_init - Start a full token bucket.
+ * @b: The bucket.
+ * @rate: Bytes per second.
+ * @burst: Capacity in bytes.
+ * @now: The current time in ns.
+ *
+ * Context: Any context; the caller serialises access to @b.
+ */
+void migoff_bucket_init(struct migoff_bucket *b, u64 rate, u64 burst, u64 now)
+{
+	b->rate = rate;
+	b->burst = burst;
+	b->tokens = burst;
+	b->last_ns = now;
+}
+EXPORT_SYMBOL_IF_KUNIT(migoff_bucket_init);
+
+/**
+ * migoff_bucket_refill - Credit a token bucket with the time up to @now.
+ * @b: The bucket.
+ * @now: The current time in ns, read by the caller while it serialises
+ *	access to @b (so that no later time was stored before it).
+ *
+ * Adds @b->rate bytes per second since @b->last_ns, up to @b->burst. The
+ * arithmetic is exact for any u64 rate, burst and gap: the refill
+ * saturates at U64_MAX instead of wrapping (a gap long enough to fill the
+ * bucket just fills it), and the only division's quotient is bounded by
+ * the gap, so it cannot overflow. A @now earlier than @b->last_ns credits
+ * nothing and leaves @b->last_ns alone. Only the time that earned whole
+ * bytes is consumed, so frequent calls at a low rate do not lose the
+ * fractions.
+ *
+ * Context: Any context; the caller serialises access to @b.
+ */
+void migoff_bucket_refill(struct migoff_bucket *b, u64 now)
+{
+	u64 add;
+
+	if (b->tokens >= b->burst || !b->rate) {
+		b->tokens = min(b->tokens, b->burst);
+		b->last_ns = max(b->last_ns, now);
+		return;
+	}
+	if (now <= b->last_ns)
+		return;
+	add = bucket_refill_bytes(now - b->last_ns, b->rate);
+	if (add >= b->burst - b->tokens) {
+		b->tokens = b->burst;
+		b->last_ns = now;
+		return;
+	}
+	if (!add)
+		return;		/* less than a byte: keep the time for later */
+	b->tokens += add;
+	/* add <= gap * rate / 1 s, so this is at most the gap: no overflow. */
+	b->last_ns += mul_u64_u64_div_u64(add, NSEC_PER_SEC, b->rate);
+}
+EXPORT_SYMBOL_IF_KUNIT(migoff_bucket_refill);
+
+/**
+ * migoff_bucket_take - Refill a token bucket, then take @bytes from it.
+ * @b: The bucket.
+ * @now: As for migoff_bucket_refill().
+ * @bytes: Bytes wanted.
+ *
+ * Context: Any context; the caller serialises access to @b.
+ * Return: true if the bucket held @bytes (they are taken), else false (it
+ * is left as refilled).
+ */
+bool migoff_bucket_take(struct migoff_bucket *b, u64 now, u64 bytes)
+{
+	migoff_bucket_refill(b, now);
+	if (b->tokens < bytes)
+		return false;
+	b->tokens -= bytes;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(migoff_bucket_take);
+
 bool migoff_quotas_active(void)
 {
 	return READ_ONCE(nr_quotas);
-}
-
-static u64 folio_cgid(struct folio *folio)
-{
-	struct mem_cgroup *memcg = folio_memcg(folio);
-
-	return memcg ? cgroup_id(memcg->css.cgroup) : 0;
 }
 
 /* Under rcu_read_lock() or the policy mutex. */
@@ -60,8 +173,6 @@ static struct migoff_quota_ent *quota_find(u64 cgid)
 {
 	struct migoff_quota_ent *q;
 
-	if (!cgid)
-		return NULL;
 	list_for_each_entry_rcu(q, &quotas, node,
 				lockdep_is_held(&migoff_policy_mutex))
 		if (q->cgid == cgid)
@@ -69,55 +180,95 @@ static struct migoff_quota_ent *quota_find(u64 cgid)
 	return NULL;
 }
 
+static bool quota_applies(const struct migoff_quota_ent *q, unsigned int reason)
+{
+	u64 reasons = READ_ONCE(q->reasons);
+
+	return !reasons || (reasons & MIGOFF_REASON_BIT(reason));
+}
+
+/*
+ * The quota governing the folios of @memcg for @reason: that of the
+ * nearest cgroup, from @memcg's up to the root, with a quota for @reason.
+ * Under rcu_read_lock().
+ */
+static struct migoff_quota_ent *memcg_quota(struct mem_cgroup *memcg,
+					    unsigned int reason)
+{
+	struct migoff_quota_ent *q;
+	struct cgroup *cg;
+	int level;
+
+	if (!memcg)
+		return NULL;
+	cg = memcg->css.cgroup;
+	for (level = cg->level; level >= 0; level--) {
+		q = quota_find(cgroup_id(cg->ancestors[level]));
+		if (q && quota_applies(q, reason))
+			return q;
+	}
+	return NULL;
+}
+
+/* Batches mostly hold the folios of one memcg: remember the last lookup. */
+struct quota_cache {
+	struct mem_cgroup *memcg;
+	struct migoff_quota_ent *q;
+	bool valid;
+};
+
+static struct migoff_quota_ent *folio_quota(struct folio *folio,
+					    unsigned int reason,
+					    struct quota_cache *c)
+{
+	struct mem_cgroup *memcg = folio_memcg(folio);
+
+	if (!c->valid || c->memcg != memcg) {
+		c->memcg = memcg;
+		c->q = memcg_quota(memcg, reason);
+		c->valid = true;
+	}
+	return c->q;
+}
+
 static bool quota_take(struct migoff_quota_ent *q, u64 bytes)
 {
-	unsigned long flags;
-	u64 now = ktime_get_ns();
 	bool ok;
 
-	spin_lock_irqsave(&q->lock, flags);
-	q->tokens = min(q->burst, q->tokens +
-			mul_u64_u64_div_u64(now - q->last_ns, q->rate, NSEC_PER_SEC));
-	q->last_ns = now;
-	ok = q->tokens >= bytes;
-	if (ok)
-		q->tokens -= bytes;
-	spin_unlock_irqrestore(&q->lock, flags);
+	spin_lock(&q->lock);
+	ok = migoff_bucket_take(&q->bucket, ktime_get_ns(), bytes);
+	spin_unlock(&q->lock);
 	return ok;
 }
 
 /*
- * Take the folios over their cgroup's budget out of the batch, onto
- * @ex_src/@ex_dst (pairs stay aligned). Returns how many were taken out.
+ * Mark in @out (nr bits, zeroed by the caller) the folios of the batch
+ * that are over their quota's budget, and count them as refused. Returns
+ * how many. The lists are not changed.
  */
-unsigned int migoff_quota_filter(struct list_head *dst_list,
-				 struct list_head *src_list, unsigned int nr,
-				 unsigned int reason, struct list_head *ex_dst,
-				 struct list_head *ex_src)
+unsigned int migoff_quota_filter(struct list_head *src_list, unsigned int nr,
+				 unsigned int reason, unsigned long *out)
 {
-	struct folio *src, *src2, *dst, *dst2;
+	struct quota_cache cache = { };
 	struct migoff_quota_ent *q;
-	unsigned int i = 0, out = 0;
+	struct folio *src;
+	unsigned int i = 0, n = 0;
 
 	rcu_read_lock();
-	dst = list_first_entry(dst_list, struct folio, lru);
-	list_for_each_entry_safe(src, src2, src_list, lru) {
-		if (i++ == nr)
+	list_for_each_entry(src, src_list, lru) {
+		if (i == nr)
 			break;
-		dst2 = list_next_entry(dst, lru);
-		q = quota_find(folio_cgid(src));
-		if (q && (!q->reasons || q->reasons & MIGOFF_REASON_BIT(reason)) &&
-		    !quota_take(q, folio_size(src))) {
-			atomic64_add(folio_size(src), &q->bytes_ref);
-			atomic64_inc(&q->folios_ref);
-			list_move_tail(&src->lru, ex_src);
-			list_move_tail(&dst->lru, ex_dst);
-			out++;
+		q = folio_quota(src, reason, &cache);
+		if (q && !quota_take(q, folio_size(src))) {
+			this_cpu_add(q->stat->bytes_ref, folio_size(src));
+			this_cpu_inc(q->stat->folios_ref);
+			__set_bit(i, out);
+			n++;
 		}
-		dst = dst2;
+		i++;
 	}
 	rcu_read_unlock();
-	return out;
+	return n;
 }
 
 /*
@@ -125,10 +276,12 @@ unsigned int migoff_quota_filter(struct list_head *dst_list,
  * with a share of the helper CPU time @cpu_ns in proportion to bytes.
  */
 void migoff_quota_account(struct list_head *dst_list, struct list_head *src_list,
-			  unsigned int nr, u64 bytes_copied, u64 cpu_ns)
+			  unsigned int nr, unsigned int reason, u64 bytes_copied,
+			  u64 cpu_ns)
 {
-	struct folio *src, *dst;
+	struct quota_cache cache = { };
 	struct migoff_quota_ent *q;
+	struct folio *src, *dst;
 	unsigned int i = 0;
 
 	rcu_read_lock();
@@ -136,36 +289,57 @@ void migoff_quota_account(struct list_head *dst_list, struct list_head *src_list
 	list_for_each_entry(src, src_list, lru) {
 		if (i++ == nr)
 			break;
-		q = quota_find(folio_cgid(src));
-		if (q && ((unsigned long)dst->private & FOLIO_CONTENT_COPIED)) {
-			atomic64_add(folio_size(src), &q->bytes_off);
-			atomic64_inc(&q->folios_off);
-			if (cpu_ns && bytes_copied)
-				atomic64_add(mul_u64_u64_div_u64(cpu_ns, folio_size(src),
-								 bytes_copied), &q->cpu_ns);
+		if ((unsigned long)dst->private & FOLIO_CONTENT_COPIED) {
+			q = folio_quota(src, reason, &cache);
+			if (q) {
+				this_cpu_add(q->stat->bytes_off, folio_size(src));
+				this_cpu_inc(q->stat->folios_off);
+				if (cpu_ns && bytes_copied)
+					this_cpu_add(q->stat->cpu_ns,
+						     mul_u64_u64_div_u64(cpu_ns, folio_size(src),
+									 bytes_copied));
+			}
 		}
 		dst = list_next_entry(dst, lru);
 	}
 	rcu_read_unlock();
 }
 
-/* Drop the quotas of cgroups that are gone. Under the policy mutex. */
+static void quota_free_rcu(struct rcu_head *rcu)
+{
+	struct migoff_quota_ent *q = container_of(rcu, struct migoff_quota_ent, rcu);
+
+	free_percpu(q->stat);
+	kfree(q);
+}
+
+static void quota_del(struct migoff_quota_ent *q)
+{
+	list_del_rcu(&q->node);
+	WRITE_ONCE(nr_quotas, nr_quotas - 1);
+	call_rcu(&q->rcu, quota_free_rcu);
+}
+
+/* Whether @q's cgroup still exists (as the caller's namespace sees it). */
+static bool quota_live(const struct migoff_quota_ent *q)
+{
+	struct cgroup *cg = cgroup_get_from_id(q->cgid);
+
+	if (IS_ERR(cg))
+		return false;
+	cgroup_put(cg);
+	return true;
+}
+
+/* Drop the quotas of cgroups that are gone. Changes only. */
 static void quota_prune(void)
 {
 	struct migoff_quota_ent *q, *tmp;
-	struct cgroup *cg;
 
 	lockdep_assert_held(&migoff_policy_mutex);
-	list_for_each_entry_safe(q, tmp, &quotas, node) {
-		cg = cgroup_get_from_id(q->cgid);
-		if (!IS_ERR(cg)) {
-			cgroup_put(cg);
-			continue;
-		}
-		list_del_rcu(&q->node);
-		WRITE_ONCE(nr_quotas, nr_quotas - 1);
-		kfree_rcu(q, rcu);
-	}
+	list_for_each_entry_safe(q, tmp, &quotas, node)
+		if (!quota_live(q))
+			quota_del(q);
 }
 
 /* The cgroup v2 id an ioctl names: by fd of its directory, or by id. */
@@ -182,38 +356,37 @@ int migoff_quota_cgroup(const struct migoff_quota *a, u64 *cgid)
 	return 0;
 }
 
+/* Set or replace a quota; a replaced one keeps its statistics. */
 int migoff_quota_set(u64 cgid, u64 rate, u64 burst, u64 reasons)
 {
-	struct migoff_quota_ent *q, *old;
+	struct migoff_quota_ent *q;
 
 	lockdep_assert_held(&migoff_policy_mutex);
 	quota_prune();
-	old = quota_find(cgid);
-	if (!old && nr_quotas >= MIGOFF_MAX_QUOTAS)
+	q = quota_find(cgid);
+	if (q) {
+		spin_lock(&q->lock);
+		migoff_bucket_init(&q->bucket, rate, burst, ktime_get_ns());
+		spin_unlock(&q->lock);
+		WRITE_ONCE(q->reasons, reasons);
+		return 0;
+	}
+	if (nr_quotas >= MIGOFF_MAX_QUOTAS)
 		return -ENOSPC;
 	q = kzalloc(sizeof(*q), GFP_KERNEL);
 	if (!q)
 		return -ENOMEM;
-	q->cgid = cgid;
-	q->rate = rate;
-	q->burst = burst;
-	q->reasons = reasons;
-	q->tokens = burst;
-	q->last_ns = ktime_get_ns();
-	spin_lock_init(&q->lock);
-	if (old) {
-		/* A new budget; the statistics go on. */
-		atomic64_set(&q->bytes_off, atomic64_read(&old->bytes_off));
-		atomic64_set(&q->bytes_ref, atomic64_read(&old->bytes_ref));
-		atomic64_set(&q->folios_off, atomic64_read(&old->folios_off));
-		atomic64_set(&q->folios_ref, atomic64_read(&old->folios_ref));
-		atomic64_set(&q->cpu_ns, atomic64_read(&old->cpu_ns));
-		list_replace_rcu(&old->node, &q->node);
-		kfree_rcu(old, rcu);
-	} else {
-		list_add_tail_rcu(&q->node, &quotas);
-		WRITE_ONCE(nr_quotas, nr_quotas + 1);
+	q->stat = alloc_percpu(struct migoff_quota_stat);
+	if (!q->stat) {
+		kfree(q);
+		return -ENOMEM;
 	}
+	q->cgid = cgid;
+	q->reasons = reasons;
+	spin_lock_init(&q->lock);
+	migoff_bucket_init(&q->bucket, rate, burst, ktime_get_ns());
+	list_add_tail_rcu(&q->node, &quotas);
+	WRITE_ONCE(nr_quotas, nr_quotas + 1);
 	return 0;
 }
 
@@ -226,41 +399,56 @@ int migoff_quota_clear(u64 cgid)
 	q = quota_find(cgid);
 	if (!q)
 		return -ENOENT;
-	list_del_rcu(&q->node);
-	WRITE_ONCE(nr_quotas, nr_quotas - 1);
-	kfree_rcu(q, rcu);
+	quota_del(q);
 	return 0;
 }
 
-static void quota_fill(const struct migoff_quota_ent *q, struct migoff_quota *a)
+static void quota_fill(struct migoff_quota_ent *q, struct migoff_quota *a)
 {
+	int cpu;
+
 	a->cgroup_id = q->cgid;
-	a->rate = q->rate;
-	a->burst = q->burst;
-	a->reasons = q->reasons;
-	a->bytes_offloaded = atomic64_read(&q->bytes_off);
-	a->bytes_refused = atomic64_read(&q->bytes_ref);
-	a->folios_offloaded = atomic64_read(&q->folios_off);
-	a->folios_refused = atomic64_read(&q->folios_ref);
-	a->copy_cpu_ns = atomic64_read(&q->cpu_ns);
+	spin_lock(&q->lock);
+	a->rate = q->bucket.rate;
+	a->burst = q->bucket.burst;
+	spin_unlock(&q->lock);
+	a->reasons = READ_ONCE(q->reasons);
+	a->bytes_offloaded = 0;
+	a->bytes_refused = 0;
+	a->folios_offloaded = 0;
+	a->folios_refused = 0;
+	a->copy_cpu_ns = 0;
+	for_each_possible_cpu(cpu) {
+		const struct migoff_quota_stat *s = per_cpu_ptr(q->stat, cpu);
+
+		a->bytes_offloaded += READ_ONCE(s->bytes_off);
+		a->bytes_refused += READ_ONCE(s->bytes_ref);
+		a->folios_offloaded += READ_ONCE(s->folios_off);
+		a->folios_refused += READ_ONCE(s->folios_ref);
+		a->copy_cpu_ns += READ_ONCE(s->cpu_ns);
+	}
 }
 
-/* The @index-th quota, or that of @cgid when @by_index is false. */
+/*
+ * The @index-th quota of a live cgroup, or that of @cgid when @by_index is
+ * false. A read: quotas of removed cgroups are skipped, not dropped.
+ */
 int migoff_quota_get(bool by_index, unsigned int index, u64 cgid,
 		     struct migoff_quota *a)
 {
 	struct migoff_quota_ent *q;
 
 	lockdep_assert_held(&migoff_policy_mutex);
-	quota_prune();
 	if (!by_index) {
 		q = quota_find(cgid);
-		if (!q)
+		if (!q || !quota_live(q))
 			return -ENOENT;
 		quota_fill(q, a);
 		return 0;
 	}
 	list_for_each_entry(q, &quotas, node) {
+		if (!quota_live(q))
+			continue;
 		if (!index--) {
 			quota_fill(q, a);
 			return 0;
@@ -272,24 +460,24 @@ int migoff_quota_get(bool by_index, unsigned int index, u64 cgid,
 void migoff_quota_reset_stats(void)
 {
 	struct migoff_quota_ent *q;
+	int cpu;
 
 	lockdep_assert_held(&migoff_policy_mutex);
-	list_for_each_entry(q, &quotas, node) {
-		atomic64_set(&q->bytes_off, 0);
-		atomic64_set(&q->bytes_ref, 0);
-		atomic64_set(&q->folios_off, 0);
-		atomic64_set(&q->folios_ref, 0);
-		atomic64_set(&q->cpu_ns, 0);
-	}
+	list_for_each_entry(q, &quotas, node)
+		for_each_possible_cpu(cpu)
+			memset(per_cpu_ptr(q->stat, cpu), 0, sizeof(struct migoff_quota_stat));
 }
 
+/* Module exit: no route is left, so no copy path runs. */
 void migoff_quota_exit(void)
 {
 	struct migoff_quota_ent *q, *tmp;
 
 	list_for_each_entry_safe(q, tmp, &quotas, node) {
 		list_del(&q->node);
+		free_percpu(q->stat);
 		kfree(q);
 	}
 	nr_quotas = 0;
+	rcu_barrier();		/* quota_free_rcu() is module code */
 }
