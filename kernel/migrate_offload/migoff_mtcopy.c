@@ -2,14 +2,28 @@
 /*
  * mtcopy: copy a migration batch with several CPU threads.
  *
- * The batch is cut into chunks of at most CHUNK_PAGES pages (large folios
- * are split across chunks) and the chunks are spread evenly over "threads"
- * work items, queued on the CPUs of the destination node ("pull", the
- * default: the copy reads remote and writes local memory) or of the source
- * node ("push"). The migrating thread waits for them. A folio is marked
- * copied only when all its chunks succeeded; a small batch (fewer chunks
- * than threads * 2) is copied inline, so mtcopy is never slower than "cpu"
- * on small batches.
+ * The pages of the batch are cut into as many equal ranges as there are
+ * workers (large folios are split across ranges), and each range is a work
+ * item on an unbound workqueue, queued on the destination node ("pull",
+ * the default: the copy reads remote and writes local memory) or on the
+ * source node ("push"); the workqueue picks CPUs of that node when it has
+ * any online, and any CPU otherwise (a memory-only node, e.g. a demotion
+ * target), and copes with CPU hotplug. A batch gets
+ * min(threads, pages / MIN_WORKER_PAGES) workers, so one 2 MiB THP is
+ * spread over up to 8 workers; a batch too small for two is copied inline,
+ * so mtcopy is never slower than "cpu" on small batches. A folio is marked
+ * copied only when every range covering it copied without error.
+ *
+ * The migrating thread waits for the workers. If they have not finished
+ * after HELP_MS (workers slow to start: busy CPUs, memory pressure), it
+ * takes back the work items that have not started and copies them itself,
+ * then waits for the running ones only, so a batch never waits on the
+ * workqueue indefinitely.
+ *
+ * Allocation: the only per-batch allocation (the work items) is
+ * GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC, since batches may come from
+ * reclaim (kswapd demotion, direct compaction); if it fails, the batch is
+ * left to the CPU copy of the move phase (an error fallback).
  *
  * CPU time: the copies run in kworker threads, so the scheduler charges
  * their CPU time to those kworkers (the root cgroup), not to the migrating
@@ -19,87 +33,169 @@
  * task's own time, charged to it as usual.
  *
  * Parameters: threads (1..64), push (0: pull, 1: push).
+ * Statistics (/sys/module/migoff_mtcopy/parameters/, read-only):
+ *   batches_inline    batches copied by the migrating thread alone
+ *   batches_threaded  batches split into work items
+ *   workers           work items queued for them
+ *   workers_helped    work items the migrating thread took back and ran
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/completion.h>
-#include <linux/cpumask.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/migrate.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/topology.h>
 #include <linux/workqueue.h>
 
 #include "migoff_engine.h"
 
-#define CHUNK_PAGES	64	/* 256 KiB with 4 KiB pages */
-#define MAX_THREADS	64
+#define MAX_THREADS		64
+#define MIN_WORKER_PAGES	64	/* 256 KiB with 4 KiB pages */
+#define HELP_MS			100
 
-struct mtcopy_chunk {
-	struct folio *src, *dst;
-	unsigned int first, nr;		/* pages of the folio */
-	atomic_t *failed;		/* the folio's failure flag */
-};
+static atomic_long_t stat_inline, stat_threaded, stat_workers, stat_helped;
+
+static int stat_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(kp->arg));
+}
+
+static const struct kernel_param_ops stat_ops = { .get = stat_get };
+module_param_cb(batches_inline, &stat_ops, &stat_inline, 0444);
+MODULE_PARM_DESC(batches_inline, "Batches copied inline (too small to split)");
+module_param_cb(batches_threaded, &stat_ops, &stat_threaded, 0444);
+MODULE_PARM_DESC(batches_threaded, "Batches split over workers");
+module_param_cb(workers, &stat_ops, &stat_workers, 0444);
+MODULE_PARM_DESC(workers, "Work items the threaded batches were split into");
+module_param_cb(workers_helped, &stat_ops, &stat_helped, 0444);
+MODULE_PARM_DESC(workers_helped, "Work items run by the migrating thread");
 
 struct mtcopy_batch;
 
+/* One worker's range: @nr_pages pages from page @page of folio @index. */
 struct mtcopy_work {
 	struct work_struct work;
 	struct mtcopy_batch *b;
-	unsigned int first, nr;		/* chunks */
+	struct folio *src, *dst;	/* folio @index of the batch */
+	unsigned int index;
+	unsigned int page;
+	unsigned long nr_pages;
+	unsigned int last;		/* out: the last folio it touched */
+	bool failed;			/* out: a page failed to copy */
 };
 
 struct mtcopy_batch {
-	struct mtcopy_chunk *chunks;
-	atomic_t *failed;		/* per folio */
 	atomic64_t cpu_ns;		/* time the workers spent */
 	atomic_t pending;
 	struct completion done;
-	struct mtcopy_work works[MAX_THREADS];
+	unsigned int nr_works;
+	struct mtcopy_work works[] __counted_by(nr_works);
 };
 
 static struct workqueue_struct *mtcopy_wq;
 
-static void mtcopy_chunks(struct mtcopy_chunk *c, unsigned int nr)
+static void mtcopy_range(struct mtcopy_work *w)
 {
-	unsigned int i, p;
+	struct folio *src = w->src, *dst = w->dst;
+	unsigned int page = w->page, index = w->index;
+	unsigned long left = w->nr_pages;
 
-	for (i = 0; i < nr; i++, c++) {
-		for (p = c->first; p < c->first + c->nr; p++) {
-			if (copy_mc_highpage(folio_page(c->dst, p),
-					     folio_page(c->src, p))) {
-				atomic_set(c->failed, 1);
-				break;
-			}
+	while (left) {
+		if (page == folio_nr_pages(src)) {
+			src = list_next_entry(src, lru);
+			dst = list_next_entry(dst, lru);
+			page = 0;
+			index++;
 		}
+		if (copy_mc_highpage(folio_page(dst, page), folio_page(src, page))) {
+			/*
+			 * Every folio the range may touch falls back to the
+			 * CPU (a few of the next range's too: harmless).
+			 */
+			w->failed = true;
+			index = w->index + w->nr_pages;
+			break;
+		}
+		page++;
+		if (!(--left % MIN_WORKER_PAGES))
+			cond_resched();
 	}
+	w->last = index;
 }
 
-static void mtcopy_work_fn(struct work_struct *work)
+/* Run one range and account for it; in a worker or the migrating thread. */
+static void mtcopy_run(struct mtcopy_work *w)
 {
-	struct mtcopy_work *w = container_of(work, struct mtcopy_work, work);
 	struct mtcopy_batch *b = w->b;
 	u64 t0 = ktime_get_ns();
 
-	mtcopy_chunks(b->chunks + w->first, w->nr);
+	mtcopy_range(w);
 	atomic64_add(ktime_get_ns() - t0, &b->cpu_ns);
 	if (atomic_dec_and_test(&b->pending))
 		complete(&b->done);
 }
 
-/* The @i-th CPU of @node, wrapping around; any online CPU if it has none. */
-static int mtcopy_cpu(int node, unsigned int i)
+static void mtcopy_work_fn(struct work_struct *work)
 {
-	const struct cpumask *mask = cpumask_of_node(node);
-	unsigned int n = cpumask_weight_and(mask, cpu_online_mask);
-	int cpu;
+	mtcopy_run(container_of(work, struct mtcopy_work, work));
+}
 
-	if (!n)
-		return cpumask_nth(i % num_online_cpus(), cpu_online_mask);
-	cpu = cpumask_nth_and(i % n, mask, cpu_online_mask);
-	return cpu < nr_cpu_ids ? cpu : raw_smp_processor_id();
+/* Whether a range covering folio @i failed. */
+static bool mtcopy_folio_failed(struct mtcopy_batch *b, unsigned int i)
+{
+	unsigned int t;
+
+	for (t = 0; t < b->nr_works; t++)
+		if (b->works[t].failed && b->works[t].index <= i &&
+		    i <= b->works[t].last)
+			return true;
+	return false;
+}
+
+/* Cut the @pages pages of the batch into @b->nr_works equal ranges. */
+static void mtcopy_cut(struct mtcopy_batch *b, struct list_head *dst_list,
+		       struct list_head *src_list, unsigned long pages)
+{
+	struct folio *src = list_first_entry(src_list, struct folio, lru);
+	struct folio *dst = list_first_entry(dst_list, struct folio, lru);
+	unsigned long per = pages / b->nr_works, extra = pages % b->nr_works;
+	unsigned int t, page = 0, index = 0;
+
+	for (t = 0; t < b->nr_works; t++) {
+		struct mtcopy_work *w = &b->works[t];
+		unsigned long skip;
+
+		w->b = b;
+		w->src = src;
+		w->dst = dst;
+		w->index = index;
+		w->page = page;
+		w->nr_pages = per + (t < extra);
+		w->failed = false;
+		INIT_WORK(&w->work, mtcopy_work_fn);
+		/* Move to where the next range starts. */
+		for (skip = w->nr_pages; skip; ) {
+			unsigned long rest = folio_nr_pages(src) - page;
+
+			if (skip < rest) {
+				page += skip;
+				break;
+			}
+			skip -= rest;
+			page = 0;
+			index++;
+			if (t + 1 == b->nr_works && !skip)
+				break;	/* the end of the batch */
+			src = list_next_entry(src, lru);
+			dst = list_next_entry(dst, lru);
+		}
+	}
 }
 
 static int mtcopy_copy(struct migoff_engine *e, struct list_head *dst_list,
@@ -108,85 +204,63 @@ static int mtcopy_copy(struct migoff_engine *e, struct list_head *dst_list,
 {
 	unsigned int threads = READ_ONCE(e->params[0].value);
 	bool push = READ_ONCE(e->params[1].value);
-	unsigned int nr_chunks = 0, i, t, per, extra, pos;
+	unsigned long pages = 0, nr_works;
 	struct folio *src, *dst;
 	struct mtcopy_batch *b;
+	unsigned int i, t;
 	int node, rc = 0;
 
-	/* Count the chunks. */
 	i = 0;
 	list_for_each_entry(src, src_list, lru) {
 		if (i++ == nr)
 			break;
-		nr_chunks += DIV_ROUND_UP(folio_nr_pages(src), CHUNK_PAGES);
+		pages += folio_nr_pages(src);
 	}
-	if (threads <= 1 || nr_chunks < 2 * threads)
+	nr_works = min_t(unsigned long, threads, pages / MIN_WORKER_PAGES);
+	if (nr_works <= 1) {
+		atomic_long_inc(&stat_inline);
 		return migrate_folios_mc_copy(dst_list, src_list, nr);
+	}
 
-	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	b = kmalloc(struct_size(b, works, nr_works),
+		    GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC);
 	if (!b)
-		return migrate_folios_mc_copy(dst_list, src_list, nr);
-	b->chunks = kvmalloc_array(nr_chunks, sizeof(*b->chunks), GFP_KERNEL);
-	b->failed = kvcalloc(nr, sizeof(*b->failed), GFP_KERNEL);
-	if (!b->chunks || !b->failed) {
-		rc = migrate_folios_mc_copy(dst_list, src_list, nr);
-		goto out;
-	}
-
-	/* Cut the folios into chunks. */
-	pos = 0;
-	i = 0;
-	dst = list_first_entry(dst_list, struct folio, lru);
-	list_for_each_entry(src, src_list, lru) {
-		unsigned int p, np = folio_nr_pages(src);
-
-		if (i == nr)
-			break;
-		for (p = 0; p < np; p += CHUNK_PAGES) {
-			b->chunks[pos].src = src;
-			b->chunks[pos].dst = dst;
-			b->chunks[pos].first = p;
-			b->chunks[pos].nr = min_t(unsigned int, CHUNK_PAGES, np - p);
-			b->chunks[pos].failed = &b->failed[i];
-			pos++;
-		}
-		dst = list_next_entry(dst, lru);
-		i++;
-	}
+		return -ENOMEM;	/* the CPU copies the batch */
+	b->nr_works = nr_works;
+	atomic64_set(&b->cpu_ns, 0);
+	atomic_set(&b->pending, nr_works);
+	init_completion(&b->done);
+	mtcopy_cut(b, dst_list, src_list, pages);
+	atomic_long_inc(&stat_threaded);
+	atomic_long_add(nr_works, &stat_workers);
 
 	node = push ? folio_nid(list_first_entry(src_list, struct folio, lru)) :
 		folio_nid(list_first_entry(dst_list, struct folio, lru));
-	init_completion(&b->done);
-	atomic_set(&b->pending, threads);
-	per = nr_chunks / threads;
-	extra = nr_chunks % threads;
-	pos = 0;
-	for (t = 0; t < threads; t++) {
-		struct mtcopy_work *w = &b->works[t];
+	for (t = 0; t < nr_works; t++)
+		queue_work_node(node, mtcopy_wq, &b->works[t].work);
 
-		w->b = b;
-		w->first = pos;
-		w->nr = per + (t < extra);
-		pos += w->nr;
-		INIT_WORK(&w->work, mtcopy_work_fn);
-		queue_work_on(mtcopy_cpu(node, t), mtcopy_wq, &w->work);
+	if (!wait_for_completion_timeout(&b->done, msecs_to_jiffies(HELP_MS))) {
+		/* Copy the ranges no worker has started; wait for the rest. */
+		for (t = 0; t < nr_works; t++) {
+			if (cancel_work(&b->works[t].work)) {
+				atomic_long_inc(&stat_helped);
+				mtcopy_run(&b->works[t]);
+			}
+		}
+		wait_for_completion(&b->done);
 	}
-	wait_for_completion(&b->done);
 	ci->cpu_ns = atomic64_read(&b->cpu_ns);
 
 	i = 0;
 	list_for_each_entry(dst, dst_list, lru) {
 		if (i == nr)
 			break;
-		if (atomic_read(&b->failed[i]))
+		if (mtcopy_folio_failed(b, i))
 			rc = -EIO;
 		else
 			folio_mark_content_copied(dst);
 		i++;
 	}
-out:
-	kvfree(b->failed);
-	kvfree(b->chunks);
 	kfree(b);
 	return rc;
 }
@@ -207,7 +281,8 @@ static int __init mtcopy_init(void)
 {
 	int ret;
 
-	mtcopy_wq = alloc_workqueue("mtcopy", WQ_HIGHPRI | WQ_MEM_RECLAIM, 0);
+	mtcopy_wq = alloc_workqueue("mtcopy", WQ_UNBOUND | WQ_HIGHPRI |
+				    WQ_MEM_RECLAIM, 0);
 	if (!mtcopy_wq)
 		return -ENOMEM;
 	mtcopy_engine.params[0].value = clamp_t(unsigned int, num_online_cpus(),
