@@ -14,7 +14,19 @@
  *                  client; freed by terminate_all) (0: off)
  *   delay_us=N     each descriptor takes at least N us
  *   reorder=1      each issued group completes in reverse order
- * Statistics: descs_done, descs_failed, descs_dropped.
+ *   fail_chan_alloc=1  every channel allocation (a client's
+ *                  dma_request_chan*()) fails with -ENOMEM
+ * Statistics: descs_done, descs_failed, descs_dropped; chan_allocs and
+ * chan_frees count the channels handed to and given back by clients.
+ *
+ * Descriptors come from a pool of SWDMA_DESCS per channel, allocated when a
+ * client takes the channel, as hardware drivers do: preparing a transfer
+ * allocates nothing (it fails when the pool is empty).
+ *
+ * The device cannot be unbound through sysfs (suppress_bind_attrs): its
+ * channels and descriptors are in use by clients until they release them,
+ * which only unloading the module (pinned while channels are taken) may
+ * wait for.
  *
  * Only for memory the kernel maps linearly (no IOMMU, dma-direct): the
  * device's DMA addresses are turned back into kernel addresses.
@@ -35,6 +47,7 @@
 #include <linux/workqueue.h>
 
 #define SWDMA_MAX_CHANNELS	16
+#define SWDMA_DESCS		256	/* per channel */
 
 static unsigned int channels = 4;
 module_param(channels, uint, 0444);
@@ -51,8 +64,12 @@ MODULE_PARM_DESC(delay_us, "Minimum time per descriptor, in microseconds");
 static bool reorder;
 module_param(reorder, bool, 0644);
 MODULE_PARM_DESC(reorder, "Complete each issued group in reverse order");
+static bool fail_chan_alloc;
+module_param(fail_chan_alloc, bool, 0644);
+MODULE_PARM_DESC(fail_chan_alloc, "Fail every channel allocation with -ENOMEM");
 
 static atomic64_t descs_done, descs_failed, descs_dropped;
+static atomic64_t chan_allocs, chan_frees;
 static atomic_t desc_seq;
 
 static int stat_get(char *buf, const struct kernel_param *kp)
@@ -64,6 +81,8 @@ static const struct kernel_param_ops stat_ops = { .get = stat_get };
 module_param_cb(descs_done, &stat_ops, &descs_done, 0444);
 module_param_cb(descs_failed, &stat_ops, &descs_failed, 0444);
 module_param_cb(descs_dropped, &stat_ops, &descs_dropped, 0444);
+module_param_cb(chan_allocs, &stat_ops, &chan_allocs, 0444);
+module_param_cb(chan_frees, &stat_ops, &chan_frees, 0444);
 
 struct swdma_desc {
 	struct dma_async_tx_descriptor tx;
@@ -75,8 +94,9 @@ struct swdma_desc {
 struct swdma_chan {
 	struct dma_chan chan;
 	spinlock_t lock;		/* lists and cookies below */
-	struct list_head submitted, issued, dropped;
+	struct list_head free, submitted, issued, dropped;
 	struct work_struct work;
+	struct swdma_desc *descs;	/* the pool, while a client has it */
 };
 
 static struct dma_device swdma_dev;
@@ -111,10 +131,18 @@ static struct dma_async_tx_descriptor *
 swdma_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
 		  size_t len, unsigned long flags)
 {
-	struct swdma_desc *d = kzalloc(sizeof(*d), GFP_NOWAIT);
+	struct swdma_chan *c = to_swchan(chan);
+	struct swdma_desc *d;
+	unsigned long irqflags;
 
+	spin_lock_irqsave(&c->lock, irqflags);
+	d = list_first_entry_or_null(&c->free, struct swdma_desc, node);
+	if (d)
+		list_del(&d->node);
+	spin_unlock_irqrestore(&c->lock, irqflags);
 	if (!d)
 		return NULL;
+	memset(d, 0, sizeof(*d));
 	dma_async_tx_descriptor_init(&d->tx, chan);
 	d->tx.tx_submit = swdma_tx_submit;
 	d->tx.flags = flags;
@@ -127,6 +155,15 @@ swdma_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
 static void *swdma_virt(dma_addr_t addr)
 {
 	return phys_to_virt(dma_to_phys(swdma_dev.dev, addr));
+}
+
+static void swdma_put_desc(struct swdma_chan *c, struct swdma_desc *d)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	list_add(&d->node, &c->free);
+	spin_unlock_irqrestore(&c->lock, flags);
 }
 
 static void swdma_complete(struct swdma_desc *d, enum dmaengine_tx_result res)
@@ -187,7 +224,7 @@ static void swdma_work(struct work_struct *work)
 		if (d->tx.cookie > last)
 			last = d->tx.cookie;
 		swdma_complete(d, res);
-		kfree(d);
+		swdma_put_desc(c, d);
 		cond_resched();
 	}
 
@@ -229,17 +266,13 @@ static enum dma_status swdma_tx_status(struct dma_chan *chan,
 static int swdma_terminate_all(struct dma_chan *chan)
 {
 	struct swdma_chan *c = to_swchan(chan);
-	struct swdma_desc *d, *tmp;
 	unsigned long flags;
-	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&c->lock, flags);
-	list_splice_init(&c->submitted, &gone);
-	list_splice_init(&c->issued, &gone);
-	list_splice_init(&c->dropped, &gone);
+	list_splice_init(&c->submitted, &c->free);
+	list_splice_init(&c->issued, &c->free);
+	list_splice_init(&c->dropped, &c->free);
 	spin_unlock_irqrestore(&c->lock, flags);
-	list_for_each_entry_safe(d, tmp, &gone, node)
-		kfree(d);
 	return 0;
 }
 
@@ -250,13 +283,33 @@ static void swdma_synchronize(struct dma_chan *chan)
 
 static int swdma_alloc_chan_resources(struct dma_chan *chan)
 {
-	return 0;
+	struct swdma_chan *c = to_swchan(chan);
+	unsigned long flags;
+	unsigned int i;
+
+	if (READ_ONCE(fail_chan_alloc))
+		return -ENOMEM;
+	c->descs = kcalloc(SWDMA_DESCS, sizeof(*c->descs), GFP_KERNEL);
+	if (!c->descs)
+		return -ENOMEM;
+	spin_lock_irqsave(&c->lock, flags);
+	for (i = 0; i < SWDMA_DESCS; i++)
+		list_add_tail(&c->descs[i].node, &c->free);
+	spin_unlock_irqrestore(&c->lock, flags);
+	atomic64_inc(&chan_allocs);
+	return SWDMA_DESCS;
 }
 
 static void swdma_free_chan_resources(struct dma_chan *chan)
 {
+	struct swdma_chan *c = to_swchan(chan);
+
 	swdma_terminate_all(chan);
 	swdma_synchronize(chan);
+	INIT_LIST_HEAD(&c->free);
+	kfree(c->descs);
+	c->descs = NULL;
+	atomic64_inc(&chan_frees);
 }
 
 /* Storage is static; the module is pinned while a channel is in use. */
@@ -290,6 +343,7 @@ static int swdma_probe(struct platform_device *pdev)
 		struct swdma_chan *c = &swdma_chans[i];
 
 		spin_lock_init(&c->lock);
+		INIT_LIST_HEAD(&c->free);
 		INIT_LIST_HEAD(&c->submitted);
 		INIT_LIST_HEAD(&c->issued);
 		INIT_LIST_HEAD(&c->dropped);
@@ -312,6 +366,7 @@ static struct platform_driver swdma_driver = {
 	.remove_new = swdma_remove,
 	.driver = {
 		.name = "migoff_swdma",
+		.suppress_bind_attrs = true,
 	},
 };
 
