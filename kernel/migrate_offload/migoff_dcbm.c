@@ -136,6 +136,12 @@ static int dcbm_resize(unsigned int want)
 	unsigned int have, nfree = 0, n, s, i;
 	dma_cap_mask_t mask;
 
+	/*
+	 * Give back the channels dropped by an earlier change whose windows
+	 * are done, so that shrinking and growing again can reuse them.
+	 * The work does not wait for copies.
+	 */
+	flush_work(&release_work);
 	spin_lock(&pool_lock);
 	have = nr_usable;
 	for (s = 0; s < DCBM_SLOTS; s++)
