@@ -17,6 +17,7 @@
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/migrate.h>
+#include <linux/migrate_copy_offload.h>
 #include <linux/miscdevice.h>
 #include <linux/nospec.h>
 #include <linux/string.h>

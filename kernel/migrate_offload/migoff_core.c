@@ -23,6 +23,8 @@
 #include <kunit/visibility.h>
 #include <linux/bitmap.h>
 #include <linux/errno.h>
+#include <linux/mm.h>
+#include <linux/huge_mm.h>
 #include <linux/ktime.h>
 #include <linux/migrate.h>
 #include <linux/migrate_copy_offload.h>
@@ -46,6 +48,19 @@ static struct migoff_engine __rcu *routes[MIGOFF_REASON_COUNT];
 static struct migoff_stat reason_stat[MIGOFF_REASON_COUNT];
 static bool mm_registered;		/* under migoff_policy_mutex */
 static unsigned int min_folios;		/* READ_ONCE in the copy path */
+/*
+ * The batch cap of offloaded migrations (0: the kernel default). The mm
+ * core holds it only while the migrator is registered, and restores the
+ * default on unregistration, so it is kept here and handed over on each
+ * registration. Written under migoff_policy_mutex, read locklessly.
+ */
+static unsigned int max_batch_pages;
+/* The kernel's NR_MAX_BATCHED_MIGRATION, reported for max_batch_pages 0. */
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+#define MIGOFF_DEFAULT_BATCH_PAGES	HPAGE_PMD_NR
+#else
+#define MIGOFF_DEFAULT_BATCH_PAGES	512
+#endif
 
 /* ABI reason -> kernel reason, and back. */
 static const enum migrate_reason reason_to_mr[MIGOFF_REASON_COUNT] = {
@@ -388,6 +403,9 @@ int migoff_route(u64 reasons, struct migoff_engine *e)
 			return ret;
 		}
 		mm_registered = true;
+		/* Cannot fail: in range, and we are the registered migrator. */
+		WARN_ON_ONCE(migrate_offload_set_max_batch_pages(&migoff_migrator,
+								 max_batch_pages));
 	}
 
 	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
@@ -435,7 +453,7 @@ int migoff_route(u64 reasons, struct migoff_engine *e)
 
 void migoff_get_batch(u32 *max_pages, u32 *min)
 {
-	*max_pages = migrate_max_batch_pages_get();
+	*max_pages = READ_ONCE(max_batch_pages) ? : MIGOFF_DEFAULT_BATCH_PAGES;
 	*min = READ_ONCE(min_folios);
 }
 
@@ -445,16 +463,20 @@ int migoff_set_batch(u32 flags, u32 max_pages, u32 min)
 
 	lockdep_assert_held(&migoff_policy_mutex);
 	if (flags & MIGOFF_BATCH_SET_MAX_PAGES) {
-		if (max_pages > MIGRATE_MAX_BATCH_PAGES_LIMIT)
+		if (max_pages > MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT)
 			return -ERANGE;
 	}
 	if ((flags & MIGOFF_BATCH_SET_MIN_FOLIOS) &&
-	    min > MIGRATE_MAX_BATCH_PAGES_LIMIT)
+	    min > MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT)
 		return -ERANGE;
 	if (flags & MIGOFF_BATCH_SET_MAX_PAGES) {
-		ret = migrate_set_max_batch_pages(max_pages);
-		if (ret)
-			return ret;
+		if (mm_registered) {
+			ret = migrate_offload_set_max_batch_pages(&migoff_migrator,
+								  max_pages);
+			if (ret)
+				return ret;
+		}
+		WRITE_ONCE(max_batch_pages, max_pages);
 	}
 	if (flags & MIGOFF_BATCH_SET_MIN_FOLIOS)
 		WRITE_ONCE(min_folios, min);
@@ -623,7 +645,6 @@ static void __exit migoff_exit(void)
 	migoff_nl_exit();
 	migoff_quota_exit();
 	migoff_unregister_engine(&migoff_cpu_engine);
-	migrate_set_max_batch_pages(0);
 	reason_stats_free();
 }
 
