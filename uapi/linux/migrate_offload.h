@@ -18,7 +18,10 @@
  *    changes nothing.
  *  - Everyone may read (GET_*); every change needs CAP_SYS_ADMIN (EPERM).
  *  - Unknown ioctl numbers: ENOTTY.
- *  - Call MIGOFF_IOC_GET_INFO first and check api_version.
+ *  - Call MIGOFF_IOC_GET_INFO first. api_version changes only with an
+ *    incompatible change; new fields and flags come with the size rules
+ *    above and a feature bit, so accept any api_version you know or newer
+ *    ones that report the features you use.
  *
  * Errors specific to a call are listed with it.
  */
@@ -96,7 +99,12 @@ enum migoff_kind {
 };
 
 /* Migrator state bits. */
-#define MIGOFF_MIGRATOR_AVAILABLE	(1U << 0)	/* can copy now */
+/*
+ * AVAILABLE: it can copy now. For a DMA migrator that is not routed, "may
+ * be available": it takes its channels only when a reason is routed to it,
+ * and routing fails with ENODEV if none can be had.
+ */
+#define MIGOFF_MIGRATOR_AVAILABLE	(1U << 0)
 #define MIGOFF_MIGRATOR_ROUTED		(1U << 1)	/* some reason uses it */
 
 struct migoff_param_desc {
@@ -182,7 +190,10 @@ struct migoff_batch {
 /*
  * MIGOFF_IOC_SET_PARAM: set parameter @name of migrator @migrator.
  * CAP_SYS_ADMIN. ENOENT: no such migrator or parameter. ERANGE: @value
- * outside [min, max] (see GET_MIGRATOR).
+ * outside [min, max] (see GET_MIGRATOR). A dcbm "channels" change takes
+ * the new channels before it lets go of the old ones and never waits for
+ * copies in flight: ENODEV (not enough channels) or EBUSY, and nothing
+ * changed.
  */
 struct migoff_param {
 	__u32 size;
@@ -237,9 +248,13 @@ struct migoff_reset {
 
 /*
  * Per-cgroup quotas: a token bucket of offloaded bytes for the folios a
- * cgroup v2 owns (the memcg of the source folio). Folios over budget are
- * not offloaded: the CPU copies them and they count as
- * MIGOFF_FALLBACK_QUOTA. At most MIGOFF_MAX_QUOTAS cgroups have one.
+ * cgroup v2 subtree owns (the memcg of the source folio): a folio is
+ * governed by the quota of the nearest cgroup, from its own up to the root,
+ * that has one for the migration's reason, so a parent's quota covers its
+ * descendants unless they have their own. Folios over budget are not
+ * offloaded: the CPU copies them and they count as MIGOFF_FALLBACK_QUOTA.
+ * At most MIGOFF_MAX_QUOTAS cgroups have one. Any non-zero rate and burst
+ * is accepted: the bucket's arithmetic saturates instead of wrapping.
  *
  * MIGOFF_IOC_SET_QUOTA (CAP_SYS_ADMIN): set or replace the quota of the
  *   cgroup given by cgroup_fd (with MIGOFF_QUOTA_BY_FD, an fd of its
@@ -253,7 +268,8 @@ struct migoff_reset {
  * MIGOFF_IOC_GET_QUOTA (anyone): with MIGOFF_QUOTA_BY_INDEX, the index-th
  *   quota (0..), else that of the cgroup selected as above, with its
  *   statistics. ENOENT: no such quota. Quotas of removed cgroups are
- *   dropped and never reported.
+ *   never reported (reads change nothing) and are dropped at the next
+ *   SET_QUOTA or CLEAR_QUOTA.
  */
 #define MIGOFF_MAX_QUOTAS	64
 #define MIGOFF_QUOTA_BY_FD	(1U << 0)
