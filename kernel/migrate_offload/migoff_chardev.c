@@ -417,23 +417,21 @@ struct migoff_ioctl_desc {
 	long (*fn)(unsigned long arg, unsigned int cmd);
 };
 
-#define MIGOFF_IOCTL(_cmd, _admin, _fn) \
-	[_IOC_NR(_cmd)] = { .cmd = _cmd, .admin = _admin, .fn = _fn }
-
 static const struct migoff_ioctl_desc migoff_ioctls[] = {
-	MIGOFF_IOCTL(MIGOFF_IOC_GET_INFO, false, migoff_get_info),
-	MIGOFF_IOCTL(MIGOFF_IOC_GET_MIGRATOR, false, migoff_get_migrator),
-	MIGOFF_IOCTL(MIGOFF_IOC_ENABLE, true, migoff_enable_ioctl),
-	MIGOFF_IOCTL(MIGOFF_IOC_DISABLE, true, migoff_disable_ioctl),
-	MIGOFF_IOCTL(MIGOFF_IOC_GET_ROUTES, false, migoff_get_routes),
-	MIGOFF_IOCTL(MIGOFF_IOC_GET_BATCH, false, migoff_get_batch_ioctl),
-	MIGOFF_IOCTL(MIGOFF_IOC_SET_BATCH, true, migoff_set_batch_ioctl),
-	MIGOFF_IOCTL(MIGOFF_IOC_SET_PARAM, true, migoff_set_param),
-	MIGOFF_IOCTL(MIGOFF_IOC_GET_STATS, false, migoff_get_stats),
-	MIGOFF_IOCTL(MIGOFF_IOC_RESET_STATS, true, migoff_reset),
-	MIGOFF_IOCTL(MIGOFF_IOC_SET_QUOTA, true, migoff_quota),
-	MIGOFF_IOCTL(MIGOFF_IOC_CLEAR_QUOTA, true, migoff_quota),
-	MIGOFF_IOCTL(MIGOFF_IOC_GET_QUOTA, false, migoff_quota),
+	[_IOC_NR(MIGOFF_IOC_GET_INFO)] = { MIGOFF_IOC_GET_INFO, false, migoff_get_info },
+	[_IOC_NR(MIGOFF_IOC_GET_MIGRATOR)] = { MIGOFF_IOC_GET_MIGRATOR, false,
+					       migoff_get_migrator },
+	[_IOC_NR(MIGOFF_IOC_ENABLE)] = { MIGOFF_IOC_ENABLE, true, migoff_enable_ioctl },
+	[_IOC_NR(MIGOFF_IOC_DISABLE)] = { MIGOFF_IOC_DISABLE, true, migoff_disable_ioctl },
+	[_IOC_NR(MIGOFF_IOC_GET_ROUTES)] = { MIGOFF_IOC_GET_ROUTES, false, migoff_get_routes },
+	[_IOC_NR(MIGOFF_IOC_GET_BATCH)] = { MIGOFF_IOC_GET_BATCH, false, migoff_get_batch_ioctl },
+	[_IOC_NR(MIGOFF_IOC_SET_BATCH)] = { MIGOFF_IOC_SET_BATCH, true, migoff_set_batch_ioctl },
+	[_IOC_NR(MIGOFF_IOC_SET_PARAM)] = { MIGOFF_IOC_SET_PARAM, true, migoff_set_param },
+	[_IOC_NR(MIGOFF_IOC_GET_STATS)] = { MIGOFF_IOC_GET_STATS, false, migoff_get_stats },
+	[_IOC_NR(MIGOFF_IOC_RESET_STATS)] = { MIGOFF_IOC_RESET_STATS, true, migoff_reset },
+	[_IOC_NR(MIGOFF_IOC_SET_QUOTA)] = { MIGOFF_IOC_SET_QUOTA, true, migoff_quota },
+	[_IOC_NR(MIGOFF_IOC_CLEAR_QUOTA)] = { MIGOFF_IOC_CLEAR_QUOTA, true, migoff_quota },
+	[_IOC_NR(MIGOFF_IOC_GET_QUOTA)] = { MIGOFF_IOC_GET_QUOTA, false, migoff_quota },
 };
 
 static long migoff_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
