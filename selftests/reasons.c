@@ -384,7 +384,7 @@ TEST_F_TIMEOUT(rs, demotion_memory_pressure, 900)
 	struct migoff_buf b;
 	size_t len;
 
-	ASSERT_LT(MiB(128) / 1024, free_kb);
+	ASSERT_LT(MiB(32) / 1024, free_kb);
 	len = ((size_t)free_kb * 1024 + MiB(96)) & ~(MiB(2) - 1);
 	route(_metadata, x, MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION));
 	/* Bound to node 0: its reclaim demotes what does not fit. */
@@ -498,7 +498,7 @@ TEST_F_TIMEOUT(rs, numa_misplaced_balancing, 600)
 /* Compaction of a node whose memory was freed page by page. */
 static void compact_node0(struct __test_metadata *_metadata, struct ctx *x)
 {
-	size_t len = MiB(128), i, n = len / KiB(4);
+	size_t len = MiB(64), i, n = len / KiB(4);
 	long long scanned = migoff_vmstat("compact_migrate_scanned");
 	struct migoff_buf b;
 
