@@ -100,6 +100,8 @@ static int route(struct migoff_ctx *ctx, struct direction *d, const char *why)
 	struct migoff_migrator m;
 
 	for (; d->prefs[d->at]; d->at++) {
+		memset(&m, 0, sizeof(m));
+		m.size = sizeof(m);
 		if (migoff_find_migrator(ctx, d->prefs[d->at], &m) ||
 		    !(m.state & MIGOFF_MIGRATOR_AVAILABLE))
 			continue;
