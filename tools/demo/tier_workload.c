@@ -2,11 +2,13 @@
 /*
  * tier_workload - a workload that overflows DRAM, for the tiering demo.
  *
- *   tier_workload TOTAL_MIB HOT_MIB SECONDS
+ *   tier_workload TOTAL_MIB HOT_MIB SECONDS [FREE_MIB]
  *
  * Fills TOTAL_MIB of anonymous memory bound to node 0, more than node 0
  * holds, so reclaim demotes the overflow to the slow tier. The binding is
- * then dropped (MPOL_DEFAULT), and the first HOT_MIB are read over and over
+ * then dropped (MPOL_DEFAULT), the last FREE_MIB (the newest pages, still on
+ * node 0) are freed, as a workload that finished with them would, so that
+ * node 0 has room to promote into, and the first HOT_MIB are read over and over
  * for SECONDS from the CPU it runs on, so that NUMA balancing in tiering
  * mode promotes the hot pages that were demoted. Prints where the pages are
  * after the fill and every few seconds, then verifies every byte: exit 0
@@ -61,18 +63,20 @@ static void where(const char *what, char *mem, size_t len)
 int main(int argc, char **argv)
 {
 	unsigned long node0 = 1;
-	size_t total, hot, i, bad = 0;
+	size_t total, hot, freed, i, bad = 0;
 	volatile uint64_t sink = 0;
 	time_t end, next;
 	uint64_t *w;
 	char *mem;
 	int secs;
 
-	if (argc != 4 || atol(argv[1]) <= 0 || atol(argv[2]) <= 0 ||
-	    atol(argv[2]) > atol(argv[1]) || atoi(argv[3]) <= 0) {
-		fprintf(stderr, "usage: tier_workload TOTAL_MIB HOT_MIB SECONDS\n");
+	if ((argc != 4 && argc != 5) || atol(argv[1]) <= 0 || atol(argv[2]) <= 0 ||
+	    atoi(argv[3]) <= 0 || (argc == 5 && atol(argv[4]) < 0) ||
+	    atol(argv[2]) + (argc == 5 ? atol(argv[4]) : 0) > atol(argv[1])) {
+		fprintf(stderr, "usage: tier_workload TOTAL_MIB HOT_MIB SECONDS [FREE_MIB]\n");
 		return 2;
 	}
+	freed = argc == 5 ? (size_t)atol(argv[4]) << 20 : 0;
 	total = (size_t)atol(argv[1]) << 20;
 	hot = (size_t)atol(argv[2]) << 20;
 	secs = atoi(argv[3]);
@@ -92,6 +96,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	where("after the fill:", mem, total);
+	if (freed) {
+		if (madvise(mem + total - freed, freed, MADV_DONTNEED)) {
+			perror("tier_workload: madvise(MADV_DONTNEED)");
+			return 1;
+		}
+		total -= freed;
+		where("after freeing the tail:", mem, total);
+	}
 
 	end = time(NULL) + secs;
 	next = time(NULL) + 5;
