@@ -90,6 +90,24 @@ TEST_F_TIMEOUT(reg, reason_filter, 300)
 }
 
 /*
+ * The largest batch of a move_pages(2) round trip of 16 MiB of 4 KiB folios,
+ * from the mm_migrate_first_folio tracepoint, and in *@n how many batches
+ * there were; -2 when the round trip failed (@why says why).
+ */
+static long long largest_syscall_batch(uint64_t seed, long *n)
+{
+	*n = 0;
+	if (migoff_trace_start("mm_migrate_first_folio")) {
+		snprintf(why, sizeof(why), "cannot enable mm_migrate_first_folio");
+		return -2;
+	}
+	if (migoff_round_trip(MiB(16), KiB(4), seed, why, sizeof(why)))
+		return -2;
+	return migoff_trace_max("mm_migrate_first_folio", "syscall_or_cpuset",
+				"nr_folios", n);
+}
+
+/*
  * The batch cap belongs to the migrator: it sizes only the batches the
  * migrator is given, and the mm core forgets it when the migrator goes.
  * Batch sizes are read from the mm_migrate_first_folio tracepoint (one
@@ -106,33 +124,21 @@ TEST_F_TIMEOUT(reg, batch_cap_only_for_offloaded_batches, 300)
 	ASSERT_EQ(0, testmig_set("reasons", reason_mask(MR_COMPACTION)));
 	ASSERT_EQ(0, testmig_set("registered", "1"));
 	ASSERT_EQ(0, testmig_set("max_batch_pages", "4096"));
-	ASSERT_EQ(0, migoff_trace_start("mm_migrate_first_folio"));
-	ASSERT_EQ(0, migoff_round_trip(MiB(16), KiB(4), 0xca9, why, sizeof(why)))
-		TH_LOG("%s", why);
-	EXPECT_EQ(512, migoff_trace_max("mm_migrate_first_folio",
-					"syscall_or_cpuset", "nr_folios", &n))
-		TH_LOG("a CPU-copied move_pages(2) batch took the migrator's cap");
+	EXPECT_EQ(512, largest_syscall_batch(0xca9, &n))
+		TH_LOG("a CPU-copied move_pages(2) batch took the migrator's cap (%s)", why);
 	EXPECT_LE(16, n);
 
 	/* Offloaded: the cap applies. */
 	ASSERT_EQ(0, testmig_set("reasons", reason_mask(MR_SYSCALL)));
-	ASSERT_EQ(0, migoff_trace_start("mm_migrate_first_folio"));
-	ASSERT_EQ(0, migoff_round_trip(MiB(16), KiB(4), 0xcaa, why, sizeof(why)))
-		TH_LOG("%s", why);
-	EXPECT_EQ(4096, migoff_trace_max("mm_migrate_first_folio",
-					 "syscall_or_cpuset", "nr_folios", &n));
+	EXPECT_EQ(4096, largest_syscall_batch(0xcaa, &n)) TH_LOG("%s", why);
 	EXPECT_LE(2, n);
 
 	/* Unregistered and registered again: the default is back. */
 	ASSERT_EQ(0, testmig_set("registered", "0"));
 	ASSERT_EQ(0, testmig_set("registered", "1"));
 	ASSERT_EQ(0, testmig_set("reset", "1"));
-	ASSERT_EQ(0, migoff_trace_start("mm_migrate_first_folio"));
-	ASSERT_EQ(0, migoff_round_trip(MiB(16), KiB(4), 0xcab, why, sizeof(why)))
-		TH_LOG("%s", why);
-	EXPECT_EQ(512, migoff_trace_max("mm_migrate_first_folio",
-					"syscall_or_cpuset", "nr_folios", &n))
-		TH_LOG("the cap outlived the migrator that set it");
+	EXPECT_EQ(512, largest_syscall_batch(0xcab, &n))
+		TH_LOG("the cap outlived the migrator that set it (%s)", why);
 	EXPECT_LT(0, testmig_get("batches"));
 	migoff_trace_stop("mm_migrate_first_folio");
 }
