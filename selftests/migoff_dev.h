@@ -82,6 +82,33 @@ static inline int migoff_set_batch(int fd, uint32_t flags, uint32_t max_pages,
 	return migoff_ioc(fd, MIGOFF_IOC_SET_BATCH, &b);
 }
 
+static inline int migoff_enable_auto(int fd, uint64_t reasons,
+				     const char *migrator)
+{
+	struct migoff_route r = { .size = sizeof(r), .reasons = reasons,
+				  .flags = MIGOFF_ROUTE_AUTO };
+
+	strncpy(r.migrator, migrator, sizeof(r.migrator) - 1);
+	return migoff_ioc(fd, MIGOFF_IOC_ENABLE, &r);
+}
+
+static inline int migoff_set_latency(int fd, uint32_t latency_us)
+{
+	struct migoff_batch b = { .size = sizeof(b),
+				  .flags = MIGOFF_BATCH_SET_LATENCY,
+				  .latency_us = latency_us };
+
+	return migoff_ioc(fd, MIGOFF_IOC_SET_BATCH, &b);
+}
+
+static inline int migoff_get_auto(int fd, uint32_t reason, struct migoff_auto *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->reason = reason;
+	return migoff_ioc(fd, MIGOFF_IOC_GET_AUTO, a);
+}
+
 /* Folios of @c that fell back to the CPU, whatever the cause. */
 static inline uint64_t migoff_fallbacks(const struct migoff_counters *c)
 {

@@ -32,6 +32,7 @@ FIXTURE_SETUP(dev)
 	ASSERT_EQ(0, migoff_disable_all(self->fd));
 	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES |
 				      MIGOFF_BATCH_SET_MIN_FOLIOS, 0, 0));
+	ASSERT_EQ(0, migoff_set_latency(self->fd, 0));
 	ASSERT_EQ(0, migoff_reset_stats(self->fd));
 }
 
@@ -59,7 +60,8 @@ TEST_F(dev, info_handshake)
 	EXPECT_EQ(MIGOFF_REASONS_ALL, i.reasons_supported);
 	EXPECT_EQ(MIGOFF_FEAT_ROUTING | MIGOFF_FEAT_BATCH_CAPS |
 		  MIGOFF_FEAT_PARAMS | MIGOFF_FEAT_STATS | MIGOFF_FEAT_NETLINK |
-		  MIGOFF_FEAT_QUOTAS, i.features);
+		  MIGOFF_FEAT_QUOTAS | MIGOFF_FEAT_AUTO | MIGOFF_FEAT_LATENCY,
+		  i.features);
 	EXPECT_EQ(3, i.nr_migrators);	/* cpu, mtcopy, dcbm */
 	EXPECT_EQ(1U << 18, i.max_batch_pages_limit);
 }
@@ -394,7 +396,8 @@ TEST_F(dev, batch_caps)
 	/* Errors change nothing. */
 	EXPECT_EQ(-ERANGE, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, (1U << 18) + 1, 0));
 	EXPECT_EQ(-EINVAL, migoff_set_batch(self->fd, 0, 64, 0));
-	EXPECT_EQ(-EINVAL, migoff_set_batch(self->fd, 4 | MIGOFF_BATCH_SET_MAX_PAGES, 64, 0));
+	/* The first flag this version does not know (4 became SET_LATENCY). */
+	EXPECT_EQ(-EINVAL, migoff_set_batch(self->fd, 8 | MIGOFF_BATCH_SET_MAX_PAGES, 64, 0));
 	memset(&b, 0, sizeof(b));
 	b.size = sizeof(b);
 	b.max_pages = 3;	/* GET takes no input */
@@ -411,6 +414,156 @@ TEST_F(dev, batch_caps)
 	b.size = sizeof(b);
 	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_BATCH, &b));
 	EXPECT_EQ(512, b.max_pages);
+}
+
+/*
+ * The latency target: a field appended to struct migoff_batch. Callers
+ * built before it (32-byte struct) keep working and see exactly their
+ * struct; newer ones set and read it; bad values change nothing.
+ */
+TEST_F(dev, batch_latency_field)
+{
+	struct migoff_batch b;
+	unsigned char old[MIGOFF_BATCH_SIZE_VER0 + 8];
+
+	ASSERT_EQ(MIGOFF_BATCH_SIZE_VER1, sizeof(b));
+	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, 4096, 0));
+	ASSERT_EQ(0, migoff_set_latency(self->fd, 2000));
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_BATCH, &b));
+	EXPECT_EQ(4096, b.max_pages);
+	EXPECT_EQ(2000, b.latency_us);
+	/* Nothing measured yet: the cap in force is max_pages. */
+	EXPECT_EQ(4096, b.effective_pages);
+
+	/* An old caller: 32 bytes in, 32 bytes out, the rest untouched. */
+	memset(old, 0xee, sizeof(old));
+	memset(old, 0, MIGOFF_BATCH_SIZE_VER0);
+	((struct migoff_batch *)old)->size = MIGOFF_BATCH_SIZE_VER0;
+	ASSERT_EQ(0, migoff_ioc(self->fd, _IOWR(MIGOFF_IOC_MAGIC, 0x05, struct info_v0), old));
+	EXPECT_EQ(MIGOFF_BATCH_SIZE_VER0, ((struct migoff_batch *)old)->size);
+	EXPECT_EQ(4096, ((struct migoff_batch *)old)->max_pages);
+	EXPECT_EQ(0xeeeeeeeeU, *(uint32_t *)(old + MIGOFF_BATCH_SIZE_VER0));
+
+	/* Above the limit: ERANGE, and nothing changes, max_pages included. */
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	b.flags = MIGOFF_BATCH_SET_LATENCY | MIGOFF_BATCH_SET_MAX_PAGES;
+	b.latency_us = MIGOFF_MAX_LATENCY_US + 1;
+	b.max_pages = 64;
+	EXPECT_EQ(-ERANGE, migoff_ioc(self->fd, MIGOFF_IOC_SET_BATCH, &b));
+	/* A value without its flag, an output field as input: EINVAL. */
+	b.flags = MIGOFF_BATCH_SET_MAX_PAGES;
+	b.latency_us = 100;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_SET_BATCH, &b));
+	b.flags = MIGOFF_BATCH_SET_LATENCY;
+	b.max_pages = 0;
+	b.effective_pages = 10;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_SET_BATCH, &b));
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	b.latency_us = 5;	/* GET takes no input */
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_GET_BATCH, &b));
+
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_BATCH, &b));
+	EXPECT_EQ(4096, b.max_pages);
+	EXPECT_EQ(2000, b.latency_us);
+
+	/* The limit itself is accepted; 0 clears the target. */
+	EXPECT_EQ(0, migoff_set_latency(self->fd, MIGOFF_MAX_LATENCY_US));
+	EXPECT_EQ(0, migoff_set_latency(self->fd, 0));
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_BATCH, &b));
+	EXPECT_EQ(0, b.latency_us);
+	EXPECT_EQ(4096, b.effective_pages);
+}
+
+/*
+ * MIGOFF_ROUTE_AUTO: routes report it (GET_ROUTES grew auto_reasons), a
+ * plain ENABLE or a DISABLE ends it, GET_AUTO validates its input, and the
+ * estimates start empty.
+ */
+TEST_F(dev, auto_route_and_estimates)
+{
+	uint64_t sys = BIT(MIGOFF_REASON_SYSCALL), dem = BIT(MIGOFF_REASON_DEMOTION);
+	struct migoff_routes r;
+	struct migoff_route bad;
+	struct migoff_auto a;
+	union {
+		struct migoff_routes r;
+		unsigned char b[MIGOFF_ROUTES_SIZE_VER1];
+	} old;
+	unsigned int c;
+
+	ASSERT_EQ(MIGOFF_ROUTES_SIZE_VER1, sizeof(r));
+	ASSERT_EQ(0, migoff_enable_auto(self->fd, sys | dem, "mtcopy"));
+	get_routes(_metadata, self->fd, &r);
+	EXPECT_EQ(sys | dem, r.auto_reasons);
+	EXPECT_EQ(migoff_migrator_id(self->fd, "mtcopy"), r.migrator[MIGOFF_REASON_SYSCALL]);
+
+	/* An old caller's struct has no auto_reasons and still works. */
+	memset(&old, 0xee, sizeof(old));
+	memset(&old, 0, MIGOFF_ROUTES_SIZE_VER0);
+	old.r.size = MIGOFF_ROUTES_SIZE_VER0;
+	ASSERT_EQ(0, migoff_ioc(self->fd, _IOWR(MIGOFF_IOC_MAGIC, 0x04, struct info_v0), &old));
+	EXPECT_EQ(MIGOFF_ROUTES_SIZE_VER0, old.r.size);
+	EXPECT_EQ(migoff_migrator_id(self->fd, "mtcopy"), old.r.migrator[MIGOFF_REASON_SYSCALL]);
+	/* The kernel wrote nothing past the caller's struct. */
+	EXPECT_EQ(0xeeeeeeeeeeeeeeeeULL, old.r.auto_reasons);
+
+	/* A plain ENABLE of one reason ends its automatic choice only. */
+	ASSERT_EQ(0, migoff_enable(self->fd, dem, "mtcopy"));
+	get_routes(_metadata, self->fd, &r);
+	EXPECT_EQ(sys, r.auto_reasons);
+	ASSERT_EQ(0, migoff_disable_all(self->fd));
+	get_routes(_metadata, self->fd, &r);
+	EXPECT_EQ(0, r.auto_reasons);
+
+	/* AUTO is an ENABLE flag only; auto_reasons is output only. */
+	memset(&bad, 0, sizeof(bad));
+	bad.size = sizeof(bad);
+	bad.flags = MIGOFF_ROUTE_AUTO;
+	bad.reasons = sys;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_DISABLE, &bad));
+	bad.flags = MIGOFF_ROUTE_AUTO << 1;
+	strcpy(bad.migrator, "mtcopy");
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_ENABLE, &bad));
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.auto_reasons = 1;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_GET_ROUTES, &r));
+	get_routes(_metadata, self->fd, &r);
+	EXPECT_EQ(0, r.auto_reasons);
+	EXPECT_EQ(MIGOFF_NO_MIGRATOR, r.migrator[MIGOFF_REASON_SYSCALL]);
+
+	/*
+	 * GET_AUTO: every class listed; nothing measured yet (no test before
+	 * this one in the suite migrates under MIGOFF_ROUTE_AUTO).
+	 */
+	ASSERT_EQ(0, migoff_enable_auto(self->fd, sys, "mtcopy"));
+	ASSERT_EQ(0, migoff_get_auto(self->fd, MIGOFF_REASON_SYSCALL, &a));
+	EXPECT_EQ(MIGOFF_AUTO_CLASSES, a.nr_classes);
+	EXPECT_EQ(1, a.classes[0].min_pages);
+	EXPECT_EQ(2, a.classes[1].min_pages);
+	EXPECT_EQ(65536 / getpagesize(), a.classes[2].min_pages);
+	EXPECT_EQ(512, a.classes[3].min_pages);
+	for (c = 0; c < MIGOFF_AUTO_CLASSES; c++) {
+		EXPECT_EQ(0, a.classes[c].migrator_ns_per_mib);
+		EXPECT_EQ(0, a.classes[c].cpu_ns_per_mib);
+		EXPECT_EQ(0, a.classes[c].batches_migrator + a.classes[c].batches_cpu);
+	}
+	EXPECT_EQ(-ENOENT, migoff_get_auto(self->fd, MIGOFF_REASON_COUNT, &a));
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.flags = 1;
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_GET_AUTO, &a));
+	a.flags = 0;
+	a.nr_classes = 4;	/* output only */
+	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_GET_AUTO, &a));
 }
 
 TEST_F(dev, params)

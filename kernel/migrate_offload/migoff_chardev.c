@@ -82,7 +82,7 @@ static long migoff_get_info(unsigned long uarg, unsigned int cmd)
 	a.reasons_supported = MIGOFF_REASONS_ALL;
 	a.features = MIGOFF_FEAT_ROUTING | MIGOFF_FEAT_BATCH_CAPS |
 		MIGOFF_FEAT_PARAMS | MIGOFF_FEAT_STATS | MIGOFF_FEAT_NETLINK |
-		MIGOFF_FEAT_QUOTAS;
+		MIGOFF_FEAT_QUOTAS | MIGOFF_FEAT_AUTO | MIGOFF_FEAT_LATENCY;
 	a.max_batch_pages_limit = MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT;
 	return migoff_put_arg(uarg, &a, sizeof(a));
 }
@@ -139,6 +139,7 @@ static long migoff_enable_disable(unsigned long uarg, bool enable)
 {
 	struct migoff_route a;
 	struct migoff_engine *e = NULL;
+	bool auto_on;
 	u64 reasons;
 	int ret = migoff_get_arg(&a, sizeof(a), uarg);
 
@@ -148,7 +149,8 @@ static long migoff_enable_disable(unsigned long uarg, bool enable)
 	    !name_ok(a.migrator, sizeof(a.migrator)))
 		return -EINVAL;
 	if (enable) {
-		if (a.flags || !a.reasons || a.reasons & ~MIGOFF_REASONS_ALL)
+		if (a.flags & ~MIGOFF_ROUTE_AUTO || !a.reasons ||
+		    a.reasons & ~MIGOFF_REASONS_ALL)
 			return -EINVAL;
 		reasons = a.reasons;
 	} else {
@@ -173,9 +175,10 @@ static long migoff_enable_disable(unsigned long uarg, bool enable)
 			goto unlock;
 		}
 	}
-	ret = migoff_route(reasons, e);
+	auto_on = enable && (a.flags & MIGOFF_ROUTE_AUTO);
+	ret = migoff_route(reasons, e, auto_on);
 	if (!ret)
-		migoff_nl_event_route(reasons, e ? e->name : NULL);
+		migoff_nl_event_route(reasons, e ? e->name : NULL, auto_on);
 unlock:
 	mutex_unlock(&migoff_policy_mutex);
 	return ret;
@@ -191,7 +194,7 @@ static long migoff_get_routes(unsigned long uarg, unsigned int cmd)
 		return ret;
 	if (a.flags || a.nr_reasons || a.reserved0 ||
 	    !mem_is_zero(a.migrator, sizeof(a.migrator)) ||
-	    !mem_is_zero(a.reserved, sizeof(a.reserved)))
+	    !mem_is_zero(a.reserved, sizeof(a.reserved)) || a.auto_reasons)
 		return -EINVAL;
 	a.nr_reasons = MIGOFF_REASON_COUNT;
 	for (r = 0; r < ARRAY_SIZE(a.migrator); r++)
@@ -199,6 +202,7 @@ static long migoff_get_routes(unsigned long uarg, unsigned int cmd)
 	mutex_lock(&migoff_policy_mutex);
 	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
 		a.migrator[r] = migoff_route_id(r);
+	a.auto_reasons = migoff_auto_reasons();
 	mutex_unlock(&migoff_policy_mutex);
 	return migoff_put_arg(uarg, &a, sizeof(a));
 }
@@ -210,29 +214,50 @@ static long migoff_batch(unsigned long uarg, bool set)
 
 	if (ret)
 		return ret;
-	if (!mem_is_zero(a.reserved, sizeof(a.reserved)))
+	if (!mem_is_zero(a.reserved, sizeof(a.reserved)) || a.effective_pages)
 		return -EINVAL;
 	if (!set) {
-		if (a.flags || a.max_pages || a.min_folios)
+		if (a.flags || a.max_pages || a.min_folios || a.latency_us)
 			return -EINVAL;
-		migoff_get_batch(&a.max_pages, &a.min_folios);
+		migoff_get_batch(&a);
 		return migoff_put_arg(uarg, &a, sizeof(a));
 	}
 	if (!a.flags || a.flags & ~(MIGOFF_BATCH_SET_MAX_PAGES |
-				    MIGOFF_BATCH_SET_MIN_FOLIOS))
+				    MIGOFF_BATCH_SET_MIN_FOLIOS |
+				    MIGOFF_BATCH_SET_LATENCY))
 		return -EINVAL;
 	/* A value whose flag is not set would be silently ignored. */
 	if ((!(a.flags & MIGOFF_BATCH_SET_MAX_PAGES) && a.max_pages) ||
-	    (!(a.flags & MIGOFF_BATCH_SET_MIN_FOLIOS) && a.min_folios))
+	    (!(a.flags & MIGOFF_BATCH_SET_MIN_FOLIOS) && a.min_folios) ||
+	    (!(a.flags & MIGOFF_BATCH_SET_LATENCY) && a.latency_us))
 		return -EINVAL;
 	mutex_lock(&migoff_policy_mutex);
-	ret = migoff_set_batch(a.flags, a.max_pages, a.min_folios);
+	ret = migoff_set_batch(a.flags, a.max_pages, a.min_folios, a.latency_us);
 	if (!ret) {
-		migoff_get_batch(&a.max_pages, &a.min_folios);
-		migoff_nl_event_batch(a.max_pages, a.min_folios);
+		migoff_get_batch(&a);
+		migoff_nl_event_batch(a.max_pages, a.min_folios, a.latency_us);
 	}
 	mutex_unlock(&migoff_policy_mutex);
 	return ret;
+}
+
+static long migoff_get_auto(unsigned long uarg, unsigned int cmd)
+{
+	struct migoff_auto a;
+	int ret = migoff_get_arg(&a, sizeof(a), uarg);
+
+	if (ret)
+		return ret;
+	if (a.flags || a.nr_classes ||
+	    !mem_is_zero(a.classes, sizeof(a.classes)) ||
+	    !mem_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	if (a.reason >= MIGOFF_REASON_COUNT)
+		return -ENOENT;
+	mutex_lock(&migoff_policy_mutex);
+	migoff_auto_get(migoff_route_engine(a.reason), a.reason, &a);
+	mutex_unlock(&migoff_policy_mutex);
+	return migoff_put_arg(uarg, &a, sizeof(a));
 }
 
 static long migoff_set_param(unsigned long uarg, unsigned int cmd)
@@ -432,6 +457,7 @@ static const struct migoff_ioctl_desc migoff_ioctls[] = {
 	[_IOC_NR(MIGOFF_IOC_SET_QUOTA)] = { MIGOFF_IOC_SET_QUOTA, true, migoff_quota },
 	[_IOC_NR(MIGOFF_IOC_CLEAR_QUOTA)] = { MIGOFF_IOC_CLEAR_QUOTA, true, migoff_quota },
 	[_IOC_NR(MIGOFF_IOC_GET_QUOTA)] = { MIGOFF_IOC_GET_QUOTA, false, migoff_quota },
+	[_IOC_NR(MIGOFF_IOC_GET_AUTO)] = { MIGOFF_IOC_GET_AUTO, false, migoff_get_auto },
 };
 
 static long migoff_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

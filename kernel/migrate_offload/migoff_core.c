@@ -79,7 +79,14 @@ static const enum migrate_reason reason_to_mr[MIGOFF_REASON_COUNT] = {
 const char * const migoff_reason_names[MIGOFF_REASON_COUNT] =
 	MIGOFF_REASON_NAMES_INIT;
 
-static int mr_to_reason(enum migrate_reason mr)
+/**
+ * migoff_reason_of - The ABI reason of a kernel migration reason.
+ * @mr: enum migrate_reason.
+ *
+ * Context: Any context.
+ * Return: enum migoff_reason, or -1 for a reason the ABI does not route.
+ */
+int migoff_reason_of(int mr)
 {
 	int r;
 
@@ -187,6 +194,46 @@ void migoff_batch_put_back(struct list_head *dst_list,
 }
 EXPORT_SYMBOL_IF_KUNIT(migoff_batch_put_back);
 
+/* Copied bytes of the first @nr destinations of @dst_list. */
+static u64 copied_bytes(struct list_head *dst_list, unsigned int nr,
+			unsigned int *copied)
+{
+	struct folio *dst;
+	unsigned int i = 0;
+	u64 bytes = 0;
+
+	*copied = 0;
+	list_for_each_entry(dst, dst_list, lru) {
+		if (i++ == nr)
+			break;
+		if ((unsigned long)dst->private & FOLIO_CONTENT_COPIED) {
+			(*copied)++;
+			bytes += folio_size(dst);
+		}
+	}
+	return bytes;
+}
+
+/*
+ * The automatic choice found the CPU cheaper: copy the batch here, so
+ * that its cost is measured too. Not a failure of the migrator, so no
+ * fallback event; its folios count as MIGOFF_FALLBACK_AUTO.
+ */
+static void migoff_auto_cpu_copy(struct migoff_engine *e, unsigned int reason,
+				 unsigned int class, struct list_head *dst_list,
+				 struct list_head *src_list, unsigned int nr)
+{
+	unsigned int copied;
+	u64 t0 = ktime_get_ns();
+
+	migrate_folios_mc_copy(dst_list, src_list, nr);
+	t0 = ktime_get_ns() - t0;
+	migoff_auto_record(e, reason, class, MIGOFF_AUTO_CPU, t0,
+			   copied_bytes(dst_list, nr, &copied));
+	stat_fallback(&reason_stat[reason], MIGOFF_FALLBACK_AUTO, nr);
+	stat_fallback(&e->stat, MIGOFF_FALLBACK_AUTO, nr);
+}
+
 /* Quota decisions of batches up to this many folios need no allocation. */
 #define QUOTA_ONSTACK_FOLIOS	512
 
@@ -196,15 +243,15 @@ static int migoff_offload_copy(struct list_head *dst_list,
 			       unsigned int nr_folios,
 			       enum migrate_reason mr)
 {
-	int reason = mr_to_reason(mr), idx, rc = 0, fb;
+	int reason = migoff_reason_of(mr), idx, rc = 0, fb;
 	DECLARE_BITMAP(out_onstack, QUOTA_ONSTACK_FOLIOS);
 	struct migoff_copy_info ci = { .reason = mr };
-	unsigned int copied = 0, i = 0, nr_quota = 0;
+	unsigned int copied = 0, nr_quota = 0, class = 0;
 	unsigned int nr_batch = nr_folios;
 	unsigned long *out = NULL;
 	struct migoff_engine *e;
-	struct folio *dst;
 	u64 bytes = 0, t0;
+	bool auto_on;
 	LIST_HEAD(ex_src);
 	LIST_HEAD(ex_dst);
 
@@ -218,6 +265,20 @@ static int migoff_offload_copy(struct list_head *dst_list,
 	if (nr_folios < READ_ONCE(min_folios)) {
 		note_fallback(e, reason, MIGOFF_FALLBACK_TOO_SMALL, nr_folios);
 		goto out;
+	}
+
+	/* Under the automatic choice, the CPU copies when it is cheaper. */
+	auto_on = migoff_auto_enabled(reason);
+	if (auto_on) {
+		struct folio *first = list_first_entry(src_list, struct folio, lru);
+
+		class = migoff_auto_class(first);
+		if (migoff_auto_choose(e, reason, class,
+				       (u64)nr_folios * folio_size(first)) == MIGOFF_AUTO_CPU) {
+			migoff_auto_cpu_copy(e, reason, class, dst_list, src_list,
+					     nr_folios);
+			goto out;
+		}
 	}
 
 	/*
@@ -252,14 +313,9 @@ static int migoff_offload_copy(struct list_head *dst_list,
 	rc = e->copy(e, dst_list, src_list, nr_folios, &ci);
 	t0 = ktime_get_ns() - t0;
 
-	list_for_each_entry(dst, dst_list, lru) {
-		if (i++ == nr_folios)
-			break;
-		if ((unsigned long)dst->private & FOLIO_CONTENT_COPIED) {
-			copied++;
-			bytes += folio_size(dst);
-		}
-	}
+	bytes = copied_bytes(dst_list, nr_folios, &copied);
+	if (auto_on)
+		migoff_auto_record(e, reason, class, MIGOFF_AUTO_MIGRATOR, t0, bytes);
 	fb = rc == -ETIMEDOUT ? MIGOFF_FALLBACK_TIMEOUT : MIGOFF_FALLBACK_ERROR;
 	stat_add(&reason_stat[reason], copied, bytes, t0, fb, nr_folios - copied);
 	stat_add(&e->stat, copied, bytes, t0, fb, nr_folios - copied);
@@ -333,13 +389,37 @@ u64 migoff_engine_reasons(struct migoff_engine *e)
 	return mask;
 }
 
+/**
+ * migoff_reason_routed - Whether a reason is routed to a migrator.
+ * @reason: enum migoff_reason.
+ *
+ * Context: Any context; lockless, so the answer may be stale.
+ * Return: true if batches of @reason go to a migrator.
+ */
+bool migoff_reason_routed(unsigned int reason)
+{
+	return rcu_access_pointer(routes[reason]);
+}
+
+/**
+ * migoff_route_engine - The migrator a reason is routed to.
+ * @reason: enum migoff_reason.
+ *
+ * Context: Under migoff_policy_mutex; the migrator stays registered while
+ * it is held.
+ * Return: The migrator, or NULL when @reason is not offloaded.
+ */
+struct migoff_engine *migoff_route_engine(unsigned int reason)
+{
+	lockdep_assert_held(&migoff_policy_mutex);
+	return rcu_dereference_protected(routes[reason],
+					 lockdep_is_held(&migoff_policy_mutex));
+}
+
 u32 migoff_route_id(unsigned int reason)
 {
-	struct migoff_engine *e;
+	struct migoff_engine *e = migoff_route_engine(reason);
 
-	lockdep_assert_held(&migoff_policy_mutex);
-	e = rcu_dereference_protected(routes[reason],
-				      lockdep_is_held(&migoff_policy_mutex));
 	return e ? e->id : MIGOFF_NO_MIGRATOR;
 }
 
@@ -359,10 +439,11 @@ static void migoff_sync_mm(unsigned long mask)
 }
 
 /*
- * Route @reasons to @e (NULL: no offload). All or nothing: on error no
- * route changes.
+ * Route @reasons to @e (NULL: no offload), with the automatic choice
+ * between @e and the CPU if @auto_on. All or nothing: on error no route
+ * changes.
  */
-int migoff_route(u64 reasons, struct migoff_engine *e)
+int migoff_route(u64 reasons, struct migoff_engine *e, bool auto_on)
 {
 	struct migoff_engine *old[MIGOFF_REASON_COUNT] = { NULL };
 	unsigned long mask = 0;
@@ -403,9 +484,7 @@ int migoff_route(u64 reasons, struct migoff_engine *e)
 			return ret;
 		}
 		mm_registered = true;
-		/* Cannot fail: in range, and we are the registered migrator. */
-		WARN_ON_ONCE(migrate_offload_set_max_batch_pages(&migoff_migrator,
-								 max_batch_pages));
+		migoff_batch_sync();
 	}
 
 	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
@@ -424,6 +503,7 @@ int migoff_route(u64 reasons, struct migoff_engine *e)
 			prev->nr_routes--;
 		old[r] = prev;
 	}
+	migoff_auto_set(reasons, e && auto_on);
 	migoff_sync_mm(mask);
 
 	/* No batch runs in an engine that lost its last route after this. */
@@ -451,35 +531,81 @@ int migoff_route(u64 reasons, struct migoff_engine *e)
 	return 0;
 }
 
-void migoff_get_batch(u32 *max_pages, u32 *min)
+/**
+ * migoff_get_batch - Read the batch caps.
+ * @a: Gets max_pages (resolved: never 0), min_folios, latency_us and
+ *	effective_pages.
+ *
+ * Context: Any context; lockless, so the fields may come from around a
+ * concurrent change.
+ */
+void migoff_get_batch(struct migoff_batch *a)
 {
-	*max_pages = READ_ONCE(max_batch_pages) ? : MIGOFF_DEFAULT_BATCH_PAGES;
-	*min = READ_ONCE(min_folios);
+	u32 max = READ_ONCE(max_batch_pages) ? : MIGOFF_DEFAULT_BATCH_PAGES;
+
+	a->max_pages = max;
+	a->min_folios = READ_ONCE(min_folios);
+	a->latency_us = migoff_latency_get();
+	a->effective_pages = migoff_latency_effective(max);
 }
 
-int migoff_set_batch(u32 flags, u32 max_pages, u32 min)
+/**
+ * migoff_batch_sync - Hand the batch cap in force to the mm core.
+ *
+ * The cap is max_pages, or fewer pages under a latency target.
+ *
+ * Context: Process context, under migoff_policy_mutex.
+ */
+void migoff_batch_sync(void)
+{
+	u32 max = max_batch_pages ? : MIGOFF_DEFAULT_BATCH_PAGES;
+	u32 cap = migoff_latency_cap(max);
+
+	lockdep_assert_held(&migoff_policy_mutex);
+	if (!mm_registered)
+		return;
+	/* Cannot fail: in range, and we are the registered migrator. */
+	WARN_ON_ONCE(migrate_offload_set_max_batch_pages(&migoff_migrator,
+							 cap == max ? max_batch_pages : cap));
+}
+
+/**
+ * migoff_set_batch - Change the batch caps.
+ * @flags: MIGOFF_BATCH_SET_*: the caps to change.
+ * @max_pages: Batch cap in base pages, 0 for the default.
+ * @min: Smallest batch offloaded, in folios.
+ * @latency_us: First-folio latency target, 0 for none.
+ *
+ * All or nothing: every value is checked before anything changes.
+ *
+ * Context: Process context, under migoff_policy_mutex.
+ * Return: 0, -ERANGE for a value out of range, or the error of the
+ * latency probe's registration.
+ */
+int migoff_set_batch(u32 flags, u32 max_pages, u32 min, u32 latency_us)
 {
 	int ret;
 
 	lockdep_assert_held(&migoff_policy_mutex);
-	if (flags & MIGOFF_BATCH_SET_MAX_PAGES) {
-		if (max_pages > MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT)
-			return -ERANGE;
-	}
+	if ((flags & MIGOFF_BATCH_SET_MAX_PAGES) &&
+	    max_pages > MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT)
+		return -ERANGE;
 	if ((flags & MIGOFF_BATCH_SET_MIN_FOLIOS) &&
 	    min > MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT)
 		return -ERANGE;
-	if (flags & MIGOFF_BATCH_SET_MAX_PAGES) {
-		if (mm_registered) {
-			ret = migrate_offload_set_max_batch_pages(&migoff_migrator,
-								  max_pages);
-			if (ret)
-				return ret;
-		}
-		WRITE_ONCE(max_batch_pages, max_pages);
+	if ((flags & MIGOFF_BATCH_SET_LATENCY) && latency_us > MIGOFF_MAX_LATENCY_US)
+		return -ERANGE;
+	/* The only step that can fail comes first. */
+	if (flags & MIGOFF_BATCH_SET_LATENCY) {
+		ret = migoff_latency_set(latency_us);
+		if (ret)
+			return ret;
 	}
+	if (flags & MIGOFF_BATCH_SET_MAX_PAGES)
+		WRITE_ONCE(max_batch_pages, max_pages);
 	if (flags & MIGOFF_BATCH_SET_MIN_FOLIOS)
 		WRITE_ONCE(min_folios, min);
+	migoff_batch_sync();
 	return 0;
 }
 
@@ -538,6 +664,7 @@ void migoff_reset_stats(void)
 	list_for_each_entry(e, &engines, node)
 		stat_reset(&e->stat);
 	migoff_quota_reset_stats();
+	migoff_auto_reset_stats();
 }
 
 /**
@@ -546,7 +673,8 @@ void migoff_reset_stats(void)
  *
  * Context: Process context; takes the policy mutex.
  * Return: 0, -EINVAL for a bad name or missing copy callback, -EEXIST if
- * the name is taken, -ENOMEM if its counters cannot be allocated.
+ * the name is taken, -ENOMEM if its counters or estimates cannot be
+ * allocated.
  */
 int migoff_register_engine(struct migoff_engine *e)
 {
@@ -558,6 +686,11 @@ int migoff_register_engine(struct migoff_engine *e)
 	ret = stat_init(&e->stat);
 	if (ret)
 		return ret;
+	ret = migoff_auto_alloc(e);
+	if (ret) {
+		stat_free(&e->stat);
+		return ret;
+	}
 
 	mutex_lock(&migoff_policy_mutex);
 	if (migoff_find_engine(e->name)) {
@@ -570,6 +703,7 @@ int migoff_register_engine(struct migoff_engine *e)
 	}
 	mutex_unlock(&migoff_policy_mutex);
 	if (ret) {
+		migoff_auto_free(e);
 		stat_free(&e->stat);
 		return ret;
 	}
@@ -594,6 +728,7 @@ void migoff_unregister_engine(struct migoff_engine *e)
 	list_del(&e->node);
 	nr_engines--;
 	mutex_unlock(&migoff_policy_mutex);
+	migoff_auto_free(e);
 	stat_free(&e->stat);
 	pr_info("migrator %s unregistered\n", e->name);
 }
@@ -643,6 +778,7 @@ static void __exit migoff_exit(void)
 {
 	migoff_chardev_exit();
 	migoff_nl_exit();
+	migoff_latency_exit();
 	migoff_quota_exit();
 	migoff_unregister_engine(&migoff_cpu_engine);
 	reason_stats_free();

@@ -15,12 +15,16 @@ struct migoff_engine *migoff_engine_by_index(unsigned int index);
 struct migoff_engine *migoff_engine_by_id(u32 id);
 unsigned int migoff_nr_engines(void);
 u64 migoff_engine_reasons(struct migoff_engine *e);
-int migoff_route(u64 reasons, struct migoff_engine *e);
+int migoff_route(u64 reasons, struct migoff_engine *e, bool auto_on);
 u32 migoff_route_id(unsigned int reason);
-int migoff_set_batch(u32 flags, u32 max_pages, u32 min_folios);
-void migoff_get_batch(u32 *max_pages, u32 *min_folios);
+struct migoff_engine *migoff_route_engine(unsigned int reason);
+int migoff_set_batch(u32 flags, u32 max_pages, u32 min_folios, u32 latency_us);
+void migoff_batch_sync(void);
 
 /* Lockless. */
+void migoff_get_batch(struct migoff_batch *a);
+int migoff_reason_of(int mr);
+bool migoff_reason_routed(unsigned int reason);
 void migoff_reason_counters(unsigned int reason, struct migoff_counters *c);
 void migoff_stat_read(struct migoff_stat *s, struct migoff_counters *c);
 void migoff_reset_stats(void);
@@ -75,10 +79,39 @@ int migoff_quota_get(bool by_index, unsigned int index, u64 cgid,
 void migoff_quota_reset_stats(void);
 void migoff_quota_exit(void);
 
+/* The automatic choice between a migrator and the CPU (migoff_auto.c). */
+enum migoff_auto_side {
+	MIGOFF_AUTO_MIGRATOR = 0,
+	MIGOFF_AUTO_CPU = 1,
+};
+
+int migoff_auto_alloc(struct migoff_engine *e);
+void migoff_auto_free(struct migoff_engine *e);
+unsigned int migoff_auto_class(struct folio *first);
+bool migoff_auto_enabled(unsigned int reason);
+u64 migoff_auto_reasons(void);
+void migoff_auto_set(u64 reasons, bool on);
+enum migoff_auto_side migoff_auto_choose(struct migoff_engine *e,
+					 unsigned int reason, unsigned int class,
+					 u64 bytes);
+void migoff_auto_record(struct migoff_engine *e, unsigned int reason,
+			unsigned int class, enum migoff_auto_side side, u64 ns,
+			u64 bytes);
+void migoff_auto_get(struct migoff_engine *e, unsigned int reason,
+		     struct migoff_auto *a);
+void migoff_auto_reset_stats(void);
+
+/* The first-folio latency target (migoff_latency.c). */
+u32 migoff_latency_cap(u32 max_pages);
+u32 migoff_latency_effective(u32 max_pages);
+u32 migoff_latency_get(void);
+int migoff_latency_set(u32 us);
+void migoff_latency_exit(void);
+
 int migoff_nl_init(void);
 void migoff_nl_exit(void);
-void migoff_nl_event_route(u64 reasons, const char *migrator);
-void migoff_nl_event_batch(u32 max_pages, u32 min_folios);
+void migoff_nl_event_route(u64 reasons, const char *migrator, bool auto_on);
+void migoff_nl_event_batch(u32 max_pages, u32 min_folios, u32 latency_us);
 void migoff_nl_event_param(const char *migrator, const char *param, u64 value);
 void migoff_nl_event_reset(void);
 void migoff_nl_event_quota(u64 cgid, u64 rate, u64 burst, u64 reasons);

@@ -13,6 +13,7 @@
 #include <linux/migrate_offload.h>
 
 struct migoff_engine;
+struct migoff_auto_est;
 
 /**
  * struct migoff_copy_info - About one batch, for and from its migrator.
@@ -88,6 +89,7 @@ struct migoff_stat {
  * @stat: Counters, maintained by the core (allocated at registration).
  * @node: Core's registry list.
  * @nr_routes: Reasons routed to the migrator (under the policy mutex).
+ * @auto_est: The automatic choice's estimates of this migrator.
  */
 struct migoff_engine {
 	const char *name;
@@ -107,6 +109,7 @@ struct migoff_engine {
 	struct migoff_stat stat;
 	struct list_head node;
 	unsigned int nr_routes;
+	struct migoff_auto_est *auto_est;
 };
 
 int migoff_register_engine(struct migoff_engine *e);

@@ -42,7 +42,9 @@ static int put_counters(struct sk_buff *skb, const struct migoff_counters *c)
 	    nla_put_u64_64bit(skb, MIGOFF_A_FALLBACK_QUOTA,
 			      c->fallback[MIGOFF_FALLBACK_QUOTA], MIGOFF_A_PAD) ||
 	    nla_put_u64_64bit(skb, MIGOFF_A_FALLBACK_TOO_SMALL,
-			      c->fallback[MIGOFF_FALLBACK_TOO_SMALL], MIGOFF_A_PAD))
+			      c->fallback[MIGOFF_FALLBACK_TOO_SMALL], MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_FALLBACK_AUTO,
+			      c->fallback[MIGOFF_FALLBACK_AUTO], MIGOFF_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -94,16 +96,48 @@ static int put_quota(struct sk_buff *skb, struct netlink_callback *cb,
 	return 0;
 }
 
+static int put_auto(struct sk_buff *skb, struct netlink_callback *cb,
+		    unsigned int reason, const struct migoff_auto_class *k)
+{
+	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				cb->nlh->nlmsg_seq, &migoff_nl_family,
+				NLM_F_MULTI, MIGOFF_CMD_STATS_GET);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, MIGOFF_A_SCOPE, MIGOFF_STATS_AUTO) ||
+	    nla_put_u32(skb, MIGOFF_A_INDEX, reason) ||
+	    nla_put_string(skb, MIGOFF_A_NAME, migoff_reason_names[reason]) ||
+	    nla_put_u32(skb, MIGOFF_A_AUTO_MIN_PAGES, k->min_pages) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_AUTO_MIGRATOR_NS_PER_MIB,
+			      k->migrator_ns_per_mib, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_AUTO_CPU_NS_PER_MIB,
+			      k->cpu_ns_per_mib, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_AUTO_BATCHES_MIGRATOR,
+			      k->batches_migrator, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_AUTO_BATCHES_CPU,
+			      k->batches_cpu, MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_AUTO_BATCHES_PROBE,
+			      k->batches_probe, MIGOFF_A_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
 /*
- * cb->args[1]: phase (reasons, migrators, quotas); cb->args[0]: the next
- * entry within it.
+ * cb->args[1]: phase (reasons, migrators, quotas, auto classes);
+ * cb->args[0]: the next entry within it.
  */
 static int migoff_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct migoff_counters c;
 	struct migoff_engine *e;
 	struct migoff_quota q;
+	struct migoff_auto au;
 	unsigned long pos = cb->args[0];
+	u64 auto_mask;
 
 	if (cb->args[1] == 0) {
 		for (; pos < MIGOFF_REASON_COUNT; pos++) {
@@ -128,9 +162,26 @@ static int migoff_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb
 		cb->args[1] = 2;
 		pos = 0;
 	}
-	for (;; pos++) {
-		memset(&q, 0, sizeof(q));
-		if (migoff_quota_get(true, pos, 0, &q) || put_quota(skb, cb, &q))
+	if (cb->args[1] == 2) {
+		for (;; pos++) {
+			memset(&q, 0, sizeof(q));
+			if (migoff_quota_get(true, pos, 0, &q))
+				break;
+			if (put_quota(skb, cb, &q))
+				goto unlock;
+		}
+		cb->args[1] = 3;
+		pos = 0;
+	}
+	/* pos: reason * MIGOFF_AUTO_CLASSES + class. */
+	auto_mask = migoff_auto_reasons();
+	for (; pos < MIGOFF_REASON_COUNT * MIGOFF_AUTO_CLASSES; pos++) {
+		unsigned int r = pos / MIGOFF_AUTO_CLASSES;
+
+		if (!(auto_mask & MIGOFF_REASON_BIT(r)))
+			continue;
+		migoff_auto_get(migoff_route_engine(r), r, &au);
+		if (put_auto(skb, cb, r, &au.classes[pos % MIGOFF_AUTO_CLASSES]))
 			break;
 	}
 unlock:
@@ -192,7 +243,7 @@ static void event_send(struct sk_buff *skb, void *hdr, bool ok)
 	genlmsg_multicast(&migoff_nl_family, skb, 0, 0, GFP_KERNEL);
 }
 
-void migoff_nl_event_route(u64 reasons, const char *migrator)
+void migoff_nl_event_route(u64 reasons, const char *migrator, bool auto_on)
 {
 	void *hdr;
 	struct sk_buff *skb = event_new(migrator ? MIGOFF_EVENT_ENABLE :
@@ -201,17 +252,21 @@ void migoff_nl_event_route(u64 reasons, const char *migrator)
 	if (skb)
 		event_send(skb, hdr,
 			   !nla_put_u64_64bit(skb, MIGOFF_A_REASONS, reasons, MIGOFF_A_PAD) &&
-			   (!migrator || !nla_put_string(skb, MIGOFF_A_NAME, migrator)));
+			   (!migrator || (!nla_put_string(skb, MIGOFF_A_NAME, migrator) &&
+					  !nla_put_u64_64bit(skb, MIGOFF_A_VALUE, auto_on,
+							     MIGOFF_A_PAD))));
 }
 
-void migoff_nl_event_batch(u32 max_pages, u32 min_folios)
+void migoff_nl_event_batch(u32 max_pages, u32 min_folios, u32 latency_us)
 {
 	void *hdr;
 	struct sk_buff *skb = event_new(MIGOFF_EVENT_BATCH, &hdr);
 
 	if (skb)
 		event_send(skb, hdr, !nla_put_u32(skb, MIGOFF_A_MAX_PAGES, max_pages) &&
-			   !nla_put_u32(skb, MIGOFF_A_MIN_FOLIOS, min_folios));
+			   !nla_put_u32(skb, MIGOFF_A_MIN_FOLIOS, min_folios) &&
+			   !nla_put_u64_64bit(skb, MIGOFF_A_VALUE, latency_us,
+					      MIGOFF_A_PAD));
 }
 
 void migoff_nl_event_param(const char *migrator, const char *param, u64 value)

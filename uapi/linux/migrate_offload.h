@@ -77,6 +77,8 @@ enum migoff_reason {
 #define MIGOFF_FEAT_STATS	(1ULL << 3)	/* GET_STATS, RESET_STATS */
 #define MIGOFF_FEAT_NETLINK	(1ULL << 4)	/* generic netlink family */
 #define MIGOFF_FEAT_QUOTAS	(1ULL << 5)	/* per-cgroup quotas */
+#define MIGOFF_FEAT_AUTO	(1ULL << 6)	/* MIGOFF_ROUTE_AUTO, GET_AUTO */
+#define MIGOFF_FEAT_LATENCY	(1ULL << 7)	/* migoff_batch.latency_us */
 
 /* MIGOFF_IOC_GET_INFO: the handshake. Anyone. */
 struct migoff_info {
@@ -138,6 +140,11 @@ struct migoff_migrator {
 /*
  * MIGOFF_IOC_ENABLE: route @reasons to migrator @migrator (by name; "" means
  * "cpu"). Other reasons keep their routes. CAP_SYS_ADMIN.
+ * With MIGOFF_ROUTE_AUTO, each batch of these reasons goes to @migrator
+ * only while it is measured cheaper than the CPU copy for batches of its
+ * folio size (see MIGOFF_IOC_GET_AUTO); otherwise the CPU copies it and
+ * its folios count as MIGOFF_FALLBACK_AUTO. Without the flag, every batch
+ * goes to @migrator (and a reason routed with it stops being automatic).
  * EINVAL: no reasons, or a reason not in reasons_supported.
  * ENOENT: no such migrator. ENODEV: the migrator is not available.
  *
@@ -146,7 +153,8 @@ struct migoff_migrator {
  * MIGOFF_ROUTE_ALL_REASONS, every reason (@reasons must be 0).
  * @migrator must be empty. CAP_SYS_ADMIN.
  */
-#define MIGOFF_ROUTE_ALL_REASONS	(1U << 0)
+#define MIGOFF_ROUTE_ALL_REASONS	(1U << 0)	/* DISABLE only */
+#define MIGOFF_ROUTE_AUTO		(1U << 1)	/* ENABLE only */
 struct migoff_route {
 	__u32 size;
 	__u32 flags;
@@ -157,7 +165,9 @@ struct migoff_route {
 
 /*
  * MIGOFF_IOC_GET_ROUTES: the migrator id serving each reason, or
- * MIGOFF_NO_MIGRATOR. Anyone.
+ * MIGOFF_NO_MIGRATOR, and (since MIGOFF_FEAT_AUTO, for a size of at least
+ * MIGOFF_ROUTES_SIZE_VER1) the reasons routed with MIGOFF_ROUTE_AUTO.
+ * Anyone.
  */
 struct migoff_routes {
 	__u32 size;
@@ -166,7 +176,10 @@ struct migoff_routes {
 	__u32 reserved0;
 	__u32 migrator[32];		/* out: indexed by enum migoff_reason */
 	__u64 reserved[2];
+	__u64 auto_reasons;		/* out: MIGOFF_REASON_BIT()s */
 };
+#define MIGOFF_ROUTES_SIZE_VER0	160
+#define MIGOFF_ROUTES_SIZE_VER1	168
 
 /*
  * MIGOFF_IOC_GET_BATCH / MIGOFF_IOC_SET_BATCH: batch caps.
@@ -174,18 +187,33 @@ struct migoff_routes {
  *            at most max_batch_pages_limit (ERANGE).
  * min_folios: smaller batches are not offloaded but copied on the CPU and
  *            counted as "too small" fallbacks (0 or 1: offload everything).
+ * latency_us (since MIGOFF_FEAT_LATENCY, sizes of at least
+ *            MIGOFF_BATCH_SIZE_VER1): a first-folio latency target, 0 for
+ *            none, at most MIGOFF_MAX_LATENCY_US (ERANGE). The engine
+ *            measures how long the first folio of each offloaded batch
+ *            waits (unmap, copy and move of the batch before it) per base
+ *            page, and caps batches at the pages that fit in the target,
+ *            never above max_pages.
+ * effective_pages (out, GET; 0 in SET): the cap offloaded batches have
+ *            now, max_pages or less under a latency target.
  * SET changes the fields named by its flags (EINVAL without any). Setting
  * needs CAP_SYS_ADMIN.
  */
 #define MIGOFF_BATCH_SET_MAX_PAGES	(1U << 0)
 #define MIGOFF_BATCH_SET_MIN_FOLIOS	(1U << 1)
+#define MIGOFF_BATCH_SET_LATENCY	(1U << 2)
+#define MIGOFF_MAX_LATENCY_US		10000000U	/* 10 s */
 struct migoff_batch {
 	__u32 size;
 	__u32 flags;
 	__u32 max_pages;
 	__u32 min_folios;
 	__u64 reserved[2];
+	__u32 latency_us;
+	__u32 effective_pages;
 };
+#define MIGOFF_BATCH_SIZE_VER0	32
+#define MIGOFF_BATCH_SIZE_VER1	40
 
 /*
  * MIGOFF_IOC_SET_PARAM: set parameter @name of migrator @migrator.
@@ -210,7 +238,8 @@ enum migoff_fallback {
 	MIGOFF_FALLBACK_TIMEOUT		= 1,	/* the copy timed out */
 	MIGOFF_FALLBACK_QUOTA		= 2,	/* over the cgroup's quota */
 	MIGOFF_FALLBACK_TOO_SMALL	= 3,	/* batch below min_folios */
-	MIGOFF_FALLBACK_COUNT		= 4,
+	MIGOFF_FALLBACK_AUTO		= 4,	/* auto: the CPU was cheaper */
+	MIGOFF_FALLBACK_COUNT		= 5,
 };
 
 struct migoff_counters {
@@ -230,6 +259,7 @@ enum migoff_stats_scope {
 	MIGOFF_STATS_REASON	= 1,	/* index: enum migoff_reason */
 	MIGOFF_STATS_MIGRATOR	= 2,	/* index: migrator id */
 	MIGOFF_STATS_CGROUP	= 3,	/* netlink dump only: a quota */
+	MIGOFF_STATS_AUTO	= 4,	/* netlink dump only: an auto class */
 };
 struct migoff_stats {
 	__u32 size;
@@ -238,6 +268,40 @@ struct migoff_stats {
 	__u32 index;			/* in */
 	struct migoff_counters counters;	/* out */
 	__u64 reserved[4];
+};
+
+/*
+ * MIGOFF_IOC_GET_AUTO: the estimates of the automatic choice for reason
+ * @reason (in), one entry per folio size class. Anyone. Classes are by the
+ * size of the batch's first folio (a migration's folios are mostly of one
+ * size): base pages (class 0), below 64 KiB (1), below PMD size (2), PMD
+ * size and up (3); @min_pages is the smallest folio size in base pages of
+ * each. For each, the moving averages of the cost
+ * per MiB of the migrator and of the CPU copy (0: not measured yet), and
+ * how many batches went to each, and how many of those were spent
+ * re-measuring the side that was not the cheaper one. The migrator's
+ * estimates are those of the migrator the reason is routed to (0 when it
+ * is not routed), kept per migrator while it is registered; the CPU's are
+ * kept per reason. RESET_STATS zeroes the batch counts only.
+ * ENOENT: @reason is not a reason.
+ */
+#define MIGOFF_AUTO_CLASSES	4
+struct migoff_auto_class {
+	__u32 min_pages;
+	__u32 reserved0;
+	__u64 migrator_ns_per_mib;
+	__u64 cpu_ns_per_mib;
+	__u64 batches_migrator;
+	__u64 batches_cpu;
+	__u64 batches_probe;
+};
+struct migoff_auto {
+	__u32 size;
+	__u32 flags;			/* in: 0 */
+	__u32 reason;			/* in: enum migoff_reason */
+	__u32 nr_classes;		/* out: MIGOFF_AUTO_CLASSES */
+	struct migoff_auto_class classes[MIGOFF_AUTO_CLASSES];	/* out */
+	__u64 reserved[2];
 };
 
 /* MIGOFF_IOC_RESET_STATS: zero every counter. CAP_SYS_ADMIN. */
@@ -302,7 +366,12 @@ struct migoff_quota {
  * MIGOFF_A_BATCHES ... MIGOFF_A_FALLBACK_TOO_SMALL; then one per quota
  * (scope MIGOFF_STATS_CGROUP) with MIGOFF_A_CGROUP_ID, MIGOFF_A_RATE,
  * MIGOFF_A_BURST, MIGOFF_A_REASONS, MIGOFF_A_FOLIOS, MIGOFF_A_BYTES,
- * MIGOFF_A_FOLIOS_REFUSED, MIGOFF_A_BYTES_REFUSED, MIGOFF_A_CPU_NS.
+ * MIGOFF_A_FOLIOS_REFUSED, MIGOFF_A_BYTES_REFUSED, MIGOFF_A_CPU_NS; then,
+ * for each reason routed with MIGOFF_ROUTE_AUTO, one per size class (scope
+ * MIGOFF_STATS_AUTO, MIGOFF_A_INDEX the reason, MIGOFF_A_NAME its name)
+ * with the fields of struct migoff_auto_class as MIGOFF_A_AUTO_MIN_PAGES
+ * ... MIGOFF_A_AUTO_BATCHES_PROBE. Counter messages carry
+ * MIGOFF_A_FALLBACK_AUTO too.
  *
  * Multicast group MIGOFF_GENL_MCGRP_EVENTS: MIGOFF_CMD_EVENT messages with
  * MIGOFF_A_EVENT (enum migoff_event_type) and, as they apply,
@@ -347,14 +416,21 @@ enum migoff_genl_attr {
 	MIGOFF_A_BYTES_REFUSED,		/* u64 */
 	MIGOFF_A_FOLIOS_REFUSED,	/* u64 */
 	MIGOFF_A_CPU_NS,		/* u64 */
+	MIGOFF_A_FALLBACK_AUTO,		/* u64 */
+	MIGOFF_A_AUTO_MIN_PAGES,	/* u32 */
+	MIGOFF_A_AUTO_MIGRATOR_NS_PER_MIB,	/* u64 */
+	MIGOFF_A_AUTO_CPU_NS_PER_MIB,	/* u64 */
+	MIGOFF_A_AUTO_BATCHES_MIGRATOR,	/* u64 */
+	MIGOFF_A_AUTO_BATCHES_CPU,	/* u64 */
+	MIGOFF_A_AUTO_BATCHES_PROBE,	/* u64 */
 	__MIGOFF_A_MAX,
 };
 #define MIGOFF_A_MAX (__MIGOFF_A_MAX - 1)
 
 enum migoff_event_type {
-	MIGOFF_EVENT_ENABLE		= 1,	/* REASONS, NAME (migrator) */
+	MIGOFF_EVENT_ENABLE		= 1,	/* REASONS, NAME (migrator), VALUE (1: auto) */
 	MIGOFF_EVENT_DISABLE		= 2,	/* REASONS */
-	MIGOFF_EVENT_BATCH		= 3,	/* MAX_PAGES, MIN_FOLIOS */
+	MIGOFF_EVENT_BATCH		= 3,	/* MAX_PAGES, MIN_FOLIOS, VALUE (latency_us) */
 	MIGOFF_EVENT_PARAM		= 4,	/* NAME (migrator), PARAM, VALUE */
 	MIGOFF_EVENT_STATS_RESET	= 5,
 	MIGOFF_EVENT_FALLBACK		= 6,	/* REASONS, FOLIOS fallen back since the last one */
@@ -376,5 +452,6 @@ enum migoff_event_type {
 #define MIGOFF_IOC_SET_QUOTA	_IOW(MIGOFF_IOC_MAGIC, 0x0a, struct migoff_quota)
 #define MIGOFF_IOC_CLEAR_QUOTA	_IOW(MIGOFF_IOC_MAGIC, 0x0b, struct migoff_quota)
 #define MIGOFF_IOC_GET_QUOTA	_IOWR(MIGOFF_IOC_MAGIC, 0x0c, struct migoff_quota)
+#define MIGOFF_IOC_GET_AUTO	_IOWR(MIGOFF_IOC_MAGIC, 0x0d, struct migoff_auto)
 
 #endif /* _UAPI_LINUX_MIGRATE_OFFLOAD_H */
