@@ -3,22 +3,39 @@
  * mtcopy: copy a migration batch with several CPU threads.
  *
  * The pages of the batch are cut into as many equal ranges as there are
- * workers (large folios are split across ranges), and each range is a work
- * item on an unbound workqueue, queued on the destination node ("pull",
- * the default: the copy reads remote and writes local memory) or on the
- * source node ("push"); the workqueue picks CPUs of that node when it has
- * any online, and any CPU otherwise (a memory-only node, e.g. a demotion
- * target), and copes with CPU hotplug. A batch gets
- * min(threads, pages / MIN_WORKER_PAGES) workers, so one 2 MiB THP is
- * spread over up to 8 workers; a batch too small for two is copied inline,
- * so mtcopy is never slower than "cpu" on small batches. A folio is marked
- * copied only when every range covering it copied without error.
+ * threads (large folios are split across ranges). The migrating thread
+ * copies the first range itself and the others are work items, each on a
+ * CPU of its own: any online CPU but the migrating thread's, those of the
+ * destination node ("pull", the default: the copy reads remote and writes
+ * local memory) or of the source node ("push") before the others (a
+ * memory-only node, e.g. a demotion target, has none). So "threads" counts the migrating thread too, and no CPU gets two
+ * copies of one batch: with threads=2 on two CPUs, both copy at once. A
+ * batch gets min(threads, pages / MIN_WORKER_PAGES, CPUs online) ranges,
+ * so one 2 MiB THP is spread over up to 8; a batch too small for two (or a
+ * machine with one CPU) is copied inline, so mtcopy is never slower than
+ * "cpu" on small batches. A folio is marked copied only when every range
+ * covering it copied without error.
  *
- * The migrating thread waits for the workers. If they have not finished
- * after HELP_MS (workers slow to start: busy CPUs, memory pressure), it
- * takes back the work items that have not started and copies them itself,
- * then waits for the running ones only, so a batch never waits on the
- * workqueue indefinitely.
+ * Why not padata_do_multithreaded(), which upstream's multi-threaded folio
+ * copy uses: in 6.12 it is __init, and reusing it would take a patch to
+ * the series for a helper that does not fit a copy that may run in
+ * reclaim: it queues on system_unbound_wq, which has no rescuer
+ * (WQ_MEM_RECLAIM), and waits for its helpers without bound, so kswapd
+ * demoting under memory pressure could wait for a kworker that cannot be
+ * created; its thread function returns nothing, where each range must
+ * report copy_mc errors for its folios; and it spreads helpers over nodes
+ * round-robin rather than onto the destination node. The split here is
+ * about as much code as a padata job's setup would be.
+ *
+ * The work items run on a per-CPU workqueue with a rescuer. A CPU that
+ * goes offline after it was picked runs its item elsewhere (the
+ * workqueue unbinds its pool). When the migrating thread has finished its
+ * own range, it takes back the items no worker has started yet (their CPU
+ * is busy with other work, or memory pressure delays the worker) and
+ * copies them itself, then waits for the running ones only: a range not
+ * started by then would end later than if the migrating thread copies it,
+ * since ranges are of equal size. So a batch never waits on the workqueue
+ * for longer than a running range takes.
  *
  * Allocation: the only per-batch allocation (the work items) is
  * GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC, since batches may come from
@@ -43,6 +60,7 @@
 
 #include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/migrate.h>
@@ -57,7 +75,6 @@
 
 #define MAX_THREADS		64
 #define MIN_WORKER_PAGES	64	/* 256 KiB with 4 KiB pages */
-#define HELP_MS			100
 
 static atomic_long_t stat_inline, stat_threaded, stat_workers, stat_helped;
 
@@ -72,7 +89,7 @@ MODULE_PARM_DESC(batches_inline, "Batches copied inline (too small to split)");
 module_param_cb(batches_threaded, &stat_ops, &stat_threaded, 0444);
 MODULE_PARM_DESC(batches_threaded, "Batches split over workers");
 module_param_cb(workers, &stat_ops, &stat_workers, 0444);
-MODULE_PARM_DESC(workers, "Work items the threaded batches were split into");
+MODULE_PARM_DESC(workers, "Work items queued (ranges the migrating thread did not copy)");
 module_param_cb(workers_helped, &stat_ops, &stat_helped, 0444);
 MODULE_PARM_DESC(workers_helped, "Work items run by the migrating thread");
 
@@ -198,6 +215,30 @@ static void mtcopy_cut(struct mtcopy_batch *b, struct list_head *dst_list,
 	}
 }
 
+/*
+ * Pick up to @max CPUs other than @self for the workers: those of @node
+ * first, then the others, each CPU at most once. Return how many were
+ * picked into @cpus.
+ */
+static unsigned int mtcopy_pick_cpus(int self, int node, unsigned int max,
+				     int *cpus)
+{
+	const struct cpumask *local = cpumask_of_node(node);
+	unsigned int n = 0, pass;
+	int cpu;
+
+	for (pass = 0; pass < 2 && n < max; pass++) {
+		for_each_online_cpu(cpu) {
+			if (cpu == self || cpumask_test_cpu(cpu, local) != !pass)
+				continue;
+			cpus[n++] = cpu;
+			if (n == max)
+				break;
+		}
+	}
+	return n;
+}
+
 static int mtcopy_copy(struct migoff_engine *e, struct list_head *dst_list,
 		       struct list_head *src_list, unsigned int nr,
 		       struct migoff_copy_info *ci)
@@ -205,10 +246,12 @@ static int mtcopy_copy(struct migoff_engine *e, struct list_head *dst_list,
 	unsigned int threads = READ_ONCE(e->params[0].value);
 	bool push = READ_ONCE(e->params[1].value);
 	unsigned long pages = 0, nr_works;
+	int cpus[MAX_THREADS - 1];
 	struct folio *src, *dst;
 	struct mtcopy_batch *b;
 	unsigned int i, t;
-	int node, rc = 0;
+	int node, self;
+	int rc = 0;
 
 	i = 0;
 	list_for_each_entry(src, src_list, lru) {
@@ -217,6 +260,13 @@ static int mtcopy_copy(struct migoff_engine *e, struct list_head *dst_list,
 		pages += folio_nr_pages(src);
 	}
 	nr_works = min_t(unsigned long, threads, pages / MIN_WORKER_PAGES);
+	if (nr_works > 1) {
+		node = push ? folio_nid(list_first_entry(src_list, struct folio, lru)) :
+			folio_nid(list_first_entry(dst_list, struct folio, lru));
+		/* A hint: the migrating thread may move, and that is fine. */
+		self = raw_smp_processor_id();
+		nr_works = 1 + mtcopy_pick_cpus(self, node, nr_works - 1, cpus);
+	}
 	if (nr_works <= 1) {
 		atomic_long_inc(&stat_inline);
 		return migrate_folios_mc_copy(dst_list, src_list, nr);
@@ -232,16 +282,16 @@ static int mtcopy_copy(struct migoff_engine *e, struct list_head *dst_list,
 	init_completion(&b->done);
 	mtcopy_cut(b, dst_list, src_list, pages);
 	atomic_long_inc(&stat_threaded);
-	atomic_long_add(nr_works, &stat_workers);
+	atomic_long_add(nr_works - 1, &stat_workers);
 
-	node = push ? folio_nid(list_first_entry(src_list, struct folio, lru)) :
-		folio_nid(list_first_entry(dst_list, struct folio, lru));
-	for (t = 0; t < nr_works; t++)
-		queue_work_node(node, mtcopy_wq, &b->works[t].work);
+	for (t = 1; t < nr_works; t++)
+		queue_work_on(cpus[t - 1], mtcopy_wq, &b->works[t].work);
 
-	if (!wait_for_completion_timeout(&b->done, msecs_to_jiffies(HELP_MS))) {
+	/* The first range is ours: the migrating task's own time, not cpu_ns. */
+	mtcopy_range(&b->works[0]);
+	if (!atomic_dec_and_test(&b->pending)) {
 		/* Copy the ranges no worker has started; wait for the rest. */
-		for (t = 0; t < nr_works; t++) {
+		for (t = 1; t < nr_works; t++) {
 			if (cancel_work(&b->works[t].work)) {
 				atomic_long_inc(&stat_helped);
 				mtcopy_run(&b->works[t]);
@@ -249,6 +299,7 @@ static int mtcopy_copy(struct migoff_engine *e, struct list_head *dst_list,
 		}
 		wait_for_completion(&b->done);
 	}
+	/* Helper time only: what the workers spent, not the caller's range. */
 	ci->cpu_ns = atomic64_read(&b->cpu_ns);
 
 	i = 0;
@@ -281,8 +332,8 @@ static int __init mtcopy_init(void)
 {
 	int ret;
 
-	mtcopy_wq = alloc_workqueue("mtcopy", WQ_UNBOUND | WQ_HIGHPRI |
-				    WQ_MEM_RECLAIM, 0);
+	/* Per-CPU: each range runs on the CPU picked for it. */
+	mtcopy_wq = alloc_workqueue("mtcopy", WQ_HIGHPRI | WQ_MEM_RECLAIM, 0);
 	if (!mtcopy_wq)
 		return -ENOMEM;
 	mtcopy_engine.params[0].value = clamp_t(unsigned int, num_online_cpus(),
