@@ -3,9 +3,10 @@
  * Migrations through /dev/migrate_offload and its migrators: routing per
  * reason checked by the statistics, batch caps honoured, mtcopy thread
  * layouts, dcbm on the software DMA engine with injected errors, timeouts
- * and out-of-order completion, and modules unloaded and reloaded while
- * migrations run. Every byte of every migrated page is verified and every
- * move_pages(2) status and page node checked (migoff_move()).
+ * and out-of-order completion, dcbm's one completion callback per channel
+ * and window, and modules unloaded and reloaded while migrations run.
+ * Every byte of every migrated page is verified and every move_pages(2)
+ * status and page node checked (migoff_move()).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +22,8 @@
 
 #define SYSCALL_BIT	MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL)
 #define SWDMA		"/sys/module/migoff_swdma/parameters/"
+#define DCBM		"/sys/module/migoff_dcbm/parameters/"
+#define DCBM_WINDOW	64	/* folios per dcbm window (migoff_dcbm.c) */
 
 static char why[256];	/* why a round trip failed (each test is a process) */
 
@@ -30,6 +33,16 @@ static int swdma_set(const char *param, const char *val)
 
 	snprintf(path, sizeof(path), SWDMA "%s", param);
 	return migoff_write_file(path, val);
+}
+
+/* A module's counter (a read-only parameter), or -1. */
+static long long param_get(const char *dir, const char *param)
+{
+	char path[256];
+	long long v;
+
+	snprintf(path, sizeof(path), "%s%s", dir, param);
+	return migoff_read_ll(path, &v) ? -1 : v;
 }
 
 static void swdma_defaults(void)
@@ -234,10 +247,12 @@ static const struct fault faults[] = {
 /*
  * Faults on the software DMA engine: failed descriptors scribble over their
  * destination, dropped ones never complete; the CPU must copy those folios
- * again, and the statistics must say why.
+ * again, and the statistics must say why. Whatever happens, dcbm asks for
+ * at most one callback per claimed channel and window.
  */
 TEST_F_TIMEOUT(pol, dcbm_fault_injection, 900)
 {
+	long long cb, win;
 	struct migoff_counters r;
 	unsigned int i;
 
@@ -253,8 +268,16 @@ TEST_F_TIMEOUT(pol, dcbm_fault_injection, 900)
 		ASSERT_EQ(0, swdma_set("delay_us", f->delay_us));
 		ASSERT_EQ(0, swdma_set("reorder", f->reorder));
 		ASSERT_EQ(0, migoff_reset_stats(self->fd));
+		cb = param_get(SWDMA, "callbacks");
+		win = param_get(DCBM, "windows");
+		ASSERT_LE(0, cb);
+		ASSERT_LE(0, win);
 		ASSERT_EQ(0, migoff_round_trip(len, f->folio_size, 0xd0 + i, why, sizeof(why)))
 			TH_LOG("fault case %s: %s", f->name, why);
+		cb = param_get(SWDMA, "callbacks") - cb;
+		win = param_get(DCBM, "windows") - win;
+		EXPECT_GE(f->channels * win, cb) TH_LOG("%s: %lld callbacks, %lld windows",
+							f->name, cb, win);
 		ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
 					     MIGOFF_REASON_SYSCALL, &r));
 		/* Every folio is accounted once: copied or fallen back. */
@@ -266,6 +289,58 @@ TEST_F_TIMEOUT(pol, dcbm_fault_injection, 900)
 			EXPECT_EQ(0, migoff_fallbacks(&r)) TH_LOG("%s", f->name);
 		}
 	}
+}
+
+/*
+ * dcbm asks for a completion callback only on each claimed channel's last
+ * descriptor of a window and settles the others by their status. Before
+ * issue 10 (item 3) every folio's descriptor had its own callback: the
+ * swdma "callbacks" counter grew by exactly N for N folios. Now it grows
+ * by at most windows x channels, far below N, while every byte and every
+ * page's node is still verified and no folio falls back.
+ */
+TEST_F_TIMEOUT(pol, dcbm_one_callback_per_channel_and_window, 300)
+{
+	const long long channels = 2;
+	size_t len = MiB(16);
+	long long nfolios = 2 * (long long)(len / KiB(4));	/* there and back */
+	long long cb, win, descs, coal;
+	struct migoff_counters r;
+
+	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "channels", channels));
+	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
+	cb = param_get(SWDMA, "callbacks");
+	win = param_get(DCBM, "windows");
+	descs = param_get(DCBM, "descriptors");
+	coal = param_get(DCBM, "coalesced");
+	ASSERT_LE(0, cb) TH_LOG("swdma exposes no callbacks counter");
+	ASSERT_LE(0, win) TH_LOG("dcbm exposes no windows counter");
+	ASSERT_LE(0, descs) TH_LOG("dcbm exposes no descriptors counter");
+	ASSERT_LE(0, coal) TH_LOG("dcbm exposes no coalesced counter");
+
+	ASSERT_EQ(0, migoff_round_trip(len, KiB(4), 0x10c, why, sizeof(why)))
+		TH_LOG("%s", why);
+
+	cb = param_get(SWDMA, "callbacks") - cb;
+	win = param_get(DCBM, "windows") - win;
+	descs = param_get(DCBM, "descriptors") - descs;
+	coal = param_get(DCBM, "coalesced") - coal;
+	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
+				     MIGOFF_REASON_SYSCALL, &r));
+	TH_LOG("%lld folios: %lld batches, %lld windows, %lld descriptors "
+	       "(%lld folios coalesced), %lld callbacks", nfolios,
+	       (long long)r.batches, win, descs, coal, cb);
+	EXPECT_EQ(nfolios, (long long)r.folios);
+	EXPECT_EQ(0, migoff_fallbacks(&r));
+	/* Windows of at most DCBM_WINDOW folios, none across batches. */
+	EXPECT_LE((nfolios + DCBM_WINDOW - 1) / DCBM_WINDOW, win);
+	EXPECT_GE((long long)r.batches + nfolios / DCBM_WINDOW, win);
+	/* The point: one callback per channel and window at most. */
+	EXPECT_GE(channels * win, cb);
+	EXPECT_GT(nfolios, cb);
+	/* Every folio went on exactly one descriptor. */
+	EXPECT_EQ(nfolios, descs + coal);
+	EXPECT_GE(nfolios, descs);
 }
 
 /*

@@ -17,7 +17,29 @@
  *   fail_chan_alloc=1  every channel allocation (a client's
  *                  dma_request_chan*()) fails with -ENOMEM
  * Statistics: descs_done, descs_failed, descs_dropped; chan_allocs and
- * chan_frees count the channels handed to and given back by clients.
+ * chan_frees count the channels handed to and given back by clients;
+ * callbacks counts the completion callbacks invoked.
+ *
+ * Completion: a descriptor's callback runs only if the client set one and
+ * prepared the descriptor with DMA_PREP_INTERRUPT (as hardware raises an
+ * interrupt only then); any other descriptor completes silently and the
+ * client learns its outcome from device_tx_status.
+ *
+ * Status: each channel keeps a record {cookie, status} of its last
+ * SWDMA_RECORDS cookies (a ring indexed by cookie), written at submit
+ * (DMA_IN_PROGRESS) and when the descriptor finishes (DMA_COMPLETE, or
+ * DMA_ERROR when it failed or was discarded by terminate_all).
+ * device_tx_status reports that record, per cookie: an earlier cookie still
+ * running after a later one completed (reorder=1) is DMA_IN_PROGRESS, a
+ * failed one DMA_ERROR, a dropped one DMA_IN_PROGRESS until the channel is
+ * terminated. The record outlives the descriptor, which goes back to the
+ * pool as soon as it finished, so a client has until it submits
+ * SWDMA_RECORDS more cookies on the channel to read a status (dcbm reads
+ * its at most 64 per window before the channel serves another window); a
+ * cookie whose record was overwritten that way, or that was never issued,
+ * reports DMA_ERROR (unknown: do not trust the transfer). The tx_state
+ * "last" cookie is a watermark: every cookie up to it has finished
+ * (completed or failed).
  *
  * Descriptors come from a pool of SWDMA_DESCS per channel, allocated when a
  * client takes the channel, as hardware drivers do: preparing a transfer
@@ -29,11 +51,15 @@
  * wait for.
  *
  * Only for memory the kernel maps linearly (no IOMMU, dma-direct): the
- * device's DMA addresses are turned back into kernel addresses.
+ * device's DMA addresses are turned back into kernel addresses. The device
+ * sets no max_segment_size, so clients see the DMA API's default (64 KiB).
  *
- * Locking: each channel's lock protects its descriptor lists and cookies;
- * the worker takes the issued list off the channel before processing it,
- * so terminate_all never frees a descriptor the worker is using.
+ * Locking: each channel's lock protects its descriptor lists, cookies,
+ * status records and termination count; callbacks run without it. The
+ * worker takes the issued list off the channel before processing it, so
+ * terminate_all never frees a descriptor the worker is using; the worker
+ * discards (DMA_ERROR, no callback) what it took before a terminate_all,
+ * and synchronize waits for it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,6 +74,10 @@
 
 #define SWDMA_MAX_CHANNELS	16
 #define SWDMA_DESCS		256	/* per channel */
+/* Status records per channel: a power of two, >= SWDMA_DESCS. */
+#define SWDMA_RECORDS		SWDMA_DESCS
+static_assert(!(SWDMA_RECORDS & (SWDMA_RECORDS - 1)) &&
+	      SWDMA_RECORDS >= SWDMA_DESCS);
 
 static unsigned int channels = 4;
 module_param(channels, uint, 0444);
@@ -69,7 +99,7 @@ module_param(fail_chan_alloc, bool, 0644);
 MODULE_PARM_DESC(fail_chan_alloc, "Fail every channel allocation with -ENOMEM");
 
 static atomic64_t descs_done, descs_failed, descs_dropped;
-static atomic64_t chan_allocs, chan_frees;
+static atomic64_t chan_allocs, chan_frees, callbacks;
 static atomic_t desc_seq;
 
 static int stat_get(char *buf, const struct kernel_param *kp)
@@ -83,6 +113,8 @@ module_param_cb(descs_failed, &stat_ops, &descs_failed, 0444);
 module_param_cb(descs_dropped, &stat_ops, &descs_dropped, 0444);
 module_param_cb(chan_allocs, &stat_ops, &chan_allocs, 0444);
 module_param_cb(chan_frees, &stat_ops, &chan_frees, 0444);
+module_param_cb(callbacks, &stat_ops, &callbacks, 0444);
+MODULE_PARM_DESC(callbacks, "Completion callbacks invoked");
 
 struct swdma_desc {
 	struct dma_async_tx_descriptor tx;
@@ -91,12 +123,20 @@ struct swdma_desc {
 	size_t len;
 };
 
+/* The outcome of one cookie, kept after its descriptor is reused. */
+struct swdma_record {
+	dma_cookie_t cookie;
+	enum dma_status status;
+};
+
 struct swdma_chan {
 	struct dma_chan chan;
-	spinlock_t lock;		/* lists and cookies below */
+	spinlock_t lock;		/* lists, cookies, records, terminations */
 	struct list_head free, submitted, issued, dropped;
 	struct work_struct work;
 	struct swdma_desc *descs;	/* the pool, while a client has it */
+	struct swdma_record *records;	/* SWDMA_RECORDS, with the pool */
+	unsigned long terminations;	/* terminate_all calls */
 };
 
 static struct dma_device swdma_dev;
@@ -109,10 +149,48 @@ static struct swdma_chan *to_swchan(struct dma_chan *c)
 	return container_of(c, struct swdma_chan, chan);
 }
 
+static struct swdma_record *swdma_record(struct swdma_chan *c,
+					 dma_cookie_t cookie)
+{
+	return &c->records[cookie & (SWDMA_RECORDS - 1)];
+}
+
+/*
+ * Move the watermark (chan.completed_cookie) over the cookies that have
+ * finished in order. Under c->lock.
+ */
+static void swdma_advance_locked(struct swdma_chan *c)
+{
+	while (c->chan.completed_cookie != c->chan.cookie) {
+		dma_cookie_t next = c->chan.completed_cookie + 1;
+		struct swdma_record *r;
+
+		if (next < DMA_MIN_COOKIE)
+			next = DMA_MIN_COOKIE;
+		r = swdma_record(c, next);
+		if (r->cookie != next || r->status == DMA_IN_PROGRESS)
+			break;
+		c->chan.completed_cookie = next;
+	}
+}
+
+/* Record how @cookie ended, unless a later cookie took its record. */
+static void swdma_finish_locked(struct swdma_chan *c, dma_cookie_t cookie,
+				enum dma_status status)
+{
+	struct swdma_record *r = swdma_record(c, cookie);
+
+	if (r->cookie != cookie)
+		return;
+	r->status = status;
+	swdma_advance_locked(c);
+}
+
 static dma_cookie_t swdma_tx_submit(struct dma_async_tx_descriptor *tx)
 {
 	struct swdma_chan *c = to_swchan(tx->chan);
 	struct swdma_desc *d = container_of(tx, struct swdma_desc, tx);
+	struct swdma_record *r;
 	dma_cookie_t cookie;
 	unsigned long flags;
 
@@ -122,6 +200,9 @@ static dma_cookie_t swdma_tx_submit(struct dma_async_tx_descriptor *tx)
 		cookie = DMA_MIN_COOKIE;
 	c->chan.cookie = cookie;
 	tx->cookie = cookie;
+	r = swdma_record(c, cookie);
+	r->cookie = cookie;
+	r->status = DMA_IN_PROGRESS;
 	list_add_tail(&d->node, &c->submitted);
 	spin_unlock_irqrestore(&c->lock, flags);
 	return cookie;
@@ -157,36 +238,49 @@ static void *swdma_virt(dma_addr_t addr)
 	return phys_to_virt(dma_to_phys(swdma_dev.dev, addr));
 }
 
-static void swdma_put_desc(struct swdma_chan *c, struct swdma_desc *d)
+/*
+ * @d finished with @status: record it, give @d back to the pool, then run
+ * its callback if the client asked for one (DMA_PREP_INTERRUPT), unless
+ * it was discarded (@res DMA_TRANS_ABORTED: terminate_all runs none).
+ */
+static void swdma_retire(struct swdma_chan *c, struct swdma_desc *d,
+			 enum dma_status status, enum dmaengine_tx_result res)
 {
+	struct dmaengine_result r = { .result = res, .residue = 0 };
+	dma_async_tx_callback_result cb_result = NULL;
+	dma_async_tx_callback cb = NULL;
+	void *param = NULL;
 	unsigned long flags;
 
+	if ((d->tx.flags & DMA_PREP_INTERRUPT) && res != DMA_TRANS_ABORTED) {
+		cb_result = d->tx.callback_result;
+		cb = d->tx.callback;
+		param = d->tx.callback_param;
+	}
 	spin_lock_irqsave(&c->lock, flags);
+	swdma_finish_locked(c, d->tx.cookie, status);
 	list_add(&d->node, &c->free);
 	spin_unlock_irqrestore(&c->lock, flags);
-}
 
-static void swdma_complete(struct swdma_desc *d, enum dmaengine_tx_result res)
-{
-	struct dma_async_tx_descriptor *tx = &d->tx;
-	struct dmaengine_result r = { .result = res, .residue = 0 };
-
-	if (tx->callback_result)
-		tx->callback_result(tx->callback_param, &r);
-	else if (tx->callback)
-		tx->callback(tx->callback_param);
+	if (cb_result)
+		cb_result(param, &r);
+	else if (cb)
+		cb(param);
+	else
+		return;
+	atomic64_inc(&callbacks);
 }
 
 static void swdma_work(struct work_struct *work)
 {
 	struct swdma_chan *c = container_of(work, struct swdma_chan, work);
 	struct swdma_desc *d, *tmp;
-	dma_cookie_t last = 0;
-	unsigned long flags;
+	unsigned long flags, gen;
 	LIST_HEAD(todo);
 
 	spin_lock_irqsave(&c->lock, flags);
 	list_splice_init(&c->issued, &todo);
+	gen = c->terminations;
 	spin_unlock_irqrestore(&c->lock, flags);
 
 	if (READ_ONCE(reorder)) {
@@ -198,41 +292,43 @@ static void swdma_work(struct work_struct *work)
 	}
 
 	list_for_each_entry_safe(d, tmp, &todo, node) {
-		unsigned int seq = atomic_inc_return(&desc_seq);
 		unsigned int fe = READ_ONCE(fail_every), de = READ_ONCE(drop_every);
-		unsigned int us = READ_ONCE(delay_us);
-		enum dmaengine_tx_result res = DMA_TRANS_NOERROR;
+		unsigned int us = READ_ONCE(delay_us), seq;
+		bool dropped = false;
 
 		list_del(&d->node);
+		/* Terminated since we took it: discarded, no callback. */
+		if (READ_ONCE(c->terminations) != gen) {
+			swdma_retire(c, d, DMA_ERROR, DMA_TRANS_ABORTED);
+			continue;
+		}
+		seq = atomic_inc_return(&desc_seq);
 		if (us)
 			usleep_range(us, us + us / 4 + 1);
 		if (de && seq % de == 0) {
-			atomic64_inc(&descs_dropped);
+			/* Held until terminate_all, unless that already ran. */
 			spin_lock_irqsave(&c->lock, flags);
-			list_add_tail(&d->node, &c->dropped);
+			if (c->terminations == gen) {
+				list_add_tail(&d->node, &c->dropped);
+				dropped = true;
+			}
 			spin_unlock_irqrestore(&c->lock, flags);
+			if (dropped)
+				atomic64_inc(&descs_dropped);
+			else
+				swdma_retire(c, d, DMA_ERROR, DMA_TRANS_ABORTED);
 			continue;
 		}
 		if (fe && seq % fe == 0) {
 			memset(swdma_virt(d->dst), 0xa5, d->len);
-			res = DMA_TRANS_READ_FAILED;
 			atomic64_inc(&descs_failed);
+			swdma_retire(c, d, DMA_ERROR, DMA_TRANS_READ_FAILED);
 		} else {
 			memcpy(swdma_virt(d->dst), swdma_virt(d->src), d->len);
 			atomic64_inc(&descs_done);
+			swdma_retire(c, d, DMA_COMPLETE, DMA_TRANS_NOERROR);
 		}
-		if (d->tx.cookie > last)
-			last = d->tx.cookie;
-		swdma_complete(d, res);
-		swdma_put_desc(c, d);
 		cond_resched();
-	}
-
-	if (last) {
-		spin_lock_irqsave(&c->lock, flags);
-		if (last > c->chan.completed_cookie)
-			c->chan.completed_cookie = last;
-		spin_unlock_irqrestore(&c->lock, flags);
 	}
 }
 
@@ -247,31 +343,64 @@ static void swdma_issue_pending(struct dma_chan *chan)
 	queue_work(swdma_wq, &c->work);
 }
 
+/*
+ * The status of @cookie itself (not the in-order completed_cookie test of
+ * dma_cookie_status()): see "Status" above.
+ */
 static enum dma_status swdma_tx_status(struct dma_chan *chan,
 				       dma_cookie_t cookie,
 				       struct dma_tx_state *state)
 {
 	struct swdma_chan *c = to_swchan(chan);
+	enum dma_status status = DMA_ERROR;
 	dma_cookie_t used, done;
 	unsigned long flags;
 
 	spin_lock_irqsave(&c->lock, flags);
+	if (c->records && cookie >= DMA_MIN_COOKIE) {
+		struct swdma_record *r = swdma_record(c, cookie);
+
+		if (r->cookie == cookie)
+			status = r->status;
+	}
 	used = chan->cookie;
 	done = chan->completed_cookie;
 	spin_unlock_irqrestore(&c->lock, flags);
 	dma_set_tx_state(state, done, used, 0);
-	return dma_async_is_complete(cookie, done, used);
+	return status;
 }
 
+/* Discard every descriptor not yet taken by the worker, as failed. */
+static void swdma_discard_locked(struct swdma_chan *c, struct list_head *list)
+{
+	struct swdma_desc *d;
+
+	list_for_each_entry(d, list, node) {
+		struct swdma_record *r = swdma_record(c, d->tx.cookie);
+
+		if (r->cookie == d->tx.cookie)
+			r->status = DMA_ERROR;
+	}
+	list_splice_init(list, &c->free);
+}
+
+/*
+ * What the worker already took is discarded by the worker itself (it sees
+ * the termination count change), or finishes if it is being copied.
+ */
 static int swdma_terminate_all(struct dma_chan *chan)
 {
 	struct swdma_chan *c = to_swchan(chan);
 	unsigned long flags;
 
 	spin_lock_irqsave(&c->lock, flags);
-	list_splice_init(&c->submitted, &c->free);
-	list_splice_init(&c->issued, &c->free);
-	list_splice_init(&c->dropped, &c->free);
+	WRITE_ONCE(c->terminations, c->terminations + 1);
+	if (c->records) {	/* else the lists are empty */
+		swdma_discard_locked(c, &c->submitted);
+		swdma_discard_locked(c, &c->issued);
+		swdma_discard_locked(c, &c->dropped);
+		swdma_advance_locked(c);
+	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	return 0;
 }
@@ -284,17 +413,25 @@ static void swdma_synchronize(struct dma_chan *chan)
 static int swdma_alloc_chan_resources(struct dma_chan *chan)
 {
 	struct swdma_chan *c = to_swchan(chan);
+	struct swdma_record *records;
+	struct swdma_desc *descs;
 	unsigned long flags;
 	unsigned int i;
 
 	if (READ_ONCE(fail_chan_alloc))
 		return -ENOMEM;
-	c->descs = kcalloc(SWDMA_DESCS, sizeof(*c->descs), GFP_KERNEL);
-	if (!c->descs)
+	descs = kcalloc(SWDMA_DESCS, sizeof(*descs), GFP_KERNEL);
+	records = kcalloc(SWDMA_RECORDS, sizeof(*records), GFP_KERNEL);
+	if (!descs || !records) {
+		kfree(descs);
+		kfree(records);
 		return -ENOMEM;
+	}
 	spin_lock_irqsave(&c->lock, flags);
+	c->descs = descs;
+	c->records = records;
 	for (i = 0; i < SWDMA_DESCS; i++)
-		list_add_tail(&c->descs[i].node, &c->free);
+		list_add_tail(&descs[i].node, &c->free);
 	spin_unlock_irqrestore(&c->lock, flags);
 	atomic64_inc(&chan_allocs);
 	return SWDMA_DESCS;
@@ -303,10 +440,17 @@ static int swdma_alloc_chan_resources(struct dma_chan *chan)
 static void swdma_free_chan_resources(struct dma_chan *chan)
 {
 	struct swdma_chan *c = to_swchan(chan);
+	struct swdma_record *records;
+	unsigned long flags;
 
 	swdma_terminate_all(chan);
 	swdma_synchronize(chan);
+	spin_lock_irqsave(&c->lock, flags);
 	INIT_LIST_HEAD(&c->free);
+	records = c->records;
+	c->records = NULL;
+	spin_unlock_irqrestore(&c->lock, flags);
+	kfree(records);
 	kfree(c->descs);
 	c->descs = NULL;
 	atomic64_inc(&chan_frees);
