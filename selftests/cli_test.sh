@@ -58,7 +58,7 @@ ok "migrator set unknown param: exit 1" sh -c "$bin migrator set mtcopy nosuch=1
 
 ok "batch set --max-pages=1024 --min-folios=4" $bin batch set --max-pages=1024 --min-folios=4
 ok "status -j shows the caps" sh -c "$bin -j status | python3 -c 'import json,sys; b=json.load(sys.stdin)[\"batch\"]; \
-assert b == {\"max_pages\": 1024, \"min_folios\": 4}, b'"
+assert b == {\"max_pages\": 1024, \"min_folios\": 4, \"latency_us\": 0}, b'"
 ok "batch set out of range: exit 1" sh -c "$bin batch set --max-pages=999999999 2>/dev/null; test \$? = 1"
 ok "batch set with nothing: exit 2" sh -c "$bin batch set 2>/dev/null; test \$? = 2"
 $bin batch set --max-pages=0 --min-folios=0
@@ -108,7 +108,7 @@ $bin enable --reason=damon --migrator=cpu
 $bin batch set --min-folios=3
 wait $mpid
 ok "monitor (text): one line per event" sh -c "cat $tmp/tmon; test \$(wc -l < $tmp/tmon) = 2 && \
-	grep -qx 'enable damon migrator cpu' $tmp/tmon && grep -qx 'batch max_pages [0-9]* min_folios 3' $tmp/tmon"
+	grep -qx 'enable damon migrator cpu' $tmp/tmon && grep -qx 'batch max_pages [0-9]* min_folios 3 latency_us 0' $tmp/tmon"
 $bin disable --reason=damon
 $bin batch set --min-folios=0
 # monitor goes on after losing events (ENOBUFS), as 'ip monitor' does.
@@ -194,6 +194,110 @@ rm -f $priv
 printf '{"routes": {"demotion": "\\u0063pu"}}' > $tmp/esc.json
 ok "config load: an escaped migrator name routes like the plain one" sh -c "$bin config load $tmp/esc.json && \
 	$bin -j status | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"routes\"][\"demotion\"] == \"cpu\"'"
+$bin config load $tmp/cfg.json
+
+# Issue 10: automatic routing and the first-folio latency target.
+ok "enable --reason=demotion --migrator=mtcopy --auto" $bin enable --reason=demotion --migrator=mtcopy --auto
+ok "status marks demotion (auto)" sh -c "$bin status > $tmp/st.txt && grep -qx 'demotion  *mtcopy (auto)' $tmp/st.txt && \
+	! grep -q '^compaction .*(auto)' $tmp/st.txt"
+ok "status -j: auto_reasons is [demotion], the route mtcopy" sh -c "$bin -j status | python3 -c 'import json,sys; j=json.load(sys.stdin); \
+assert j[\"auto_reasons\"] == [\"demotion\"] and j[\"routes\"][\"demotion\"] == \"mtcopy\", j'"
+ok "enable without --auto: demotion stops being automatic" sh -c "$bin enable --reason=demotion --migrator=mtcopy && \
+	$bin -j status | python3 -c 'import json,sys; j=json.load(sys.stdin); \
+assert j[\"auto_reasons\"] == [] and j[\"routes\"][\"demotion\"] == \"mtcopy\", j'"
+ok "disable --auto: exit 2" sh -c "$bin disable --auto 2>/dev/null; test \$? = 2"
+ok "enable --auto=1: exit 2" sh -c "$bin enable --reason=demotion --auto=1 2>/dev/null; test \$? = 2"
+ok "batch set --latency=2ms" $bin batch set --latency=2ms
+ok "batch shows 2000 us" sh -c "$bin batch > $tmp/b.txt && grep -qx 'latency  *2000 us' $tmp/b.txt && grep -q '^effective_pages  *[1-9]' $tmp/b.txt"
+ok "batch -j: latency_us 2000, 0 < effective_pages <= max_pages" sh -c "$bin -j batch | python3 -c 'import json,sys; b=json.load(sys.stdin); \
+assert sorted(b) == [\"effective_pages\", \"latency_us\", \"max_pages\", \"min_folios\"], b; \
+assert b[\"latency_us\"] == 2000 and 0 < b[\"effective_pages\"] <= b[\"max_pages\"], b'"
+ok "status -j: batch latency_us 2000" sh -c "$bin -j status | python3 -c 'import json,sys; \
+assert json.load(sys.stdin)[\"batch\"][\"latency_us\"] == 2000'"
+ok "batch set --latency=500us --max-pages=256: both in one call" sh -c "$bin batch set --latency=500us --max-pages=256 && \
+	$bin -j batch | python3 -c 'import json,sys; b=json.load(sys.stdin); \
+assert b[\"latency_us\"] == 500 and b[\"max_pages\"] == 256 and b[\"effective_pages\"] <= 256, b'"
+ok "batch set --latency=11s: exit 2, unchanged" sh -c "$bin batch set --latency=11s 2>$tmp/e; test \$? = 2 && grep -q 'out of range' $tmp/e && \
+	$bin -j batch | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"latency_us\"] == 500'"
+ok "batch set --latency=junk: exit 2" sh -c "$bin batch set --latency=junk 2>/dev/null; test \$? = 2"
+ok "batch set --latency=10s: the maximum" sh -c "$bin batch set --latency=10s && \
+	$bin -j batch | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"latency_us\"] == 10000000'"
+ok "batch set --latency=off --max-pages=0: no target, effective cap = max_pages" sh -c "$bin batch set --latency=off --max-pages=0 && \
+	$bin -j batch | python3 -c 'import json,sys; b=json.load(sys.stdin); \
+assert b[\"latency_us\"] == 0 and b[\"effective_pages\"] == b[\"max_pages\"], b' && $bin batch | grep -qx 'latency  *off'"
+ok "as nobody: batch works, batch set --latency fails with 'needs root'" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups \
+	$bin batch > /dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups $bin batch set --latency=1ms 2>$tmp/e; \
+	test \$? = 1 && grep -q 'needs root' $tmp/e"
+# monitor: the auto flag of an enable, the latency of a batch change.
+$bin -j monitor --count=3 > $tmp/amon 2>$tmp/amon.err &
+mpid=$!
+sleep 1
+$bin enable --reason=demotion --migrator=mtcopy --auto
+$bin enable --reason=damon --migrator=cpu
+$bin batch set --latency=2ms
+wait $mpid
+ok "monitor -j: enable auto true/false, batch latency_us 2000" python3 -c "import json,sys; \
+e=[json.loads(l) for l in open(sys.argv[1])]; \
+assert e[0]['event'] == 'enable' and e[0]['reasons'] == ['demotion'] and e[0]['auto'] is True, e; \
+assert e[1]['event'] == 'enable' and e[1]['auto'] is False, e; \
+assert e[2]['event'] == 'batch' and e[2]['latency_us'] == 2000, e" $tmp/amon
+$bin monitor --count=2 > $tmp/atmon 2>$tmp/atmon.err &
+mpid=$!
+sleep 1
+$bin enable --reason=damon --migrator=mtcopy --auto
+$bin batch set --latency=3ms
+wait $mpid
+ok "monitor (text): 'auto' and latency_us" sh -c "cat $tmp/atmon; grep -qx 'enable damon migrator mtcopy auto' $tmp/atmon && \
+	grep -qx 'batch max_pages [0-9]* min_folios [0-9]* latency_us 3000' $tmp/atmon"
+$bin disable --reason=damon
+# config round trip with an automatic route and a latency target.
+ok "config save (auto route, latency target)" $bin config save $tmp/acfg.json
+ok "config save: the file has auto_reasons and latency_us" python3 -c "import json,sys; j=json.load(open(sys.argv[1])); \
+assert j['auto_reasons'] == ['demotion'] and j['batch']['latency_us'] == 3000, j" $tmp/acfg.json
+$bin enable --reason=demotion --migrator=cpu
+$bin batch set --latency=off
+ok "config load restores the auto route and the latency" sh -c "$bin config load $tmp/acfg.json && $bin -j status > $tmp/aafter.json && \
+	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert a == b, (a, b)' $tmp/acfg.json $tmp/aafter.json"
+printf '{"routes": {"demotion": "mtcopy"}, "auto_reasons": ["demotion", "compaction"]}' > $tmp/anoroute.json
+ok "config load: an auto reason without a route: exit 1, nothing changed" load_refused $tmp/anoroute.json \
+	'\$.auto_reasons: compaction: an automatic route needs a migrator'
+printf '{"batch": {"latency_us": 10000001}, "routes": {"demotion": "cpu"}}' > $tmp/alat.json
+ok "config load: latency_us over 10 s: exit 1, nothing changed" load_refused $tmp/alat.json '\$.batch.latency_us: 10000001 is out of range'
+printf '{"routes": {"demotion": "mtcopy"}}' > $tmp/aold.json
+ok "config load: a file without auto_reasons routes without --auto" sh -c "$bin config load $tmp/aold.json && \
+	$bin -j status | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j[\"auto_reasons\"] == [], j'"
+# Statistics of an automatic route after a real migration.
+$bin batch set --latency=off
+$bin enable --reason=syscall --migrator=mtcopy --auto
+$bin stats --reset > /dev/null
+$bench --sizes=4K --total=8 --runs=1 >/dev/null
+ok "stats -j: auto classes of syscall_or_cpuset, auto fallbacks counted" sh -c "$bin -j stats > $tmp/ast.json && python3 -c 'import json,sys; \
+j=json.load(open(sys.argv[1])); r=j[\"reasons\"][\"syscall_or_cpuset\"]; a=j[\"auto\"][\"syscall_or_cpuset\"]; \
+assert \"auto\" in r[\"fallbacks\"], r; \
+assert len(a) == 4 and [c[\"min_pages\"] for c in a] == sorted(c[\"min_pages\"] for c in a) and a[0][\"min_pages\"] == 1, a; \
+keys = {\"min_pages\", \"migrator_ns_per_mib\", \"cpu_ns_per_mib\", \"cheaper\", \"batches_migrator\", \"batches_cpu\", \"batches_probe\"}; \
+assert all(set(c) == keys for c in a), a; \
+cpu = sum(c[\"batches_cpu\"] for c in a); mig = sum(c[\"batches_migrator\"] for c in a); \
+assert mig + cpu > 0, a; assert a[0][\"batches_migrator\"] + a[0][\"batches_cpu\"] > 0, a; \
+assert (cpu > 0) == (r[\"fallbacks\"][\"auto\"] > 0), (a, r); \
+assert r[\"folios\"] + r[\"fallbacks\"][\"auto\"] == 4096, r; \
+assert \"demotion\" not in j[\"auto\"], j[\"auto\"]' $tmp/ast.json"
+ok "stats (table): auto column and the size class table" sh -c "$bin stats > $tmp/ast.txt && grep -q ' too_small  *auto\$' $tmp/ast.txt && \
+	grep -q '^auto: ' $tmp/ast.txt && test \$(grep -c '^  syscall_or_cpuset  *[0-9]*[KMG] ' $tmp/ast.txt) = 4"
+ok "stats --interval=1 --count=1 -j: auto classes with batch rates" sh -c "$bin -j stats --interval=1 --count=1 | python3 -c 'import json,sys; \
+a=json.load(sys.stdin)[\"auto\"][\"syscall_or_cpuset\"]; assert len(a) == 4 and all(\"batches_cpu_per_s\" in c for c in a), a'"
+ok "stats --reset keeps the estimates, zeroes the batch counts" sh -c "$bin stats --reset > /dev/null && $bin -j stats | python3 -c 'import json,sys; \
+a=json.load(sys.stdin)[\"auto\"][\"syscall_or_cpuset\"]; \
+assert all(c[\"batches_migrator\"] == c[\"batches_cpu\"] == c[\"batches_probe\"] == 0 for c in a), a; \
+assert any(c[\"migrator_ns_per_mib\"] or c[\"cpu_ns_per_mib\"] for c in a), a'"
+ok "a reason routed without --auto has no auto entries in the dump" sh -c "$bin enable --reason=syscall --migrator=mtcopy && \
+	$bin -j stats | python3 -c 'import json,sys; assert \"syscall_or_cpuset\" not in json.load(sys.stdin).get(\"auto\", {})'"
+for args in "batch" "-j batch" "-j stats" "stats" "enable --reason=demotion --migrator=mtcopy --auto" "batch set --latency=1ms"; do
+	ok "valgrind clean: $args" sh -c "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
+		$bin $args >/dev/null 2>$tmp/vg; test \$? != 99 || { cat $tmp/vg; false; }"
+done
+$bin batch set --latency=off
+$bin disable
 $bin config load $tmp/cfg.json
 
 # Quotas: set, show (table and JSON), clear; bad usage.

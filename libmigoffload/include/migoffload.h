@@ -8,7 +8,9 @@
  * and set errno. Nothing prints or exits. A context may be used from several
  * threads; its netlink requests are serialised internally, and callbacks
  * run with no lock held (they may call the library). Events are read by
- * one thread at a time.
+ * one thread at a time. A call that needs a feature the kernel does not
+ * report in migoff_info.features (MIGOFF_FEAT_AUTO, MIGOFF_FEAT_LATENCY)
+ * fails with -EOPNOTSUPP before it reaches the kernel.
  */
 #ifndef MIGOFFLOAD_H
 #define MIGOFFLOAD_H
@@ -41,7 +43,8 @@ struct migoff_event {
 	uint64_t reasons;		/* MIGOFF_REASON_BIT()s */
 	char name[MIGOFF_NAME_LEN];	/* migrator */
 	char param[MIGOFF_PARAM_NAME_LEN];
-	uint64_t value;
+	uint64_t value;			/* PARAM: the value; ENABLE: 1 with MIGOFF_ROUTE_AUTO;
+					 * BATCH: latency_us (0 from older kernels) */
 	uint32_t max_pages;
 	uint32_t min_folios;
 	uint64_t folios;		/* fallbacks in a burst */
@@ -51,20 +54,31 @@ struct migoff_event {
 	uint64_t reserved[8];		/* zero */
 };
 
-/* One entry of the statistics dump. */
+/*
+ * One entry of the statistics dump. Scope MIGOFF_STATS_AUTO (only from
+ * migoff_stats_dump_flags() with MIGOFF_DUMP_AUTO, since 2.1): one size
+ * class of the automatic choice of reason @index (@name its name), in
+ * @auto_class; a reason routed with MIGOFF_ROUTE_AUTO has one entry per
+ * class, in the kernel's order (@auto_class.min_pages tells them apart).
+ * @counters is zero in them.
+ */
 struct migoff_stats_entry {
 	uint32_t size;			/* bytes valid in this entry */
-	uint32_t scope;			/* MIGOFF_STATS_REASON, _MIGRATOR, _CGROUP */
+	uint32_t scope;			/* MIGOFF_STATS_REASON, _MIGRATOR, _CGROUP, _AUTO */
 	uint32_t index;			/* reason or migrator id */
 	uint32_t reserved0;
 	char name[MIGOFF_NAME_LEN];	/* reason or migrator name */
 	struct migoff_counters counters;	/* reasons and migrators */
-	uint64_t reserved[6];		/* zero */
+	/* MIGOFF_STATS_AUTO (2.1; was reserved, zero, in 2.0): */
+	struct migoff_auto_class auto_class;
 	/* Last, so that it may grow with the uapi struct: */
 	struct migoff_quota quota;	/* MIGOFF_STATS_CGROUP: quota and its counters */
 };
 
 typedef int (*migoff_stats_cb)(const struct migoff_stats_entry *e, void *arg);
+
+/* Flags of migoff_stats_dump_flags(). */
+#define MIGOFF_DUMP_AUTO	(1U << 0)	/* also MIGOFF_STATS_AUTO entries */
 
 int migoff_open(struct migoff_ctx **ctxp);
 void migoff_close(struct migoff_ctx *ctx);
@@ -101,6 +115,17 @@ int migoff_quota_find(struct migoff_ctx *ctx, const char *cgroup,
 		      struct migoff_quota *q);
 int migoff_events_subscribe(struct migoff_ctx *ctx);
 int migoff_event_read(struct migoff_ctx *ctx, struct migoff_event *ev);
+
+/* Since libmigoffload 2.1 (version node LIBMIGOFFLOAD_2.1). */
+int migoff_enable_flags(struct migoff_ctx *ctx, uint64_t reasons,
+			const char *migrator, uint32_t flags);
+int migoff_get_auto_reasons(struct migoff_ctx *ctx, uint64_t *reasons);
+int migoff_get_auto(struct migoff_ctx *ctx, unsigned int reason,
+		    struct migoff_auto *a);
+int migoff_get_batch_caps(struct migoff_ctx *ctx, struct migoff_batch *b);
+int migoff_set_batch_caps(struct migoff_ctx *ctx, const struct migoff_batch *b);
+int migoff_stats_dump_flags(struct migoff_ctx *ctx, uint32_t flags,
+			    migoff_stats_cb cb, void *arg);
 
 const char *migoff_reason_name(unsigned int reason);
 int migoff_reason_parse(const char *name);

@@ -14,7 +14,17 @@ static int ioc(struct migoff_ctx *ctx, unsigned long req, void *arg)
 {
 	if (!ctx)
 		return migoff_ret(-EINVAL);
+	if (ctx->xfer_ioctl)
+		return migoff_ret(ctx->xfer_ioctl(ctx->xfer_arg, req, arg));
 	return ioctl(ctx->fd, req, arg) ? migoff_ret(-errno) : 0;
+}
+
+/* 0 if the kernel behind @ctx reports @feature, else -EOPNOTSUPP (-EINVAL: no ctx). */
+static int need(const struct migoff_ctx *ctx, uint64_t feature)
+{
+	if (!ctx)
+		return -EINVAL;
+	return ctx->features & feature ? 0 : -EOPNOTSUPP;
 }
 
 _Static_assert(sizeof(struct migoff_info) >= MIGOFF_INFO_SIZE_VER0, "info shrank");
@@ -23,6 +33,14 @@ _Static_assert(sizeof(struct migoff_quota) >= MIGOFF_QUOTA_SIZE_VER0, "quota shr
 _Static_assert(sizeof(struct migoff_event) >= MIGOFF_EVENT_SIZE_VER0, "event shrank");
 _Static_assert(offsetof(struct migoff_stats_entry, quota) + sizeof(struct migoff_quota) ==
 	       sizeof(struct migoff_stats_entry), "quota is the last member");
+/* The sizes the uapi header announces are those of its structs. */
+_Static_assert(sizeof(struct migoff_routes) == MIGOFF_ROUTES_SIZE_VER1, "routes size");
+_Static_assert(offsetof(struct migoff_routes, auto_reasons) == MIGOFF_ROUTES_SIZE_VER0,
+	       "auto_reasons appended");
+_Static_assert(sizeof(struct migoff_batch) == MIGOFF_BATCH_SIZE_VER1, "batch size");
+_Static_assert(offsetof(struct migoff_batch, latency_us) == MIGOFF_BATCH_SIZE_VER0,
+	       "latency_us appended");
+_Static_assert(sizeof(struct migoff_auto) >= MIGOFF_AUTO_SIZE_VER0, "auto shrank");
 
 int migoff_user_size(const void *p, size_t ver0, size_t *size)
 {
@@ -116,6 +134,7 @@ int migoff_open(struct migoff_ctx **ctxp)
 		migoff_close(ctx);
 		return migoff_ret(err);
 	}
+	ctx->features = info.features;
 	*ctxp = ctx;
 	return 0;
 }
@@ -198,13 +217,49 @@ int migoff_get_routes(struct migoff_ctx *ctx, uint32_t *migrator_ids, unsigned i
 	return migoff_routes_copy(migrator_ids, nr, &r);
 }
 
-int migoff_enable(struct migoff_ctx *ctx, uint64_t reasons, const char *migrator)
+/*
+ * The reasons routed with MIGOFF_ROUTE_AUTO. The struct is sent with this
+ * library's size (MIGOFF_ROUTES_SIZE_VER1); a kernel without
+ * MIGOFF_FEAT_AUTO is not asked.
+ */
+int migoff_get_auto_reasons(struct migoff_ctx *ctx, uint64_t *reasons)
 {
-	struct migoff_route r = { .size = sizeof(r), .reasons = reasons };
+	struct migoff_routes r = { .size = sizeof(r) };
+	int err;
 
+	if (!reasons)
+		return migoff_ret(-EINVAL);
+	*reasons = 0;
+	err = need(ctx, MIGOFF_FEAT_AUTO);
+	if (err)
+		return migoff_ret(err);
+	err = ioc(ctx, MIGOFF_IOC_GET_ROUTES, &r);
+	if (!err)
+		*reasons = r.auto_reasons;
+	return err;
+}
+
+int migoff_enable_flags(struct migoff_ctx *ctx, uint64_t reasons, const char *migrator,
+			uint32_t flags)
+{
+	struct migoff_route r = { .size = sizeof(r), .flags = flags, .reasons = reasons };
+	int err;
+
+	if (!ctx)
+		return migoff_ret(-EINVAL);
+	if (flags & MIGOFF_ROUTE_AUTO) {
+		err = need(ctx, MIGOFF_FEAT_AUTO);
+		if (err)
+			return migoff_ret(err);
+	}
 	if (migrator && set_name(r.migrator, sizeof(r.migrator), migrator))
 		return migoff_ret(-EINVAL);
 	return ioc(ctx, MIGOFF_IOC_ENABLE, &r);
+}
+
+int migoff_enable(struct migoff_ctx *ctx, uint64_t reasons, const char *migrator)
+{
+	return migoff_enable_flags(ctx, reasons, migrator, 0);
 }
 
 int migoff_disable(struct migoff_ctx *ctx, uint64_t reasons)
@@ -242,6 +297,46 @@ int migoff_set_batch(struct migoff_ctx *ctx, uint32_t flags, uint32_t max_pages,
 	return ioc(ctx, MIGOFF_IOC_SET_BATCH, &b);
 }
 
+/*
+ * The batch caps in the caller's struct, at most b->size bytes of it (at
+ * least MIGOFF_BATCH_SIZE_VER0). latency_us and effective_pages come from
+ * kernels with MIGOFF_FEAT_LATENCY; older ones leave them zero.
+ */
+int migoff_get_batch_caps(struct migoff_ctx *ctx, struct migoff_batch *b)
+{
+	size_t n;
+	int err = migoff_user_size(b, MIGOFF_BATCH_SIZE_VER0, &n);
+
+	if (err)
+		return migoff_ret(err);
+	memset(b, 0, n);
+	b->size = n;
+	return ioc(ctx, MIGOFF_IOC_GET_BATCH, b);
+}
+
+/*
+ * SET_BATCH with the caller's struct as it is: b->flags name the fields.
+ * A latency needs a struct that holds it and a kernel that knows it.
+ */
+int migoff_set_batch_caps(struct migoff_ctx *ctx, const struct migoff_batch *b)
+{
+	size_t n;
+	int err = migoff_user_size(b, MIGOFF_BATCH_SIZE_VER0, &n);
+
+	if (!err && !ctx)
+		err = -EINVAL;
+	if (!err && (b->flags & MIGOFF_BATCH_SET_LATENCY)) {
+		if (n < MIGOFF_BATCH_SIZE_VER1)
+			err = -EINVAL;
+		else
+			err = need(ctx, MIGOFF_FEAT_LATENCY);
+	}
+	if (err)
+		return migoff_ret(err);
+	/* _IOW: the kernel only reads it. */
+	return ioc(ctx, MIGOFF_IOC_SET_BATCH, (void *)b);
+}
+
 int migoff_set_param(struct migoff_ctx *ctx, const char *migrator,
 		     const char *param, uint64_t value)
 {
@@ -265,6 +360,22 @@ int migoff_get_stats(struct migoff_ctx *ctx, uint32_t scope, uint32_t index,
 	if (!err)
 		*c = s.counters;
 	return err;
+}
+
+/* The estimates of the automatic choice for @reason, by folio size class. */
+int migoff_get_auto(struct migoff_ctx *ctx, unsigned int reason, struct migoff_auto *a)
+{
+	size_t n;
+	int err = migoff_user_size(a, MIGOFF_AUTO_SIZE_VER0, &n);
+
+	if (!err)
+		err = need(ctx, MIGOFF_FEAT_AUTO);
+	if (err)
+		return migoff_ret(err);
+	memset(a, 0, n);
+	a->size = n;
+	a->reason = reason;
+	return ioc(ctx, MIGOFF_IOC_GET_AUTO, a);
 }
 
 int migoff_reset_stats(struct migoff_ctx *ctx)

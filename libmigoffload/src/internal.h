@@ -17,6 +17,7 @@
 
 struct migoff_ctx {
 	int fd;				/* /dev/migrate_offload */
+	uint64_t features;		/* MIGOFF_FEAT_* of the handshake */
 	pthread_mutex_t nl_lock;	/* the request socket and ext_ack */
 	struct mnl_socket *nl;		/* requests (dump) */
 	bool nl_broken;			/* may hold stale replies: reopen */
@@ -24,9 +25,13 @@ struct migoff_ctx {
 	uint32_t mcgrp;			/* events group id */
 	uint32_t seq;
 	char ext_ack[256];		/* of the last failed request */
-	/* Host tests: a scripted transport instead of the request socket. */
+	/*
+	 * Host tests: a scripted transport instead of the request socket, and
+	 * a scripted kernel instead of ioctl() on fd (0 or -errno).
+	 */
 	ssize_t (*xfer_send)(void *arg, const struct nlmsghdr *nlh);
 	ssize_t (*xfer_recv)(void *arg, void *buf, size_t len);
+	int (*xfer_ioctl)(void *arg, unsigned long req, void *data);
 	void *xfer_arg;
 	/* events: one reading thread */
 	struct mnl_socket *ev;
@@ -42,6 +47,8 @@ struct migoff_ctx {
 #define MIGOFF_MIGRATOR_SIZE_VER0	264
 #define MIGOFF_QUOTA_SIZE_VER0		104
 #define MIGOFF_EVENT_SIZE_VER0		176
+#define MIGOFF_AUTO_SIZE_VER0		216	/* struct migoff_auto, 2.1 */
+/* MIGOFF_BATCH_SIZE_VER0/VER1, MIGOFF_ROUTES_SIZE_VER0/VER1: the uapi's. */
 #define MIGOFF_SIZE_MAX			4096	/* a sanity bound: E2BIG above */
 
 /* The caller's size of the struct at @p: 0 or -EINVAL / -E2BIG. */
@@ -52,6 +59,8 @@ void migoff_copy_sized(void *dst, size_t dsize, const void *src, size_t ssize);
 int migoff_routes_copy(uint32_t *ids, unsigned int nr, const struct migoff_routes *r);
 /* The GET_INFO handshake: may this library talk to that kernel? */
 int migoff_api_check(const struct migoff_info *info);
+/* Does a dump with @flags (MIGOFF_DUMP_*) hand out entries of @scope? */
+bool migoff_dump_wants(uint32_t scope, uint32_t flags);
 
 /* A context without the device (migoff_open() and the host tests). */
 struct migoff_ctx *migoff_ctx_new(void);

@@ -308,6 +308,13 @@ static const enum mnl_attr_data_type attr_types[MIGOFF_A_MAX + 1] = {
 	[MIGOFF_A_BYTES_REFUSED] = MNL_TYPE_U64,
 	[MIGOFF_A_FOLIOS_REFUSED] = MNL_TYPE_U64,
 	[MIGOFF_A_CPU_NS] = MNL_TYPE_U64,
+	[MIGOFF_A_FALLBACK_AUTO] = MNL_TYPE_U64,
+	[MIGOFF_A_AUTO_MIN_PAGES] = MNL_TYPE_U32,
+	[MIGOFF_A_AUTO_MIGRATOR_NS_PER_MIB] = MNL_TYPE_U64,
+	[MIGOFF_A_AUTO_CPU_NS_PER_MIB] = MNL_TYPE_U64,
+	[MIGOFF_A_AUTO_BATCHES_MIGRATOR] = MNL_TYPE_U64,
+	[MIGOFF_A_AUTO_BATCHES_CPU] = MNL_TYPE_U64,
+	[MIGOFF_A_AUTO_BATCHES_PROBE] = MNL_TYPE_U64,
 };
 
 /*
@@ -374,6 +381,17 @@ int nl_parse_stats(const struct nlmsghdr *nlh, struct migoff_stats_entry *e)
 	e->counters.fallback[MIGOFF_FALLBACK_TIMEOUT] = u64_of(tb[MIGOFF_A_FALLBACK_TIMEOUT]);
 	e->counters.fallback[MIGOFF_FALLBACK_QUOTA] = u64_of(tb[MIGOFF_A_FALLBACK_QUOTA]);
 	e->counters.fallback[MIGOFF_FALLBACK_TOO_SMALL] = u64_of(tb[MIGOFF_A_FALLBACK_TOO_SMALL]);
+	e->counters.fallback[MIGOFF_FALLBACK_AUTO] = u64_of(tb[MIGOFF_A_FALLBACK_AUTO]);
+	if (e->scope == MIGOFF_STATS_AUTO) {
+		struct migoff_auto_class *ac = &e->auto_class;
+
+		ac->min_pages = u32_of(tb[MIGOFF_A_AUTO_MIN_PAGES]);
+		ac->migrator_ns_per_mib = u64_of(tb[MIGOFF_A_AUTO_MIGRATOR_NS_PER_MIB]);
+		ac->cpu_ns_per_mib = u64_of(tb[MIGOFF_A_AUTO_CPU_NS_PER_MIB]);
+		ac->batches_migrator = u64_of(tb[MIGOFF_A_AUTO_BATCHES_MIGRATOR]);
+		ac->batches_cpu = u64_of(tb[MIGOFF_A_AUTO_BATCHES_CPU]);
+		ac->batches_probe = u64_of(tb[MIGOFF_A_AUTO_BATCHES_PROBE]);
+	}
 	if (e->scope == MIGOFF_STATS_CGROUP) {
 		e->quota.size = sizeof(e->quota);
 		e->quota.cgroup_id = u64_of(tb[MIGOFF_A_CGROUP_ID]);
@@ -421,10 +439,30 @@ int nl_parse_event(const struct nlmsghdr *nlh, struct migoff_event *ev)
 	return 0;
 }
 
+/*
+ * The scopes a dump hands out: those of libmigoffload 2.0 always, the auto
+ * classes when asked for; scopes newer than this library are left out.
+ */
+bool migoff_dump_wants(uint32_t scope, uint32_t flags)
+{
+	switch (scope) {
+	case MIGOFF_STATS_TOTAL:
+	case MIGOFF_STATS_REASON:
+	case MIGOFF_STATS_MIGRATOR:
+	case MIGOFF_STATS_CGROUP:
+		return true;
+	case MIGOFF_STATS_AUTO:
+		return flags & MIGOFF_DUMP_AUTO;
+	default:
+		return false;
+	}
+}
+
 /* The dump is collected under nl_lock, then handed out without it. */
 struct dump_state {
 	struct migoff_stats_entry *e;
 	size_t n, cap;
+	uint32_t flags;
 };
 
 static int dump_cb(const struct nlmsghdr *nlh, void *data)
@@ -446,19 +484,23 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 		errno = -err;
 		return MNL_CB_ERROR;
 	}
-	st->n++;
+	if (migoff_dump_wants(st->e[st->n].scope, st->flags))
+		st->n++;
 	return MNL_CB_OK;
 }
 
-int migoff_stats_dump(struct migoff_ctx *ctx, migoff_stats_cb cb, void *arg)
+#define MIGOFF_DUMP_KNOWN	MIGOFF_DUMP_AUTO
+
+int migoff_stats_dump_flags(struct migoff_ctx *ctx, uint32_t flags, migoff_stats_cb cb,
+			    void *arg)
 {
 	char buf[64];
-	struct dump_state st = { 0 };
+	struct dump_state st = { .flags = flags };
 	struct nlmsghdr *nlh;
 	size_t i;
 	int err;
 
-	if (!ctx || !cb)
+	if (!ctx || !cb || (flags & ~MIGOFF_DUMP_KNOWN))
 		return migoff_ret(-EINVAL);
 	pthread_mutex_lock(&ctx->nl_lock);
 	err = nl_ready(ctx);
@@ -473,6 +515,12 @@ int migoff_stats_dump(struct migoff_ctx *ctx, migoff_stats_cb cb, void *arg)
 		err = cb(&st.e[i], arg);
 	free(st.e);
 	return err < 0 ? migoff_ret(err) : err;
+}
+
+/* 2.0's dump: the entries of the scopes it knew, as before. */
+int migoff_stats_dump(struct migoff_ctx *ctx, migoff_stats_cb cb, void *arg)
+{
+	return migoff_stats_dump_flags(ctx, 0, cb, arg);
 }
 
 int migoff_ext_ack(struct migoff_ctx *ctx, char *buf, size_t len)

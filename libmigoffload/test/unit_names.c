@@ -39,6 +39,10 @@ int main(void)
 	CHECK(migoff_reasons_parse(NULL, &mask) == -EINVAL);
 
 	CHECK(!strcmp(migoff_fallback_name(MIGOFF_FALLBACK_TOO_SMALL), "too_small"));
+	CHECK(!strcmp(migoff_fallback_name(MIGOFF_FALLBACK_AUTO), "auto"));
+	CHECK(MIGOFF_FALLBACK_AUTO == 4 && migoff_fallback_name(4) && !strcmp(migoff_fallback_name(4), "auto"));
+	for (r = 0; r < MIGOFF_FALLBACK_COUNT; r++)
+		CHECK(migoff_fallback_name(r) != NULL);
 	CHECK(migoff_fallback_name(MIGOFF_FALLBACK_COUNT) == NULL);
 	CHECK(!strcmp(migoff_event_name(MIGOFF_EVENT_ENABLE), "enable"));
 	CHECK(!strcmp(migoff_event_name(MIGOFF_EVENT_QUOTA), "quota"));

@@ -153,13 +153,68 @@ static int parse_batch(struct pctx *c, const struct jnode *o, struct config *cfg
 			cfg->min_folios = v;
 			cfg->min_folios_line = m->line;
 			cfg->batch_flags |= MIGOFF_BATCH_SET_MIN_FOLIOS;
+		} else if (!strcmp(m->key, "latency_us")) {
+			err = integer(c, m, MIGOFF_MAX_LATENCY_US, &v);
+			cfg->latency_us = v;
+			cfg->latency_line = m->line;
+			cfg->batch_flags |= MIGOFF_BATCH_SET_LATENCY;
 		} else {
-			err = bad(c, EINVAL, m->line, "unknown key (max_pages or min_folios)");
+			err = bad(c, EINVAL, m->line,
+				  "unknown key (max_pages, min_folios or latency_us)");
 		}
 		if (!err)
 			path_pop(c, old);
 	}
 	return err;
+}
+
+/* "auto_reasons": ["demotion", ...], the reasons routed automatically. */
+static int parse_auto(struct pctx *c, const struct jnode *a, struct config *cfg)
+{
+	const struct jnode *p;
+	char idx[32];
+	size_t old;
+	int i = 0, r, err;
+
+	err = want_type(c, a, J_ARR);
+	for (p = a->child; !err && p; p = p->next, i++) {
+		snprintf(idx, sizeof(idx), "[%d]", i);
+		old = c->len;
+		snprintf(c->path + c->len, sizeof(c->path) - c->len, "%s", idx);
+		c->len = strlen(c->path);
+		err = want_type(c, p, J_STR);
+		if (err)
+			return err;
+		r = migoff_reason_parse(p->str);
+		if (r < 0)
+			return bad(c, EINVAL, p->line, "unknown reason '%s' (see 'migoffloadctl --help')",
+				   p->str);
+		if (cfg->auto_reasons & MIGOFF_REASON_BIT(r))
+			return bad(c, EINVAL, p->line, "%s twice (line %d)", migoff_reason_name(r),
+				   cfg->auto_line[r]);
+		cfg->auto_reasons |= MIGOFF_REASON_BIT(r);
+		cfg->auto_line[r] = p->line;
+		path_pop(c, old);
+	}
+	return err;
+}
+
+/* Every reason routed automatically is routed to a migrator by the file. */
+static int check_auto(struct pctx *c, const struct config *cfg)
+{
+	unsigned int r;
+
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+		if (!(cfg->auto_reasons & MIGOFF_REASON_BIT(r)) ||
+		    ((cfg->routes_named & MIGOFF_REASON_BIT(r)) && cfg->route[r][0]))
+			continue;
+		snprintf(c->path, sizeof(c->path), "$.auto_reasons");
+		c->len = strlen(c->path);
+		return bad(c, EINVAL, cfg->auto_line[r],
+			   "%s: an automatic route needs a migrator in $.routes.%s",
+			   migoff_reason_name(r), migoff_reason_name(r));
+	}
+	return 0;
 }
 
 static int parse_migrator(struct pctx *c, const struct jnode *o, struct cfg_migrator *cm)
@@ -268,17 +323,21 @@ int config_parse(const char *text, size_t len, struct config *cfg, char *msg, si
 					  (unsigned long long)v, MIGOFF_API_VERSION);
 		} else if (!strcmp(m->key, "routes")) {
 			err = parse_routes(&c, m, cfg);
+		} else if (!strcmp(m->key, "auto_reasons")) {
+			err = parse_auto(&c, m, cfg);
 		} else if (!strcmp(m->key, "batch")) {
 			err = parse_batch(&c, m, cfg);
 		} else if (!strcmp(m->key, "migrators")) {
 			err = parse_migrators(&c, m, cfg);
 		} else {
 			err = bad(&c, EINVAL, m->line,
-				  "unknown key (api_version, routes, batch or migrators)");
+				  "unknown key (api_version, routes, auto_reasons, batch or migrators)");
 		}
 		if (!err)
 			path_pop(&c, old);
 	}
+	if (!err)
+		err = check_auto(&c, cfg);
 	json_free(root);
 	if (err)
 		memset(cfg, 0, sizeof(*cfg));
@@ -333,6 +392,18 @@ int config_resolve(const struct config *cfg, const struct cfg_system *sys,
 			return bad(&c, ENODEV, cfg->route_line[r],
 				   "migrator '%s' is not available now", cfg->route[r]);
 	}
+	AT("$.auto_reasons");
+	if (cfg->auto_reasons && !(sys->features & MIGOFF_FEAT_AUTO)) {
+		for (r = 0; !(cfg->auto_reasons & MIGOFF_REASON_BIT(r)); r++)
+			;
+		return bad(&c, EOPNOTSUPP, cfg->auto_line[r],
+			   "this kernel cannot route automatically (no MIGOFF_FEAT_AUTO)");
+	}
+	AT("$.batch.latency_us");
+	if ((cfg->batch_flags & MIGOFF_BATCH_SET_LATENCY) && cfg->latency_us &&
+	    !(sys->features & MIGOFF_FEAT_LATENCY))
+		return bad(&c, EOPNOTSUPP, cfg->latency_line,
+			   "this kernel has no latency target (no MIGOFF_FEAT_LATENCY)");
 	AT("$.batch.max_pages");
 	if ((cfg->batch_flags & MIGOFF_BATCH_SET_MAX_PAGES) &&
 	    cfg->max_pages > sys->max_batch_pages_limit)
@@ -389,12 +460,18 @@ static uint64_t param_now(const struct cfg_system *sys, const char *migrator,
 	return 0;
 }
 
-/* Route @mask as @sys had it. 0 or the first error. */
+static uint32_t route_flags(uint64_t auto_reasons, unsigned int r)
+{
+	return auto_reasons & MIGOFF_REASON_BIT(r) ? MIGOFF_ROUTE_AUTO : 0;
+}
+
+/* Route @mask as @sys had it, automatic or not. 0 or the first error. */
 static int restore_routes(const struct cfg_system *sys, const struct cfg_ops *ops,
 			  void *arg, uint64_t mask)
 {
 	uint64_t none = 0, same;
 	unsigned int r, q;
+	uint32_t flags;
 	int err = 0, e;
 
 	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
@@ -407,10 +484,12 @@ static int restore_routes(const struct cfg_system *sys, const struct cfg_ops *op
 			continue;
 		}
 		same = 0;
+		flags = route_flags(sys->auto_reasons, r);
 		for (q = r; q < MIGOFF_REASON_COUNT; q++)
-			if ((mask & MIGOFF_REASON_BIT(q)) && !strcmp(sys_route(sys, q), name))
+			if ((mask & MIGOFF_REASON_BIT(q)) && !strcmp(sys_route(sys, q), name) &&
+			    route_flags(sys->auto_reasons, q) == flags)
 				same |= MIGOFF_REASON_BIT(q);
-		e = ops->enable(arg, same, name);
+		e = ops->enable(arg, same, name, flags);
 		err = err ? err : e;
 		mask &= ~same;
 	}
@@ -421,23 +500,37 @@ static int restore_routes(const struct cfg_system *sys, const struct cfg_ops *op
 	return err;
 }
 
+/* Does the file's route of @r (migrator, automatic or not) differ from @sys? */
+static bool route_changes(const struct config *cfg, const struct cfg_system *sys,
+			  unsigned int r)
+{
+	return strcmp(cfg->route[r], sys_route(sys, r)) ||
+	       route_flags(cfg->auto_reasons, r) != route_flags(sys->auto_reasons, r);
+}
+
 int config_apply(const struct config *cfg, const struct cfg_system *sys,
 		 const struct cfg_ops *ops, void *arg, bool *restored,
 		 char *msg, size_t msglen)
 {
 	uint64_t routed = 0, off = 0, mask;
 	unsigned int i, j, r, q, done_params = 0;
+	uint32_t batch_flags = cfg->batch_flags, flags;
 	bool batch_done = false;
 	int err = 0, e;
 
 	*restored = true;
 	msg[0] = '\0';
-	if (cfg->batch_flags) {
-		err = ops->set_batch(arg, cfg->batch_flags, cfg->max_pages, cfg->min_folios);
+	/* A kernel without a latency target has none: latency_us 0 is no change. */
+	if (!(sys->features & MIGOFF_FEAT_LATENCY))
+		batch_flags &= ~MIGOFF_BATCH_SET_LATENCY;
+	if (batch_flags) {
+		err = ops->set_batch(arg, batch_flags, cfg->max_pages, cfg->min_folios,
+				     cfg->latency_us);
 		if (err) {
 			snprintf(msg, msglen, "%d: $.batch: setting the batch caps",
-				 cfg->batch_flags & MIGOFF_BATCH_SET_MAX_PAGES ?
-				 cfg->max_pages_line : cfg->min_folios_line);
+				 batch_flags & MIGOFF_BATCH_SET_MAX_PAGES ? cfg->max_pages_line :
+				 batch_flags & MIGOFF_BATCH_SET_MIN_FOLIOS ? cfg->min_folios_line :
+				 cfg->latency_line);
 			return err;
 		}
 		batch_done = true;
@@ -475,20 +568,23 @@ int config_apply(const struct config *cfg, const struct cfg_system *sys,
 		}
 		routed |= off;
 	}
+	/* A route changes with its migrator or with its automatic flag. */
 	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
 		if (!(cfg->routes_named & MIGOFF_REASON_BIT(r)) || !cfg->route[r][0] ||
-		    (routed & MIGOFF_REASON_BIT(r)) || !strcmp(cfg->route[r], sys_route(sys, r)))
+		    (routed & MIGOFF_REASON_BIT(r)) || !route_changes(cfg, sys, r))
 			continue;
+		flags = route_flags(cfg->auto_reasons, r);
 		mask = 0;
 		for (q = r; q < MIGOFF_REASON_COUNT; q++)
 			if ((cfg->routes_named & MIGOFF_REASON_BIT(q)) &&
 			    !strcmp(cfg->route[q], cfg->route[r]) &&
-			    strcmp(cfg->route[q], sys_route(sys, q)))
+			    route_flags(cfg->auto_reasons, q) == flags && route_changes(cfg, sys, q))
 				mask |= MIGOFF_REASON_BIT(q);
-		err = ops->enable(arg, mask, cfg->route[r]);
+		err = ops->enable(arg, mask, cfg->route[r], flags);
 		if (err) {
-			snprintf(msg, msglen, "%d: $.routes.%s: routing to '%s'",
-				 cfg->route_line[r], migoff_reason_name(r), cfg->route[r]);
+			snprintf(msg, msglen, "%d: $.routes.%s: routing to '%s'%s",
+				 cfg->route_line[r], migoff_reason_name(r), cfg->route[r],
+				 flags ? " automatically" : "");
 			goto undo;
 		}
 		routed |= mask;
@@ -515,7 +611,8 @@ undo:
 		}
 	}
 	if (batch_done) {
-		int b = ops->set_batch(arg, cfg->batch_flags, sys->max_pages, sys->min_folios);
+		int b = ops->set_batch(arg, batch_flags, sys->max_pages, sys->min_folios,
+				       sys->latency_us);
 
 		e = e ? e : b;
 	}

@@ -31,33 +31,44 @@ struct cfg_migrator {
 	struct cfg_param params[MIGOFF_MAX_PARAMS];
 };
 
-/* What a file asks for; anything it does not name stays as it is. */
+/*
+ * What a file asks for; anything it does not name stays as it is. A reason
+ * the file routes to a migrator is routed with MIGOFF_ROUTE_AUTO if and
+ * only if "auto_reasons" lists it (no list: none is).
+ */
 struct config {
 	uint32_t batch_flags;		/* MIGOFF_BATCH_SET_* of the caps named */
-	uint32_t max_pages, min_folios;
-	int max_pages_line, min_folios_line;
+	uint32_t max_pages, min_folios, latency_us;
+	int max_pages_line, min_folios_line, latency_line;
 	unsigned int nr_migrators;
 	struct cfg_migrator migrators[CFG_MAX_MIGRATORS];
 	uint64_t routes_named;		/* MIGOFF_REASON_BIT()s the file names */
 	char route[MIGOFF_REASON_COUNT][MIGOFF_NAME_LEN];	/* "": not offloaded */
 	int route_line[MIGOFF_REASON_COUNT];
+	uint64_t auto_reasons;		/* "auto_reasons": MIGOFF_REASON_BIT()s */
+	int auto_line[MIGOFF_REASON_COUNT];
 };
 
 /* The running system: what a file is resolved against, and what it restores. */
 struct cfg_system {
 	uint64_t reasons_supported;
+	uint64_t features;		/* MIGOFF_FEAT_* */
 	uint32_t max_batch_pages_limit;
-	uint32_t max_pages, min_folios;
+	uint32_t max_pages, min_folios, latency_us;
 	uint32_t route_ids[MIGOFF_REASON_COUNT];	/* MIGOFF_NO_MIGRATOR: none */
+	uint64_t auto_reasons;		/* routed with MIGOFF_ROUTE_AUTO */
 	unsigned int nr_migrators;
 	struct migoff_migrator migrators[CFG_MAX_MIGRATORS];
 };
 
 /* The changes, as libmigoffload makes them (0 or -errno). */
 struct cfg_ops {
-	int (*set_batch)(void *arg, uint32_t flags, uint32_t max_pages, uint32_t min_folios);
+	/* flags: MIGOFF_BATCH_SET_*, all in one call */
+	int (*set_batch)(void *arg, uint32_t flags, uint32_t max_pages, uint32_t min_folios,
+			 uint32_t latency_us);
 	int (*set_param)(void *arg, const char *migrator, const char *param, uint64_t value);
-	int (*enable)(void *arg, uint64_t reasons, const char *migrator);
+	/* flags: 0 or MIGOFF_ROUTE_AUTO */
+	int (*enable)(void *arg, uint64_t reasons, const char *migrator, uint32_t flags);
 	int (*disable)(void *arg, uint64_t reasons);
 };
 

@@ -47,18 +47,24 @@ static void usage(FILE *f)
 "\n"
 "commands:\n"
 "  status                               routes, migrators and batch caps\n"
-"  enable --reason=LIST [--migrator=NAME]  offload these reasons (default: cpu)\n"
+"  enable --reason=LIST [--migrator=NAME] [--auto]  offload these reasons (default:\n"
+"                                       cpu); --auto: only while the migrator is\n"
+"                                       measured cheaper than the CPU\n"
 "  disable [--reason=LIST]              stop offloading these reasons (default: all)\n"
 "  migrator list [--names]              the migrators and their parameters\n"
 "  migrator set NAME PARAM=VALUE...     set parameters (threads=8, channels=4)\n"
-"  batch set [--max-pages=N] [--min-folios=M]  batch caps (0: kernel default)\n"
+"  batch [show]                         batch caps, latency target, effective cap\n"
+"  batch set [--max-pages=N] [--min-folios=M] [--latency=TIME]  batch caps (0:\n"
+"                                       kernel default); first-folio latency\n"
+"                                       target (0 or off: none)\n"
 "  stats [--reset] [--interval=S [--count=N]]  counters, or rates every S seconds\n"
 "  monitor [--count=N]                  events until SIGINT (-j: JSON Lines)\n"
 "  config save FILE | config load FILE  the JSON that 'status -j' prints\n"
 "  quota set CGROUP --rate=B/S --burst=B [--reason=LIST]  limit a cgroup's offload\n"
 "  quota show [CGROUP] | quota clear CGROUP  per-cgroup quotas and their counters\n"
 "\n"
-"Numbers are decimal; sizes take K, M or G (powers of 1024).\n"
+"Numbers are decimal; sizes take K, M or G (powers of 1024); TIME takes us\n"
+"(the default), ms or s, at most 10s.\n"
 "LIST is a comma-separated list of reasons or 'all': compaction,\n"
 "memory_hotplug, syscall_or_cpuset (or syscall), mempolicy_mbind,\n"
 "numa_misplaced, contig_range, longterm_pin, demotion, damon.\n");
@@ -153,6 +159,8 @@ static int next_opt(int argc, char **argv, const char *shortopts,
 	arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
 	if (c == ':')
 		usage_errorf("option '%s' needs a value", arg);
+	else if (!strncmp(arg, "--", 2) && strchr(arg, '=') && optopt)
+		usage_errorf("option '%.*s' takes no value", (int)strcspn(arg, "="), arg);
 	else if (!strncmp(arg, "--", 2))
 		usage_errorf("unknown option '%.*s'", (int)strcspn(arg, "="), arg);
 	else
@@ -214,13 +222,36 @@ static void reasons_text(char *buf, size_t len, uint64_t mask)
 	if (!n)
 		snprintf(buf, len, "-");
 }
+
+/* The reasons routed automatically: none on a kernel without MIGOFF_FEAT_AUTO. */
+static int get_auto_reasons(uint64_t *mask)
+{
+	int err = migoff_get_auto_reasons(dev, mask);
+
+	return err == -EOPNOTSUPP ? 0 : err;
+}
+
+/* "2000 us", "off" */
+static const char *latency_text(char *buf, size_t len, uint32_t us)
+{
+	if (us)
+		snprintf(buf, len, "%u us", us);
+	else
+		snprintf(buf, len, "off");
+	return buf;
+}
+
 /* status / config save: the whole configuration. */
 static int write_status(FILE *f, bool as_json, bool pp)
 {
-	uint32_t ids[MIGOFF_REASON_COUNT], max_pages, min_folios;
+	uint32_t ids[MIGOFF_REASON_COUNT];
+	struct migoff_batch b = { .size = sizeof(b) };
 	struct migoff_migrator ms[64];
 	struct migoff_info info;
 	unsigned int n = 0, r, i, p;
+	uint64_t auto_mask = 0;
+	bool latency;
+	char lt[32];
 	struct jw w;
 	int err;
 
@@ -231,7 +262,10 @@ static int write_status(FILE *f, bool as_json, bool pp)
 		err = err < 0 ? err : 0;
 	}
 	if (!err)
-		err = migoff_get_batch(dev, &max_pages, &min_folios);
+		err = get_auto_reasons(&auto_mask);
+	if (!err)
+		err = migoff_get_batch_caps(dev, &b);
+	latency = info.features & MIGOFF_FEAT_LATENCY;
 	for (n = 0; !err && n < info.nr_migrators && n < 64; n++) {
 		ms[n].size = sizeof(ms[n]);
 		err = migoff_get_migrator(dev, n, &ms[n]);
@@ -253,9 +287,14 @@ static int write_status(FILE *f, bool as_json, bool pp)
 			jw_str(&w, migoff_reason_name(r), name);
 		}
 		jw_obj_close(&w);
+		/* Only from kernels that can route automatically: config load reads it. */
+		if (info.features & MIGOFF_FEAT_AUTO)
+			reasons_json(&w, "auto_reasons", auto_mask);
 		jw_obj_open(&w, "batch");
-		jw_u64(&w, "max_pages", max_pages);
-		jw_u64(&w, "min_folios", min_folios);
+		jw_u64(&w, "max_pages", b.max_pages);
+		jw_u64(&w, "min_folios", b.min_folios);
+		if (latency)
+			jw_u64(&w, "latency_us", b.latency_us);
 		jw_obj_close(&w);
 		jw_obj_open(&w, "migrators");
 		for (i = 0; i < n; i++) {
@@ -282,10 +321,15 @@ static int write_status(FILE *f, bool as_json, bool pp)
 		for (i = 0; i < n; i++)
 			if (ms[i].id == ids[r])
 				name = ms[i].name;
-		fprintf(f, "%-18s %s\n", migoff_reason_name(r), name);
+		fprintf(f, "%-18s %s%s\n", migoff_reason_name(r), name,
+			auto_mask & MIGOFF_REASON_BIT(r) ? " (auto)" : "");
 	}
-	fprintf(f, "\nbatch: max_pages %u%s, min_folios %u\n", max_pages,
-		max_pages == 512 ? " (default)" : "", min_folios);
+	fprintf(f, "\nbatch: max_pages %u%s, min_folios %u", b.max_pages,
+		b.max_pages == 512 ? " (default)" : "", b.min_folios);
+	if (latency)
+		fprintf(f, ", latency %s, effective_pages %u",
+			latency_text(lt, sizeof(lt), b.latency_us), b.effective_pages);
+	fprintf(f, "\n");
 	fprintf(f, "migrators: ");
 	for (i = 0; i < n; i++)
 		fprintf(f, "%s%s%s", i ? ", " : "", ms[i].name,
@@ -301,14 +345,17 @@ static int cmd_status(int argc, char **argv)
 	return open_dev() ? 1 : write_status(stdout, json, pretty);
 }
 
+/* --reason, and for enable (@automatic not NULL) --migrator and --auto. */
 static int reason_opts(int argc, char **argv, uint64_t *mask, const char **migrator,
-		       bool allow_migrator)
+		       bool *automatic)
 {
 	static const struct option opts[] = {
 		{ "reason", required_argument, NULL, 'r' },
 		{ "migrator", required_argument, NULL, 'm' },
+		{ "auto", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool allow_migrator = automatic != NULL;
 	int c;
 
 	optind = 0;	/* re-initialise getopt: options may follow arguments */
@@ -325,6 +372,11 @@ static int reason_opts(int argc, char **argv, uint64_t *mask, const char **migra
 				return usage_error("--migrator wants a migrator name, got '%s'", optarg);
 			*migrator = optarg;
 			break;
+		case 'a':
+			if (!automatic)
+				return usage_error("%s takes no --auto", cmd_name);
+			*automatic = true;
+			break;
 		default:
 			return EXIT_USAGE;
 		}
@@ -337,9 +389,10 @@ static int reason_opts(int argc, char **argv, uint64_t *mask, const char **migra
 static int cmd_enable(int argc, char **argv)
 {
 	const char *migrator = "cpu";
+	bool automatic = false;
 	uint64_t mask = 0;
 	char what[160];
-	int rc = reason_opts(argc, argv, &mask, &migrator, true), err;
+	int rc = reason_opts(argc, argv, &mask, &migrator, &automatic), err;
 
 	if (rc)
 		return rc;
@@ -347,20 +400,25 @@ static int cmd_enable(int argc, char **argv)
 		return usage_error("needs --reason=LIST%s", "");
 	if (open_dev())
 		return 1;
-	err = migoff_enable(dev, mask, migrator);
+	err = migoff_enable_flags(dev, mask, migrator, automatic ? MIGOFF_ROUTE_AUTO : 0);
+	if (err == -EOPNOTSUPP) {
+		fprintf(stderr, "migoffloadctl: enable: --auto: this kernel's migrate_offload cannot route automatically (no MIGOFF_FEAT_AUTO): update the module, or enable without --auto\n");
+		return 1;
+	}
 	if (err == -ENOENT) {
 		fprintf(stderr, "migoffloadctl: enable: no migrator '%s': see 'migoffloadctl migrator list' (modprobe migoff_%s?)\n",
 			migrator, migrator);
 		return 1;
 	}
-	snprintf(what, sizeof(what), "routing to migrator '%s'", migrator);
+	snprintf(what, sizeof(what), "routing to migrator '%s'%s", migrator,
+		 automatic ? " automatically" : "");
 	return err ? fail(what, err) : 0;
 }
 
 static int cmd_disable(int argc, char **argv)
 {
 	uint64_t mask = 0;
-	int rc = reason_opts(argc, argv, &mask, NULL, false), err;
+	int rc = reason_opts(argc, argv, &mask, NULL, NULL), err;
 
 	if (rc)
 		return rc;
@@ -495,19 +553,87 @@ static int cmd_migrator(int argc, char **argv)
 	return rc;
 }
 
+/* batch [show]: the caps, the latency target and the cap batches have now. */
+static int batch_show(void)
+{
+	struct migoff_batch b = { .size = sizeof(b) };
+	struct migoff_info info = { .size = sizeof(info) };
+	bool latency;
+	char lt[32];
+	struct jw w;
+	int err;
+
+	if (open_dev())
+		return 1;
+	err = migoff_get_info(dev, &info);
+	if (!err)
+		err = migoff_get_batch_caps(dev, &b);
+	if (err)
+		return fail("reading the batch caps", err);
+	latency = info.features & MIGOFF_FEAT_LATENCY;
+	if (json) {
+		jw_init(&w, stdout, pretty);
+		jw_obj_open(&w, NULL);
+		jw_u64(&w, "max_pages", b.max_pages);
+		jw_u64(&w, "min_folios", b.min_folios);
+		/* null: this kernel has no latency target (no MIGOFF_FEAT_LATENCY) */
+		if (latency) {
+			jw_u64(&w, "latency_us", b.latency_us);
+			jw_u64(&w, "effective_pages", b.effective_pages);
+		} else {
+			jw_str(&w, "latency_us", NULL);
+			jw_str(&w, "effective_pages", NULL);
+		}
+		jw_obj_close(&w);
+		jw_end(&w);
+		return 0;
+	}
+	printf("max_pages        %u%s\n", b.max_pages, b.max_pages == 512 ? " (default)" : "");
+	printf("min_folios       %u\n", b.min_folios);
+	if (latency) {
+		printf("latency          %s\n", latency_text(lt, sizeof(lt), b.latency_us));
+		printf("effective_pages  %u\n", b.effective_pages);
+	} else {
+		printf("latency          - (not supported by this kernel)\n");
+		printf("effective_pages  -\n");
+	}
+	return 0;
+}
+
+/* --latency=TIME: microseconds up to MIGOFF_MAX_LATENCY_US, or a usage error. */
+static int latency_opt(const char *s, uint64_t *us)
+{
+	int err = parse_time_us(s, us);
+
+	if (!err && *us > MIGOFF_MAX_LATENCY_US)
+		err = -ERANGE;
+	if (err == -ERANGE)
+		return usage_errorf("--latency: '%s' is out of range (at most %us)", s,
+				    MIGOFF_MAX_LATENCY_US / 1000000);
+	if (err)
+		return usage_errorf("--latency wants a time like 500us, 2ms or 1s (a plain number is microseconds; 0 or off: none), got '%s'",
+				    s);
+	return 0;
+}
+
 static int cmd_batch(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "max-pages", required_argument, NULL, 'M' },
 		{ "min-folios", required_argument, NULL, 'm' },
+		{ "latency", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t max = 0, min = 0;
-	uint32_t flags = 0;
+	uint64_t max = 0, min = 0, latency = 0;
+	struct migoff_batch b = { .size = sizeof(b) };
 	int c, err;
 
-	if (argc < 2 || strcmp(argv[1], "set"))
-		return usage_error("batch needs 'set'%s", "");
+	if (argc == 1 || (argc == 2 && !strcmp(argv[1], "show")))
+		return batch_show();
+	if (!strcmp(argv[1], "show"))
+		return usage_error("unexpected argument '%s'", argv[2]);
+	if (strcmp(argv[1], "set"))
+		return usage_error("unknown subcommand '%s' (show or set)", argv[1]);
 	argc--;
 	argv++;		/* parse "set ..." */
 	optind = 0;	/* re-initialise getopt */
@@ -516,12 +642,17 @@ static int cmd_batch(int argc, char **argv)
 		case 'M':
 			if (number_opt("--max-pages", optarg, UINT32_MAX, &max))
 				return EXIT_USAGE;
-			flags |= MIGOFF_BATCH_SET_MAX_PAGES;
+			b.flags |= MIGOFF_BATCH_SET_MAX_PAGES;
 			break;
 		case 'm':
 			if (number_opt("--min-folios", optarg, UINT32_MAX, &min))
 				return EXIT_USAGE;
-			flags |= MIGOFF_BATCH_SET_MIN_FOLIOS;
+			b.flags |= MIGOFF_BATCH_SET_MIN_FOLIOS;
+			break;
+		case 'l':
+			if (latency_opt(optarg, &latency))
+				return EXIT_USAGE;
+			b.flags |= MIGOFF_BATCH_SET_LATENCY;
 			break;
 		default:
 			return EXIT_USAGE;
@@ -529,11 +660,19 @@ static int cmd_batch(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (!flags)
-		return usage_error("set needs --max-pages and/or --min-folios%s", "");
+	if (!b.flags)
+		return usage_error("set needs --max-pages, --min-folios and/or --latency%s", "");
 	if (open_dev())
 		return 1;
-	err = migoff_set_batch(dev, flags, max, min);
+	b.max_pages = max;
+	b.min_folios = min;
+	b.latency_us = latency;
+	/* One call: all the caps named change, or none. */
+	err = migoff_set_batch_caps(dev, &b);
+	if (err == -EOPNOTSUPP) {
+		fprintf(stderr, "migoffloadctl: batch: --latency: this kernel's migrate_offload has no latency target (no MIGOFF_FEAT_LATENCY): update the module; nothing changed\n");
+		return 1;
+	}
 	return err ? fail("setting the batch caps", err) : 0;
 }
 
@@ -547,7 +686,7 @@ static int take_sample(struct sample *s)
 	int err;
 
 	sample_clear(s);
-	err = migoff_stats_dump(dev, collect, s);
+	err = migoff_stats_dump_flags(dev, MIGOFF_DUMP_AUTO, collect, s);
 	clock_gettime(CLOCK_MONOTONIC, &s->when);
 	return err;
 }
@@ -583,6 +722,127 @@ static void quota_json(struct jw *w, const struct migoff_quota *q)
 
 #define RATE(field) (counter_delta(c->field, p->field) / secs)
 
+/* "4K", "64K", "2M": a folio size of @pages base pages. */
+static const char *pages_text(char *buf, size_t len, uint32_t pages)
+{
+	static const char units[] = "KMGT";
+	uint64_t v = (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE) >> 10;
+	unsigned int u = 0;
+
+	while (v >= 1024 && !(v % 1024) && u < sizeof(units) - 2) {
+		v >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%llu%c", (unsigned long long)v, units[u]);
+	return buf;
+}
+
+/* The side the estimates say is cheaper, NULL while one is not measured. */
+static const char *cheaper(const struct migoff_auto_class *a)
+{
+	if (!a->migrator_ns_per_mib || !a->cpu_ns_per_mib)
+		return NULL;
+	return a->migrator_ns_per_mib < a->cpu_ns_per_mib ? "migrator" : "cpu";
+}
+
+/* MiB/s of a cost in ns per MiB ("-": not measured), for the tables. */
+static const char *mibs_text(char *buf, size_t len, uint64_t ns_per_mib)
+{
+	if (ns_per_mib)
+		snprintf(buf, len, "%.1f", 1e9 / ns_per_mib);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+/*
+ * The estimates of the reasons routed automatically (scope
+ * MIGOFF_STATS_AUTO): per reason, one entry per folio size class, grouped
+ * by reason whatever the order of the dump. JSON: the kernel's ns per MiB;
+ * tables: MiB/s (2^20 bytes per second) computed from them.
+ */
+static void print_auto(struct jw *w, const struct sample *s, const struct sample *prev,
+		       double secs)
+{
+	const struct migoff_stats_entry *e, *f, *pe;
+	const struct migoff_auto_class *a, *pa;
+	bool header = false;
+	char t1[32], t2[32], t3[32];
+	size_t i, j, k;
+
+	for (i = 0; i < s->n; i++) {
+		e = &s->e[i];
+		if (e->scope != MIGOFF_STATS_AUTO)
+			continue;
+		for (k = 0; k < i; k++)	/* this reason's classes already printed? */
+			if (s->e[k].scope == MIGOFF_STATS_AUTO && s->e[k].index == e->index)
+				break;
+		if (k < i)
+			continue;
+		if (w && !header)
+			jw_obj_open(w, "auto");
+		else if (!header && prev)
+			printf("auto:            %7s %14s %10s %8s %14s %13s %10s\n", "folio>=",
+			       "migrator_MiB/s", "cpu_MiB/s", "cheaper", "to_migrator/s",
+			       "to_cpu/s", "probes/s");
+		else if (!header)
+			printf("auto:            %7s %14s %10s %8s %12s %12s %10s\n", "folio>=",
+			       "migrator_MiB/s", "cpu_MiB/s", "cheaper", "to_migrator", "to_cpu",
+			       "probes");
+		header = true;
+		if (w)
+			jw_arr_open(w, e->name);
+		for (j = i; j < s->n; j++) {
+			f = &s->e[j];
+			if (f->scope != MIGOFF_STATS_AUTO || f->index != e->index)
+				continue;
+			pe = prev ? sample_find(prev, f) : NULL;
+			if (prev && !pe)
+				continue;
+			a = &f->auto_class;
+			pa = pe ? &pe->auto_class : NULL;
+			if (w) {
+				jw_obj_open(w, NULL);
+				jw_u64(w, "min_pages", a->min_pages);
+				jw_u64(w, "migrator_ns_per_mib", a->migrator_ns_per_mib);
+				jw_u64(w, "cpu_ns_per_mib", a->cpu_ns_per_mib);
+				jw_str(w, "cheaper", cheaper(a));
+				if (pa) {
+					jw_double(w, "batches_migrator_per_s",
+						  counter_delta(a->batches_migrator, pa->batches_migrator) / secs);
+					jw_double(w, "batches_cpu_per_s",
+						  counter_delta(a->batches_cpu, pa->batches_cpu) / secs);
+					jw_double(w, "batches_probe_per_s",
+						  counter_delta(a->batches_probe, pa->batches_probe) / secs);
+				} else {
+					jw_u64(w, "batches_migrator", a->batches_migrator);
+					jw_u64(w, "batches_cpu", a->batches_cpu);
+					jw_u64(w, "batches_probe", a->batches_probe);
+				}
+				jw_obj_close(w);
+				continue;
+			}
+			printf("  %-14s %7s %14s %10s %8s", f->name,
+			       pages_text(t1, sizeof(t1), a->min_pages),
+			       mibs_text(t2, sizeof(t2), a->migrator_ns_per_mib),
+			       mibs_text(t3, sizeof(t3), a->cpu_ns_per_mib), cheaper(a) ? : "-");
+			if (pa)
+				printf(" %14.1f %13.1f %10.1f\n",
+				       counter_delta(a->batches_migrator, pa->batches_migrator) / secs,
+				       counter_delta(a->batches_cpu, pa->batches_cpu) / secs,
+				       counter_delta(a->batches_probe, pa->batches_probe) / secs);
+			else
+				printf(" %12" PRIu64 " %12" PRIu64 " %10" PRIu64 "\n",
+				       (uint64_t)a->batches_migrator, (uint64_t)a->batches_cpu,
+				       (uint64_t)a->batches_probe);
+		}
+		if (w)
+			jw_arr_close(w);
+	}
+	if (w && header)
+		jw_obj_close(w);
+}
+
 /*
  * One stats sample; with @prev, rates per second over the measured time
  * between the two, entries paired by reason, migrator id or cgroup (an
@@ -592,7 +852,7 @@ static void print_stats(const struct sample *s, const struct sample *prev)
 {
 	double secs = prev ? elapsed(&prev->when, &s->when) : 0;
 	const struct migoff_stats_entry *e, *pe;
-	bool open = false;
+	bool open = false, auto_done = false;
 	uint32_t scope = ~0U;
 	unsigned int f;
 	size_t i;
@@ -611,7 +871,7 @@ static void print_stats(const struct sample *s, const struct sample *prev)
 
 			e = &s->e[i];
 			pe = prev ? sample_find(prev, e) : NULL;
-			if (prev && !pe)
+			if ((prev && !pe) || e->scope == MIGOFF_STATS_AUTO)
 				continue;
 			c = &e->counters;
 			p = pe ? &pe->counters : NULL;
@@ -665,6 +925,7 @@ static void print_stats(const struct sample *s, const struct sample *prev)
 		}
 		if (open)
 			jw_obj_close(&w);
+		print_auto(&w, s, prev, secs);
 		jw_obj_close(&w);
 		jw_end(&w);
 		return;
@@ -673,21 +934,26 @@ static void print_stats(const struct sample *s, const struct sample *prev)
 		printf("%-18s %12s %12s %12s %12s   (over %.2f s)\n", "", "batches/s", "folios/s",
 		       "MB/s", "fallbacks/s", secs);
 	else
-		printf("%-18s %10s %12s %14s %10s %9s %9s %9s %9s\n", "", "batches", "folios",
-		       "bytes", "copy_ms", "error", "timeout", "quota", "too_small");
+		printf("%-18s %10s %12s %14s %10s %9s %9s %9s %9s %9s\n", "", "batches", "folios",
+		       "bytes", "copy_ms", "error", "timeout", "quota", "too_small", "auto");
 	for (i = 0; i < s->n; i++) {
 		const struct migoff_counters *c, *p;
 		const struct migoff_quota *q, *pq;
 
 		e = &s->e[i];
 		pe = prev ? sample_find(prev, e) : NULL;
-		if (prev && !pe)
+		if ((prev && !pe) || e->scope == MIGOFF_STATS_AUTO)
 			continue;
 		c = &e->counters;
 		p = pe ? &pe->counters : NULL;
 		q = &e->quota;
 		pq = pe ? &pe->quota : NULL;
 		if (e->scope == MIGOFF_STATS_CGROUP) {
+			if (e->scope != scope && !auto_done) {
+				/* The cgroups stay the last table. */
+				print_auto(NULL, s, prev, secs);
+				auto_done = true;
+			}
 			if (e->scope != scope && pq)
 				printf("cgroup quota:   %8s %14s %14s %14s %14s\n", "id",
 				       "folios/s", "MB/s", "refused/s", "refused_MB/s");
@@ -720,11 +986,16 @@ static void print_stats(const struct sample *s, const struct sample *prev)
 			       counter_delta(fallbacks(c), fallbacks(p)) / secs);
 		else
 			printf("  %-16s %10" PRIu64 " %12" PRIu64 " %14" PRIu64 " %10.1f %9" PRIu64
-			       " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 "\n", e->name,
+			       " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 "\n", e->name,
 			       (uint64_t)c->batches, (uint64_t)c->folios, (uint64_t)c->bytes,
-			       c->copy_ns / 1e6, (uint64_t)c->fallback[0], (uint64_t)c->fallback[1],
-			       (uint64_t)c->fallback[2], (uint64_t)c->fallback[3]);
+			       c->copy_ns / 1e6, (uint64_t)c->fallback[MIGOFF_FALLBACK_ERROR],
+			       (uint64_t)c->fallback[MIGOFF_FALLBACK_TIMEOUT],
+			       (uint64_t)c->fallback[MIGOFF_FALLBACK_QUOTA],
+			       (uint64_t)c->fallback[MIGOFF_FALLBACK_TOO_SMALL],
+			       (uint64_t)c->fallback[MIGOFF_FALLBACK_AUTO]);
 	}
+	if (!auto_done)
+		print_auto(NULL, s, prev, secs);
 	fflush(stdout);
 }
 
@@ -827,6 +1098,7 @@ static void event_json(const struct migoff_event *ev)
 	case MIGOFF_EVENT_ENABLE:
 		reasons_json(&w, "reasons", ev->reasons);
 		jw_str(&w, "migrator", ev->name);
+		jw_bool(&w, "auto", ev->value == 1);
 		break;
 	case MIGOFF_EVENT_DISABLE:
 		reasons_json(&w, "reasons", ev->reasons);
@@ -834,6 +1106,7 @@ static void event_json(const struct migoff_event *ev)
 	case MIGOFF_EVENT_BATCH:
 		jw_u64(&w, "max_pages", ev->max_pages);
 		jw_u64(&w, "min_folios", ev->min_folios);
+		jw_u64(&w, "latency_us", ev->value);
 		break;
 	case MIGOFF_EVENT_PARAM:
 		jw_str(&w, "migrator", ev->name);
@@ -864,13 +1137,14 @@ static void event_text(const struct migoff_event *ev)
 	reasons_text(rs, sizeof(rs), ev->reasons);
 	switch (ev->type) {
 	case MIGOFF_EVENT_ENABLE:
-		printf("enable %s migrator %s\n", rs, ev->name);
+		printf("enable %s migrator %s%s\n", rs, ev->name, ev->value == 1 ? " auto" : "");
 		break;
 	case MIGOFF_EVENT_DISABLE:
 		printf("disable %s\n", rs);
 		break;
 	case MIGOFF_EVENT_BATCH:
-		printf("batch max_pages %u min_folios %u\n", ev->max_pages, ev->min_folios);
+		printf("batch max_pages %u min_folios %u latency_us %llu\n", ev->max_pages,
+		       ev->min_folios, (unsigned long long)ev->value);
 		break;
 	case MIGOFF_EVENT_PARAM:
 		printf("param %s %s %llu\n", ev->name, ev->param, (unsigned long long)ev->value);
@@ -1000,6 +1274,7 @@ fail:
 /* What config load resolves a file against, and restores on failure. */
 static int read_system(struct migoff_ctx *ctx, struct cfg_system *sys)
 {
+	struct migoff_batch b;
 	struct migoff_info info;
 	unsigned int i;
 	int err;
@@ -1010,6 +1285,7 @@ static int read_system(struct migoff_ctx *ctx, struct cfg_system *sys)
 	if (err)
 		return err;
 	sys->reasons_supported = info.reasons_supported;
+	sys->features = info.features;
 	sys->max_batch_pages_limit = info.max_batch_pages_limit;
 	for (i = 0; i < info.nr_migrators && i < CFG_MAX_MIGRATORS; i++) {
 		sys->migrators[i].size = sizeof(sys->migrators[i]);
@@ -1020,15 +1296,34 @@ static int read_system(struct migoff_ctx *ctx, struct cfg_system *sys)
 			return err;
 		sys->nr_migrators++;
 	}
-	err = migoff_get_batch(ctx, &sys->max_pages, &sys->min_folios);
+	b.size = sizeof(b);
+	err = migoff_get_batch_caps(ctx, &b);
+	sys->max_pages = b.max_pages;
+	sys->min_folios = b.min_folios;
+	sys->latency_us = b.latency_us;
 	if (!err)
 		err = migoff_get_routes(ctx, sys->route_ids, MIGOFF_REASON_COUNT);
+	if (err >= 0) {
+		err = migoff_get_auto_reasons(ctx, &sys->auto_reasons);
+		err = err == -EOPNOTSUPP ? 0 : err;
+	}
 	return err < 0 ? err : 0;
 }
 
-static int ops_set_batch(void *ctx, uint32_t flags, uint32_t max_pages, uint32_t min_folios)
+static int ops_set_batch(void *ctx, uint32_t flags, uint32_t max_pages, uint32_t min_folios,
+			 uint32_t latency_us)
 {
-	return migoff_set_batch(ctx, flags, max_pages, min_folios);
+	struct migoff_batch b = { .size = sizeof(b), .flags = flags, .max_pages = max_pages,
+				  .min_folios = min_folios, .latency_us = latency_us };
+
+	/* Fields not named must be 0. */
+	if (!(flags & MIGOFF_BATCH_SET_MAX_PAGES))
+		b.max_pages = 0;
+	if (!(flags & MIGOFF_BATCH_SET_MIN_FOLIOS))
+		b.min_folios = 0;
+	if (!(flags & MIGOFF_BATCH_SET_LATENCY))
+		b.latency_us = 0;
+	return migoff_set_batch_caps(ctx, &b);
 }
 
 static int ops_set_param(void *ctx, const char *migrator, const char *param, uint64_t value)
@@ -1036,9 +1331,9 @@ static int ops_set_param(void *ctx, const char *migrator, const char *param, uin
 	return migoff_set_param(ctx, migrator, param, value);
 }
 
-static int ops_enable(void *ctx, uint64_t reasons, const char *migrator)
+static int ops_enable(void *ctx, uint64_t reasons, const char *migrator, uint32_t flags)
 {
-	return migoff_enable(ctx, reasons, migrator);
+	return migoff_enable_flags(ctx, reasons, migrator, flags);
 }
 
 static int ops_disable(void *ctx, uint64_t reasons)

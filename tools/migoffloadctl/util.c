@@ -62,6 +62,36 @@ int parse_size(const char *s, uint64_t *v)
 	return 0;
 }
 
+int parse_time_us(const char *s, uint64_t *us)
+{
+	static const struct {
+		const char *unit;
+		uint64_t mult;
+	} units[] = { { "", 1 }, { "us", 1 }, { "ms", 1000 }, { "s", 1000000 } };
+	unsigned int i;
+	uint64_t x;
+	int err;
+
+	if (!s)
+		return -EINVAL;
+	if (!strcmp(s, "off")) {
+		*us = 0;
+		return 0;
+	}
+	err = digits(&s, &x);
+	if (err)
+		return err;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(s, units[i].unit))
+			continue;
+		if (x > UINT64_MAX / units[i].mult)
+			return -ERANGE;
+		*us = x * units[i].mult;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 int sample_add(struct sample *s, const struct migoff_stats_entry *e)
 {
 	if (s->n == s->cap) {
@@ -99,7 +129,9 @@ const struct migoff_stats_entry *sample_find(const struct sample *s,
 		if (p->scope != e->scope)
 			continue;
 		if (e->scope == MIGOFF_STATS_CGROUP ? p->quota.cgroup_id == e->quota.cgroup_id :
-		    p->index == e->index && !strcmp(p->name, e->name))
+		    p->index == e->index && !strcmp(p->name, e->name) &&
+		    (e->scope != MIGOFF_STATS_AUTO ||
+		     p->auto_class.min_pages == e->auto_class.min_pages))
 			return p;
 	}
 	return NULL;

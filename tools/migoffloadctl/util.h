@@ -13,6 +13,12 @@
 int parse_u64(const char *s, uint64_t *v);
 /* parse_u64() with an optional K, M or G (powers of 1024) suffix. */
 int parse_size(const char *s, uint64_t *v);
+/*
+ * A time in microseconds: a decimal number with an optional unit, "us"
+ * (the default), "ms" or "s"; "off" is 0. 0, -EINVAL or -ERANGE (past
+ * UINT64_MAX microseconds; the caller checks its own limit).
+ */
+int parse_time_us(const char *s, uint64_t *us);
 
 /* One statistics sample: every entry of the dump, however many. */
 struct sample {
@@ -24,7 +30,10 @@ struct sample {
 int sample_add(struct sample *s, const struct migoff_stats_entry *e);
 void sample_clear(struct sample *s);
 void sample_free(struct sample *s);
-/* The entry of @s for the same reason, migrator (id) or cgroup as @e. */
+/*
+ * The entry of @s for the same reason, migrator (id), cgroup or auto size
+ * class (reason and min_pages) as @e.
+ */
 const struct migoff_stats_entry *sample_find(const struct sample *s,
 					     const struct migoff_stats_entry *e);
 /* cur - prev of a counter; a counter that went back was reset: cur. */

@@ -87,6 +87,21 @@ ok "batch set: exit 2" usage "needs --max-pages" batch set
 ok "batch set --max-pages=4294967296: exit 2" usage "out of range" batch set --max-pages=4294967296
 ok "batch set --max-pages=' 1': exit 2" usage "decimal number" batch set "--max-pages= 1"
 ok "batch set --bogus: exit 2" usage "^migoffloadctl: batch: unknown option '--bogus'" batch set --bogus
+ok "batch set --latency=junk: exit 2" usage "^migoffloadctl: batch: --latency wants a time like 500us" batch set --latency=junk
+ok "batch set --latency=1.5ms: exit 2" usage "latency wants a time" batch set --latency=1.5ms
+ok "batch set --latency=-1: exit 2" usage "latency wants a time" batch set --latency=-1
+ok "batch set --latency='2 ms': exit 2" usage "latency wants a time" batch set "--latency=2 ms"
+ok "batch set --latency= (empty): exit 2" usage "latency wants a time" batch set --latency=
+ok "batch set --latency (no value): exit 2" usage "option '--latency' needs a value" batch set --latency
+ok "batch set --latency=11s: exit 2, out of range" usage "'11s' is out of range (at most 10s)" batch set --latency=11s
+ok "batch set --latency=10000001: exit 2, out of range" usage "out of range" batch set --latency=10000001
+ok "batch set --latency=99999999999999999999s: exit 2" usage "out of range" batch set --latency=99999999999999999999s
+ok "batch set --max-pages=8 --latency=x: exit 2, nothing opened" usage "latency wants a time" batch set --max-pages=8 --latency=x
+ok "batch bogus: exit 2" usage "unknown subcommand 'bogus' (show or set)" batch bogus
+ok "batch show extra: exit 2" usage "unexpected argument 'extra'" batch show extra
+ok "enable --auto=1: exit 2, takes no value" usage "^migoffloadctl: enable: option '--auto' takes no value\$" enable --reason=demotion --auto=1
+ok "disable --auto: exit 2" usage "disable takes no --auto" disable --auto
+ok "stats --reset=1: exit 2, takes no value" usage "option '--reset' takes no value" stats --reset=1
 ok "stats --count without --interval: exit 2" usage "count needs --interval" stats --count=2
 ok "stats --interval=0: exit 2" usage "seconds > 0" stats --interval=0
 ok "stats --interval=-1: exit 2" usage "decimal number" stats --interval=-1
@@ -107,14 +122,18 @@ ok "quota clear: exit 2" usage "quota clear CGROUP" quota clear
 ok "quota show a b: exit 2" usage "unexpected argument" quota show a b
 # Well-formed commands get that far, and then say the module is missing.
 for c in status "enable --reason=demotion" "disable" "migrator list" "batch set --max-pages=8" \
-	"stats" "monitor --count=1" "quota show" "migrator set mtcopy threads=010"; do
+	"stats" "monitor --count=1" "quota show" "migrator set mtcopy threads=010" \
+	"enable --reason=demotion --migrator=dcbm --auto" "enable --auto --reason=all" batch "batch show" \
+	"batch set --latency=2ms" "batch set --latency=off" "batch set --latency=0" "batch set --latency=10s" \
+	"batch set --latency=500us --max-pages=64" "-j batch"; do
 	# shellcheck disable=SC2086
 	ok "$c: exit 1, module not loaded" rc 1 "modprobe migrate_offload" $c
 done
 ok "-j status: exit 1, module not loaded" rc 1 "modprobe migrate_offload" -j status
 ok "--help: exit 0" "$bin" --help
 if command -v valgrind > /dev/null; then
-	for c in "enable --bogus" "migrator set mtcopy threads=1 push=x" "status" "stats --interval=1"; do
+	for c in "enable --bogus" "migrator set mtcopy threads=1 push=x" "status" "stats --interval=1" \
+		"batch set --latency=junk" "batch" "enable --reason=demotion --auto"; do
 		# shellcheck disable=SC2086
 		ok "valgrind clean: $c" sh -c "valgrind -q --error-exitcode=99 --leak-check=full \
 			--errors-for-leak-kinds=all $bin $c > /dev/null 2> $tmp/vg; test \$? != 99 || { cat $tmp/vg; false; }"
@@ -130,6 +149,15 @@ COMP_WORDS=(migoffloadctl \"\"); COMP_CWORD=1; _migoffloadctl; printf \"%s\\n\" 
 done
 ok "bash completion: quota subcommands" sh -c "bash -c '. $here/migoffloadctl.bash-completion; \
 COMP_WORDS=(migoffloadctl quota \"\"); COMP_CWORD=2; _migoffloadctl; echo \${COMPREPLY[@]}' | grep -q 'set show clear'"
+ok "bash completion: batch subcommands" sh -c "bash -c '. $here/migoffloadctl.bash-completion; \
+COMP_WORDS=(migoffloadctl batch \"\"); COMP_CWORD=2; _migoffloadctl; echo \${COMPREPLY[@]}' | grep -q 'show set'"
+ok "bash completion: batch set --latency=" sh -c "bash -c '. $here/migoffloadctl.bash-completion; \
+COMP_WORDS=(migoffloadctl batch set --l); COMP_CWORD=3; _migoffloadctl; echo \${COMPREPLY[@]}' | grep -qx -- '--latency='"
+ok "bash completion: batch set --latency= units" sh -c "bash -c '. $here/migoffloadctl.bash-completion; \
+COMP_WORDS=(migoffloadctl batch set --latency=); COMP_CWORD=3; _migoffloadctl; echo \${COMPREPLY[@]}' | grep -q -- '--latency=off'"
+ok "bash completion: enable --auto" sh -c "bash -c '. $here/migoffloadctl.bash-completion; \
+COMP_WORDS=(migoffloadctl enable --a); COMP_CWORD=2; _migoffloadctl; echo \${COMPREPLY[@]}' | grep -qx -- '--auto'"
+ok "man page documents --auto and --latency" sh -c "grep -q 'auto' $here/migoffloadctl.8 && grep -q 'latency' $here/migoffloadctl.8"
 ok "bash completion: quota set options" sh -c "bash -c '. $here/migoffloadctl.bash-completion; \
 COMP_WORDS=(migoffloadctl quota set cg --r); COMP_CWORD=4; _migoffloadctl; echo \${COMPREPLY[@]}' | grep -q -- '--rate= --reason='"
 

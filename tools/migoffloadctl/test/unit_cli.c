@@ -2,7 +2,8 @@
 /*
  * Host unit tests of migoffloadctl's helpers (issue 9, item 3): decimal
  * numbers only, and statistics samples paired by identity with counter
- * resets handled.
+ * resets handled. Issue 10: times with units (--latency), auto size
+ * classes paired by reason and class.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -60,6 +61,35 @@ int main(void)
 	CHECK(parse_size("1MB", &v) == -EINVAL);
 	CHECK(parse_size("M", &v) == -EINVAL);
 
+	/* Times: microseconds by default, us, ms, s; off is 0; nothing else. */
+	CHECK(parse_time_us("500us", &v) == 0 && v == 500);
+	CHECK(parse_time_us("2ms", &v) == 0 && v == 2000);
+	CHECK(parse_time_us("1s", &v) == 0 && v == 1000000);
+	CHECK(parse_time_us("10s", &v) == 0 && v == 10000000);
+	CHECK(parse_time_us("750", &v) == 0 && v == 750);
+	CHECK(parse_time_us("0", &v) == 0 && v == 0);
+	v = 42;
+	CHECK(parse_time_us("off", &v) == 0 && v == 0);
+	CHECK(parse_time_us("0ms", &v) == 0 && v == 0);
+	CHECK(parse_time_us("010ms", &v) == 0 && v == 10000);
+	v = 42;
+	CHECK(parse_time_us("1.5ms", &v) == -EINVAL && v == 42);
+	CHECK(parse_time_us("2 ms", &v) == -EINVAL);
+	CHECK(parse_time_us("2MS", &v) == -EINVAL);
+	CHECK(parse_time_us("2m", &v) == -EINVAL);
+	CHECK(parse_time_us("2msx", &v) == -EINVAL);
+	CHECK(parse_time_us("ms", &v) == -EINVAL);
+	CHECK(parse_time_us("-1", &v) == -EINVAL);
+	CHECK(parse_time_us("+1us", &v) == -EINVAL);
+	CHECK(parse_time_us("0x10", &v) == -EINVAL);
+	CHECK(parse_time_us("", &v) == -EINVAL);
+	CHECK(parse_time_us("Off", &v) == -EINVAL);
+	CHECK(parse_time_us(NULL, &v) == -EINVAL && v == 42);
+	CHECK(parse_time_us("18446744073709551615", &v) == 0 && v == UINT64_MAX);
+	CHECK(parse_time_us("18446744073709551616", &v) == -ERANGE);
+	CHECK(parse_time_us("18446744073709552s", &v) == -ERANGE);
+	CHECK(parse_time_us("18446744073709551ms", &v) == 0 && v == 18446744073709551000ULL);
+
 	/* A sample keeps every entry: more than 64 quota'd cgroups. */
 	for (i = 0; i < MIGOFF_REASON_COUNT; i++) {
 		e = entry(MIGOFF_STATS_REASON, i, migoff_reason_name(i), 100 + i, 0);
@@ -95,6 +125,32 @@ int main(void)
 	/* A new migrator that reuses an old id is not the old one. */
 	e = entry(MIGOFF_STATS_MIGRATOR, 7, "dcbm", 1, 0);
 	CHECK(sample_find(&a, &e) == NULL);
+
+	/* Auto size classes: one entry per class of a reason, paired by both. */
+	sample_clear(&a);
+	for (i = 0; i < MIGOFF_AUTO_CLASSES; i++) {
+		e = entry(MIGOFF_STATS_AUTO, MIGOFF_REASON_DEMOTION, "demotion", 0, 0);
+		e.auto_class.min_pages = i == 0 ? 1 : i == 1 ? 2 : i == 2 ? 16 : 512;
+		e.auto_class.batches_cpu = 10 * i;
+		CHECK(sample_add(&a, &e) == 0);
+	}
+	e = entry(MIGOFF_STATS_REASON, MIGOFF_REASON_DEMOTION, "demotion", 9, 0);
+	CHECK(sample_add(&a, &e) == 0);
+	e = entry(MIGOFF_STATS_AUTO, MIGOFF_REASON_DEMOTION, "demotion", 0, 0);
+	e.auto_class.min_pages = 16;
+	p = sample_find(&a, &e);
+	CHECK(p && p->scope == MIGOFF_STATS_AUTO && p->auto_class.batches_cpu == 20);
+	e.auto_class.min_pages = 512;
+	p = sample_find(&a, &e);
+	CHECK(p && p->auto_class.batches_cpu == 30);
+	e.auto_class.min_pages = 4;	/* a class the sample does not have */
+	CHECK(sample_find(&a, &e) == NULL);
+	e = entry(MIGOFF_STATS_AUTO, MIGOFF_REASON_COMPACTION, "compaction", 0, 0);
+	e.auto_class.min_pages = 1;
+	CHECK(sample_find(&a, &e) == NULL);
+	e = entry(MIGOFF_STATS_REASON, MIGOFF_REASON_DEMOTION, "demotion", 0, 0);
+	p = sample_find(&a, &e);
+	CHECK(p && p->scope == MIGOFF_STATS_REASON && p->counters.folios == 9);
 
 	/* A counter that went back was reset: count from zero, no wrap. */
 	CHECK(counter_delta(150, 100) == 50);

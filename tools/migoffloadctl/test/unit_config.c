@@ -140,6 +140,19 @@ static void test_corpus(void)
 		{ "{\"routes\": {\"demotion\": \"cpu\"}", "expected ',' or '}'" },
 		{ "{\"batch\": {}} {}", "trailing characters" },
 		{ "{\"routes\": {\"demotion\": \"cpu\"}}\n\n  \x7f", "3: column 3: trailing characters" },
+		/* Issue 10: the latency target and automatic routes. */
+		{ "{\"batch\": {\"latency_us\": 10000001}}", "$.batch.latency_us: 10000001 is out of range (0..10000000)" },
+		{ "{\"batch\": {\"latency_us\": \"2ms\"}}", "$.batch.latency_us: expected a number, got a string" },
+		{ "{\"batch\": {\"latency_us\": -1}}", "$.batch.latency_us: -1 is not a non-negative integer" },
+		{ "{\"batch\": {\"latency\": 1}}", "$.batch.latency: unknown key (max_pages, min_folios or latency_us)" },
+		{ "{\"auto_reasons\": \"demotion\"}", "$.auto_reasons: expected an array, got a string" },
+		{ "{\"auto_reasons\": null}", "$.auto_reasons: expected an array, got null" },
+		{ "{\"auto_reasons\": [7]}", "$.auto_reasons[0]: expected a string, got a number" },
+		{ "{\"routes\": {\"demotion\": \"cpu\"}, \"auto_reasons\": [\"demotion\", \"bogus\"]}", "$.auto_reasons[1]: unknown reason 'bogus'" },
+		{ "{\"routes\": {\"demotion\": \"cpu\"},\n \"auto_reasons\": [\"demotion\",\n \"demotion\"]}", "3: $.auto_reasons[1]: demotion twice (line 2)" },
+		{ "{\"auto_reasons\": [\"demotion\"]}", "$.auto_reasons: demotion: an automatic route needs a migrator in $.routes.demotion" },
+		{ "{\"auto_reasons\": [\"syscall\"], \"routes\": {\"syscall\": null}}", "$.auto_reasons: syscall_or_cpuset: an automatic route needs a migrator" },
+		{ "{\"auto_reason\": []}", "$.auto_reason: unknown key (api_version, routes, auto_reasons, batch or migrators)" },
 	};
 	unsigned int i;
 
@@ -151,8 +164,19 @@ static void test_corpus(void)
 				msg, bad_files[i].want);
 		CHECK(err < 0 && strstr(msg, bad_files[i].want));
 		/* Nothing half-parsed is left for a caller to apply. */
-		CHECK(cfg.batch_flags == 0 && cfg.routes_named == 0 && cfg.nr_migrators == 0);
+		CHECK(cfg.batch_flags == 0 && cfg.routes_named == 0 && cfg.nr_migrators == 0 &&
+		      cfg.auto_reasons == 0);
 	}
+	/* What a good file with both says. */
+	CHECK(parse("{\"auto_reasons\": [\"syscall\", \"demotion\"],\n"
+		    " \"routes\": {\"demotion\": \"dcbm\", \"syscall_or_cpuset\": \"cpu\"},\n"
+		    " \"batch\": {\"latency_us\": 10000000}}") == 0);
+	CHECK(cfg.auto_reasons == (MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL) |
+				   MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION)));
+	CHECK(cfg.batch_flags == MIGOFF_BATCH_SET_LATENCY && cfg.latency_us == MIGOFF_MAX_LATENCY_US &&
+	      cfg.latency_line == 3);
+	CHECK(parse("{\"auto_reasons\": [], \"batch\": {\"latency_us\": 0}}") == 0 &&
+	      cfg.auto_reasons == 0 && cfg.batch_flags == MIGOFF_BATCH_SET_LATENCY);
 
 	/* The error names the line of the bad member. */
 	CHECK(parse("{\n \"routes\": {\n  \"demotion\": \"cpu\",\n  \"damon\": 3\n }\n}") == -EINVAL);
@@ -264,6 +288,21 @@ static void test_resolve(void)
 				msg, bad[i].want);
 		CHECK(err < 0 && strstr(msg, bad[i].want));
 	}
+	/* A kernel without automatic routes or a latency target. */
+	CHECK(parse("{\"routes\": {\"demotion\": \"cpu\"},\n \"auto_reasons\": [\"demotion\"]}") == 0);
+	CHECK(config_resolve(&cfg, &sys, msg, sizeof(msg)) == -EOPNOTSUPP &&
+	      strstr(msg, "2: $.auto_reasons: this kernel cannot route automatically"));
+	CHECK(parse("{\"batch\": {\"latency_us\": 2000}}") == 0);
+	CHECK(config_resolve(&cfg, &sys, msg, sizeof(msg)) == -EOPNOTSUPP &&
+	      strstr(msg, "1: $.batch.latency_us: this kernel has no latency target"));
+	/* ... where "no automatic route" and "no target" are what it has. */
+	CHECK(parse("{\"auto_reasons\": [], \"batch\": {\"latency_us\": 0}}") == 0);
+	CHECK(config_resolve(&cfg, &sys, msg, sizeof(msg)) == 0);
+	sys.features = MIGOFF_FEAT_AUTO | MIGOFF_FEAT_LATENCY;
+	CHECK(parse("{\"routes\": {\"demotion\": \"cpu\"}, \"auto_reasons\": [\"demotion\"],"
+		    " \"batch\": {\"latency_us\": 2000}}") == 0);
+	CHECK(config_resolve(&cfg, &sys, msg, sizeof(msg)) == 0);
+	sys.features = 0;
 	sys.reasons_supported &= ~MIGOFF_REASON_BIT(MIGOFF_REASON_DAMON);
 	CHECK(parse("{\"routes\": {\"damon\": null}}") == 0);
 	CHECK(config_resolve(&cfg, &sys, msg, sizeof(msg)) == -EOPNOTSUPP &&
@@ -276,9 +315,10 @@ static void test_resolve(void)
 
 /* A mock device: the state the ops change, and a step that fails. */
 struct mock {
-	uint32_t max_pages, min_folios;
+	uint32_t max_pages, min_folios, latency_us;
 	uint64_t params[3][MIGOFF_MAX_PARAMS];
 	char route[MIGOFF_REASON_COUNT][MIGOFF_NAME_LEN];
+	uint64_t auto_reasons;
 	int calls, fail_at, fail_also, fail_err;
 	char log[1024];
 };
@@ -292,17 +332,23 @@ static int mock_step(struct mock *m, const char *what)
 	return m->calls == m->fail_at || m->calls == m->fail_also ? m->fail_err : 0;
 }
 
-static int m_batch(void *arg, uint32_t flags, uint32_t max_pages, uint32_t min_folios)
+static int m_batch(void *arg, uint32_t flags, uint32_t max_pages, uint32_t min_folios,
+		   uint32_t latency_us)
 {
 	struct mock *m = arg;
-	int err = mock_step(m, "batch");
+	char what[64];
+	int err;
 
+	snprintf(what, sizeof(what), "batch %#x", flags);
+	err = mock_step(m, flags & MIGOFF_BATCH_SET_LATENCY ? what : "batch");
 	if (err)
 		return err;
 	if (flags & MIGOFF_BATCH_SET_MAX_PAGES)
 		m->max_pages = max_pages;
 	if (flags & MIGOFF_BATCH_SET_MIN_FOLIOS)
 		m->min_folios = min_folios;
+	if (flags & MIGOFF_BATCH_SET_LATENCY)
+		m->latency_us = latency_us;
 	return 0;
 }
 
@@ -325,20 +371,27 @@ static int m_param(void *arg, const char *migrator, const char *param, uint64_t 
 	return 0;
 }
 
-static int m_enable(void *arg, uint64_t reasons, const char *migrator)
+static int m_enable(void *arg, uint64_t reasons, const char *migrator, uint32_t flags)
 {
 	struct mock *m = arg;
 	unsigned int r;
 	char what[64];
 	int err;
 
-	snprintf(what, sizeof(what), "enable %#llx %s", (unsigned long long)reasons, migrator);
+	snprintf(what, sizeof(what), "enable %#llx %s%s", (unsigned long long)reasons, migrator,
+		 flags & MIGOFF_ROUTE_AUTO ? " auto" : "");
 	err = mock_step(m, what);
 	if (err)
 		return err;
-	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
-		if (reasons & MIGOFF_REASON_BIT(r))
-			strcpy(m->route[r], migrator);
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+		if (!(reasons & MIGOFF_REASON_BIT(r)))
+			continue;
+		strcpy(m->route[r], migrator);
+		if (flags & MIGOFF_ROUTE_AUTO)
+			m->auto_reasons |= MIGOFF_REASON_BIT(r);
+		else
+			m->auto_reasons &= ~MIGOFF_REASON_BIT(r);
+	}
 	return 0;
 }
 
@@ -356,6 +409,7 @@ static int m_disable(void *arg, uint64_t reasons)
 	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
 		if (reasons & MIGOFF_REASON_BIT(r))
 			m->route[r][0] = '\0';
+	m->auto_reasons &= ~reasons;
 	return 0;
 }
 
@@ -368,6 +422,8 @@ static void mock_init(struct mock *m)
 	memset(m, 0, sizeof(*m));
 	m->max_pages = sys0.max_pages;
 	m->min_folios = sys0.min_folios;
+	m->latency_us = sys0.latency_us;
+	m->auto_reasons = sys0.auto_reasons;
 	for (i = 0; i < sys0.nr_migrators; i++)
 		for (k = 0; k < sys0.migrators[i].nr_params; k++)
 			m->params[i][k] = sys0.migrators[i].params[k].value;
@@ -385,6 +441,7 @@ static bool same_state(const struct mock *a, const struct mock *b)
 		if (strcmp(a->route[r], b->route[r]))
 			return false;
 	return a->max_pages == b->max_pages && a->min_folios == b->min_folios &&
+	       a->latency_us == b->latency_us && a->auto_reasons == b->auto_reasons &&
 	       !memcmp(a->params, b->params, sizeof(a->params));
 }
 
@@ -474,6 +531,98 @@ static void test_apply(void)
 	CHECK(!restored);
 }
 
+/* Issue 10: automatic routes and the latency target, applied and undone. */
+static void test_apply_auto(void)
+{
+	const char *full =
+		"{\"routes\": {\"demotion\": \"cpu\", \"compaction\": \"mtcopy\", \"damon\": \"mtcopy\"},\n"
+		" \"auto_reasons\": [\"compaction\", \"damon\"],\n"
+		" \"batch\": {\"latency_us\": 2000, \"min_folios\": 1}}";
+	struct cfg_system old_sys;
+	struct mock init, m, want;
+	bool restored;
+	int err, step, steps;
+
+	/* demotion automatically on mtcopy, compaction always on cpu, 1 ms target. */
+	make_system();
+	sys0.features = MIGOFF_FEAT_AUTO | MIGOFF_FEAT_LATENCY;
+	sys0.auto_reasons = MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION);
+	sys0.latency_us = 1000;
+	mock_init(&init);
+
+	CHECK(parse(full) == 0);
+	CHECK(config_resolve(&cfg, &sys0, msg, sizeof(msg)) == 0);
+	m = init;
+	err = config_apply(&cfg, &sys0, &mock_ops, &m, &restored, msg, sizeof(msg));
+	CHECK(err == 0);
+	if (strcmp(m.log, "batch 0x6;enable 0x101 mtcopy auto;enable 0x80 cpu;"))
+		fprintf(stderr, "apply auto: %s\n", m.log);
+	CHECK(!strcmp(m.log, "batch 0x6;enable 0x101 mtcopy auto;enable 0x80 cpu;"));
+	steps = m.calls;
+	want = init;
+	want.min_folios = 1;
+	want.latency_us = 2000;
+	strcpy(want.route[MIGOFF_REASON_DEMOTION], "cpu");
+	strcpy(want.route[MIGOFF_REASON_COMPACTION], "mtcopy");
+	strcpy(want.route[MIGOFF_REASON_DAMON], "mtcopy");
+	want.auto_reasons = MIGOFF_REASON_BIT(MIGOFF_REASON_COMPACTION) |
+			    MIGOFF_REASON_BIT(MIGOFF_REASON_DAMON);
+	CHECK(same_state(&m, &want));
+	/* Whichever change fails, routes come back automatic as they were, and the target. */
+	for (step = 1; step <= steps; step++) {
+		m = init;
+		m.fail_at = step;
+		m.fail_err = -EPERM;
+		err = config_apply(&cfg, &sys0, &mock_ops, &m, &restored, msg, sizeof(msg));
+		if (!same_state(&m, &init))
+			fprintf(stderr, "apply auto failing at step %d left a mixed state: %s\n", step, m.log);
+		CHECK(err == -EPERM && restored && same_state(&m, &init));
+	}
+	m = init;
+	m.fail_at = 2;
+	m.fail_err = -ENODEV;
+	CHECK(config_apply(&cfg, &sys0, &mock_ops, &m, &restored, msg, sizeof(msg)) == -ENODEV);
+	CHECK(strstr(msg, "1: $.routes.compaction: routing to 'mtcopy' automatically"));
+
+	/* The same migrator, only the flag differs: a change. */
+	CHECK(parse("{\"routes\": {\"demotion\": \"mtcopy\"}, \"auto_reasons\": []}") == 0);
+	m = init;
+	CHECK(config_apply(&cfg, &sys0, &mock_ops, &m, &restored, msg, sizeof(msg)) == 0);
+	CHECK(!strcmp(m.log, "enable 0x80 mtcopy;") && m.auto_reasons == 0);
+	/* A file from before automatic routes: its routes are not automatic. */
+	CHECK(parse("{\"routes\": {\"demotion\": \"mtcopy\"}}") == 0);
+	m = init;
+	CHECK(config_apply(&cfg, &sys0, &mock_ops, &m, &restored, msg, sizeof(msg)) == 0);
+	CHECK(!strcmp(m.log, "enable 0x80 mtcopy;"));
+	/* What is there already: no route call. */
+	CHECK(parse("{\"routes\": {\"demotion\": \"mtcopy\", \"compaction\": \"cpu\"},"
+		    " \"auto_reasons\": [\"demotion\"]}") == 0);
+	m = init;
+	CHECK(config_apply(&cfg, &sys0, &mock_ops, &m, &restored, msg, sizeof(msg)) == 0);
+	CHECK(m.calls == 0);
+	/* Only the latency: one call, only its flag. */
+	CHECK(parse("{\"batch\": {\"latency_us\": 0}}") == 0);
+	m = init;
+	CHECK(config_apply(&cfg, &sys0, &mock_ops, &m, &restored, msg, sizeof(msg)) == 0);
+	CHECK(!strcmp(m.log, "batch 0x4;") && m.latency_us == 0 && m.max_pages == init.max_pages);
+
+	/* A kernel without a latency target: latency_us 0 is not sent. */
+	old_sys = sys0;
+	old_sys.features = 0;
+	old_sys.auto_reasons = 0;
+	old_sys.latency_us = 0;
+	CHECK(parse("{\"batch\": {\"latency_us\": 0, \"max_pages\": 256}, \"auto_reasons\": []}") == 0);
+	CHECK(config_resolve(&cfg, &old_sys, msg, sizeof(msg)) == 0);
+	m = init;
+	CHECK(config_apply(&cfg, &old_sys, &mock_ops, &m, &restored, msg, sizeof(msg)) == 0);
+	CHECK(!strcmp(m.log, "batch;") && m.max_pages == 256);
+	CHECK(parse("{\"batch\": {\"latency_us\": 0}}") == 0);
+	m = init;
+	CHECK(config_apply(&cfg, &old_sys, &mock_ops, &m, &restored, msg, sizeof(msg)) == 0);
+	CHECK(m.calls == 0);
+	make_system();
+}
+
 int main(void)
 {
 	test_reader();
@@ -481,6 +630,7 @@ int main(void)
 	make_system();
 	test_resolve();
 	test_apply();
+	test_apply_auto();
 	printf("unit_config: %s (%d failures)\n", failures ? "FAIL" : "ok", failures);
 	return failures ? 1 : 0;
 }
