@@ -26,7 +26,10 @@
  * a warm-up round 0. In every round each configuration in turn is applied
  * (route syscall_or_cpuset to MIGRATOR, or no offload for "none"; set the
  * NAME=VALUE parameters; "batch=PAGES" sets the batch cap of that
- * configuration, else --max-batch or the default applies) and the buffer is
+ * configuration, else --max-batch or the default applies; "latency=US" a
+ * first-folio latency target, else none; "auto=1" routes with
+ * MIGOFF_ROUTE_AUTO, the automatic choice between MIGRATOR and the CPU)
+ * and the buffer is
  * moved to node 1 and back, each move checked and verified as above. The
  * order rotates by one configuration per round, so that no configuration
  * always runs first or right after another. Nothing is summarised: one line
@@ -62,6 +65,8 @@ struct bench_config {
 	char *params[MAX_PARAMS];	/* NAME=VALUE */
 	int nparams;
 	long max_batch;			/* -1: the --max-batch default */
+	long latency_us;		/* first-folio latency target; 0: none */
+	bool auto_route;		/* MIGOFF_ROUTE_AUTO */
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -206,6 +211,18 @@ static int config_parse(struct bench_config *c, const char *arg)
 			c->max_batch = strtol(eq + 1, NULL, 10);
 			continue;
 		}
+		if (!strncmp(tok, "latency=", 8)) {
+			c->latency_us = strtol(eq + 1, NULL, 10);
+			if (c->latency_us <= 0 || !strcmp(c->migrator, "none"))
+				return -1;
+			continue;
+		}
+		if (!strcmp(tok, "auto=1")) {
+			if (!strcmp(c->migrator, "none"))
+				return -1;
+			c->auto_route = true;
+			continue;
+		}
 		if (c->nparams == MAX_PARAMS || !strcmp(c->migrator, "none"))
 			return -1;
 		c->params[c->nparams++] = tok;
@@ -227,6 +244,8 @@ static int config_apply(int fd, const struct bench_config *c, long default_batch
 	err = migoff_disable_all(fd);
 	if (!err)
 		err = migoff_set_batch(fd, MIGOFF_BATCH_SET_MAX_PAGES, batch > 0 ? batch : 0, 0);
+	if (!err)
+		err = migoff_set_latency(fd, c->latency_us);
 	for (i = 0; !err && i < c->nparams; i++) {
 		char *eq = strchr(c->params[i], '=');
 
@@ -236,7 +255,9 @@ static int config_apply(int fd, const struct bench_config *c, long default_batch
 		*eq = '=';
 	}
 	if (!err && strcmp(c->migrator, "none"))
-		err = migoff_enable(fd, MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL), c->migrator);
+		err = c->auto_route ?
+			migoff_enable_auto(fd, MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL), c->migrator) :
+			migoff_enable(fd, MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL), c->migrator);
 	if (err)
 		fprintf(stderr, "move_bench: configuring %s (%s): %s\n", c->label,
 			c->migrator, strerror(-err));
@@ -448,6 +469,7 @@ out:
 	if (fd >= 0) {
 		migoff_disable_all(fd);
 		migoff_set_batch(fd, MIGOFF_BATCH_SET_MAX_PAGES, 0, 0);
+		migoff_set_latency(fd, 0);
 		close(fd);
 	}
 out_args:

