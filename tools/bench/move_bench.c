@@ -265,6 +265,26 @@ static int config_apply(int fd, const struct bench_config *c, long default_batch
 }
 
 /*
+ * What the kernel did besides copying, summed per configuration over the
+ * timed rounds and printed on stderr after each folio size: large folios
+ * split or not migrated, and compaction stalls (destination allocations
+ * of large folios), which dominate the noise of large-folio moves.
+ */
+static const char *const vm_keys[] = {
+	"thp_migration_success", "thp_migration_split", "thp_migration_fail",
+	"compact_stall", "pgmigrate_fail",
+};
+#define NR_VM_KEYS	(sizeof(vm_keys) / sizeof(vm_keys[0]))
+
+static void vm_read(long long *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_VM_KEYS; i++)
+		v[i] = migoff_vmstat(vm_keys[i]);
+}
+
+/*
  * Interleaved mode for one folio size: rounds 0 (warm-up) to @rounds, each
  * configuration once per round, starting one further each round; each turn
  * moves the buffer to node 1 and back. One output line per move.
@@ -273,21 +293,26 @@ static int bench_interleaved(int fd, struct bench_config *cfg, int ncfg,
 			     long default_batch, size_t folio, size_t total,
 			     int rounds)
 {
+	static long long vm_sum[MAX_CONFIGS][NR_VM_KEYS];
+	long long vm0[NR_VM_KEYS], vm1[NR_VM_KEYS];
 	struct migoff_buf b;
 	char why[256];
 	int r, k, node, rc = -1;
+	unsigned int i;
 	long bad;
 
 	if (migoff_buf_alloc(&b, total, folio, 0, folio, why, sizeof(why))) {
 		fprintf(stderr, "move_bench: %zuK folios: %s\n", folio >> 10, why);
 		return -1;
 	}
+	memset(vm_sum, 0, sizeof(vm_sum));
 	for (r = 0; r <= rounds; r++) {
 		for (k = 0; k < ncfg; k++) {
 			const struct bench_config *c = &cfg[(r + k) % ncfg];
 
 			if (config_apply(fd, c, default_batch))
 				goto out;
+			vm_read(vm0);
 			for (node = 1; node >= 0; node--) {
 				double secs;
 
@@ -309,7 +334,16 @@ static int bench_interleaved(int fd, struct bench_config *cfg, int ncfg,
 				       latency ? first_folio_us() : 0.0);
 				fflush(stdout);
 			}
+			vm_read(vm1);
+			for (i = 0; r && i < NR_VM_KEYS; i++)
+				vm_sum[(r + k) % ncfg][i] += vm1[i] - vm0[i];
 		}
+	}
+	for (k = 0; k < ncfg; k++) {
+		fprintf(stderr, "move_bench: vmstat %s %zuK:", cfg[k].label, folio >> 10);
+		for (i = 0; i < NR_VM_KEYS; i++)
+			fprintf(stderr, " %s=%lld", vm_keys[i], vm_sum[k][i]);
+		fprintf(stderr, "\n");
 	}
 	rc = 0;
 out:
