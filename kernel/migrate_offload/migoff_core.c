@@ -221,15 +221,19 @@ static u64 copied_bytes(struct list_head *dst_list, unsigned int nr,
  */
 static void migoff_auto_cpu_copy(struct migoff_engine *e, unsigned int reason,
 				 unsigned int class, struct list_head *dst_list,
-				 struct list_head *src_list, unsigned int nr)
+				 struct list_head *src_list, unsigned int nr,
+				 u64 bytes)
 {
 	unsigned int copied;
 	u64 t0 = ktime_get_ns();
+	int rc;
 
-	migrate_folios_mc_copy(dst_list, src_list, nr);
+	rc = migrate_folios_mc_copy(dst_list, src_list, nr);
 	t0 = ktime_get_ns() - t0;
-	migoff_auto_record(e, reason, class, MIGOFF_AUTO_CPU, t0,
-			   copied_bytes(dst_list, nr, &copied));
+	/* All copied (the common case): @bytes, without walking the batch. */
+	if (rc)
+		bytes = copied_bytes(dst_list, nr, &copied);
+	migoff_auto_record(e, reason, class, MIGOFF_AUTO_CPU, t0, bytes);
 	stat_fallback(&reason_stat[reason], MIGOFF_FALLBACK_AUTO, nr);
 	stat_fallback(&e->stat, MIGOFF_FALLBACK_AUTO, nr);
 }
@@ -272,13 +276,15 @@ static int migoff_offload_copy(struct list_head *dst_list,
 	if (auto_on) {
 		struct folio *first = list_first_entry(src_list, struct folio, lru);
 
+		/* The batch's size, taking its folios to be of one size. */
+		bytes = (u64)nr_folios * folio_size(first);
 		class = migoff_auto_class(first);
-		if (migoff_auto_choose(e, reason, class,
-				       (u64)nr_folios * folio_size(first)) == MIGOFF_AUTO_CPU) {
+		if (migoff_auto_choose(e, reason, class, bytes) == MIGOFF_AUTO_CPU) {
 			migoff_auto_cpu_copy(e, reason, class, dst_list, src_list,
-					     nr_folios);
+					     nr_folios, bytes);
 			goto out;
 		}
+		bytes = 0;
 	}
 
 	/*
