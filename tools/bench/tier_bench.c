@@ -2,13 +2,15 @@
 /*
  * tier_bench - demotion and promotion through each migrator, interleaved.
  *
- *   tier_bench --config=LABEL:MIGRATOR[:NAME=VALUE,...] ... [--mib=N]
+ *   tier_bench --config=LABEL:MIGRATOR[:NAME=VALUE,...,auto=1] ... [--mib=N]
  *              [--rounds=N] [--cgroup=DIR] [--out=DIR]
  *
  * Runs on the tiered VM (slow node 2 online, demotion enabled; see
  * tools/vm/tier-setup) with migrate_offload and its migrators loaded. In
  * each round (round 0 is a warm-up), every configuration in turn routes
- * both demotion and numa_misplaced to its migrator ("none": no route) and:
+ * both demotion and numa_misplaced to its migrator ("none": no route;
+ * "auto=1": with MIGOFF_ROUTE_AUTO, the migrator or the CPU, whichever is
+ * cheaper) and:
  *
  *  reclaim  maps N MiB on node 0 inside --cgroup and demotes it with
  *           memory.reclaim, written by this thread until every page is on
@@ -55,6 +57,7 @@ struct config {
 	char migrator[MIGOFF_NAME_LEN];	/* "" for none */
 	char params[4][48];
 	int nparams;
+	bool auto_route;		/* "auto=1": MIGOFF_ROUTE_AUTO */
 };
 
 static double now(clockid_t clk)
@@ -86,6 +89,10 @@ static int config_parse(struct config *c, const char *arg)
 		memcpy(c->migrator, mig, strlen(mig) + 1);
 	for (p = params ? strtok_r(params, ",", &save) : NULL; p;
 	     p = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(p, "auto=1") && c->migrator[0]) {
+			c->auto_route = true;
+			continue;
+		}
 		if (c->nparams == 4 || !strchr(p, '=') || strlen(p) >= sizeof(c->params[0]))
 			return -1;
 		memcpy(c->params[c->nparams++], p, strlen(p) + 1);
@@ -112,7 +119,8 @@ static int config_apply(int fd, const struct config *c)
 		err = migoff_ioc(fd, MIGOFF_IOC_SET_PARAM, &p);
 	}
 	if (!err && c->migrator[0])
-		err = migoff_enable(fd, reasons, c->migrator);
+		err = c->auto_route ? migoff_enable_auto(fd, reasons, c->migrator) :
+			migoff_enable(fd, reasons, c->migrator);
 	return err;
 }
 
