@@ -17,9 +17,9 @@
  *           node 2: wall time, and this thread's CPU time (the reclaiming
  *           context does the copies the engine does not take);
  *  promote  with NUMA balancing in tiering mode, reads the demoted buffer
- *           from CPU 0 until every page is back on node 0 (wall time; the
- *           scan period bounds it, so it is a sanity check more than a
- *           copy measurement);
+ *           from CPU 0 until all but 1/64 of the pages are back on node 0
+ *           (wall time, at most 300 s; the scan period bounds it, so it is
+ *           a sanity check more than a copy measurement);
  *  kswapd   fills node 0's free memory plus N MiB, bound to node 0, so
  *           kswapd (and direct reclaim) demote: wall time of the fill, and
  *           kswapd0's CPU time meanwhile.
@@ -197,8 +197,10 @@ static int reclaim_and_promote(const struct config *c, int round, size_t len,
 	/*
 	 * Promotion: NUMA balancing in tiering mode, reading from CPU 0, timed
 	 * until all but a sixty-fourth of the pages are back (the last few
-	 * wait on the scanner's next pass, which says nothing of the copy);
-	 * more than a thirty-second left behind after 300 s is a failure.
+	 * wait on the scanner's next pass, which says nothing of the copy).
+	 * After 300 s the time is recorded as it is, with a warning: a
+	 * migrator too slow for promotion is a result, not a reason to lose
+	 * the table. A wrong byte is a failure.
 	 */
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
@@ -216,10 +218,12 @@ static int reclaim_and_promote(const struct config *c, int round, size_t len,
 	}
 	t1 = now(CLOCK_MONOTONIC);
 	migoff_write_file("/proc/sys/kernel/numa_balancing", "0");
-	if (off > (long)(len / KiB(4) / 32) || migoff_verify(b.mem, len, 0x71e0 + round) != -1) {
+	if (off > (long)(len / KiB(4) / 64))
+		fprintf(stderr, "tier_bench: %s, round %d: %ld pages not promoted after %.0f s\n",
+			c->label, round, off, t1 - t0);
+	if (migoff_verify(b.mem, len, 0x71e0 + round) != -1) {
 		migoff_buf_free(&b);
-		return fail("more than 1/32 of the pages not promoted, or a byte wrong",
-			    c->label, round);
+		return fail("a byte wrong after promotion", c->label, round);
 	}
 	emit(pwall, c->label, len, round, 0, t1 - t0);
 	migoff_buf_free(&b);
