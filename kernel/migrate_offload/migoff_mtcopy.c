@@ -8,13 +8,14 @@
  * CPU of its own: any online CPU but the migrating thread's, those of the
  * destination node ("pull", the default: the copy reads remote and writes
  * local memory) or of the source node ("push") before the others (a
- * memory-only node, e.g. a demotion target, has none). So "threads" counts the migrating thread too, and no CPU gets two
- * copies of one batch: with threads=2 on two CPUs, both copy at once. A
- * batch gets min(threads, pages / MIN_WORKER_PAGES, CPUs online) ranges,
- * so one 2 MiB THP is spread over up to 8; a batch too small for two (or a
- * machine with one CPU) is copied inline, so mtcopy is never slower than
- * "cpu" on small batches. A folio is marked copied only when every range
- * covering it copied without error.
+ * memory-only node, e.g. a demotion target, has none). So "threads"
+ * counts the migrating thread too, and no CPU gets two copies of one
+ * batch: with threads=2 on two CPUs, both copy at once. A batch gets
+ * min(threads, pages / MIN_WORKER_PAGES, CPUs online) ranges, so one 2 MiB
+ * THP is spread over up to 8; a batch too small for two (or a machine with
+ * one CPU) is copied inline, so mtcopy is never slower than "cpu" on small
+ * batches. A folio is marked copied only when every range covering it
+ * copied without error.
  *
  * Why not padata_do_multithreaded(), which upstream's multi-threaded folio
  * copy uses: in 6.12 it is __init, and reusing it would take a patch to
