@@ -599,9 +599,7 @@ int migoff_set_batch(u32 flags, u32 max_pages, u32 min, u32 latency_us)
 	if ((flags & MIGOFF_BATCH_SET_MIN_FOLIOS) &&
 	    min > MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT)
 		return -ERANGE;
-	if ((flags & MIGOFF_BATCH_SET_LATENCY) && latency_us > MIGOFF_MAX_LATENCY_US)
-		return -ERANGE;
-	/* The only step that can fail comes first. */
+	/* The only step that can fail (range included) comes first. */
 	if (flags & MIGOFF_BATCH_SET_LATENCY) {
 		ret = migoff_latency_set(latency_us);
 		if (ret)

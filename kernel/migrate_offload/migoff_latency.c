@@ -50,6 +50,7 @@ static DEFINE_SPINLOCK(est_lock);
 static u64 sum_ns, sum_pages;		/* under est_lock */
 static u32 want_pages;			/* the cap the estimate asks for; 0: none */
 static u32 applied_pages;		/* the cap last handed over; 0: none */
+static u32 limit_pages;			/* max_pages when it was handed over */
 
 static void latency_work_fn(struct work_struct *w);
 static DECLARE_WORK(latency_work, latency_work_fn);
@@ -92,6 +93,8 @@ static void first_folio_probe(void *data, int mr, unsigned int nr_folios,
 
 	want = fit_pages(target, ns, pages);
 	WRITE_ONCE(want_pages, want);
+	/* Compare caps as they would be handed over: never above max_pages. */
+	want = min(want, READ_ONCE(limit_pages));
 	now = READ_ONCE(applied_pages);
 	if (!now || abs_diff(want, now) > now / 8)
 		schedule_work(&latency_work);
@@ -113,6 +116,7 @@ u32 migoff_latency_cap(u32 max_pages)
 	lockdep_assert_held(&migoff_policy_mutex);
 	if (target_us && want)
 		cap = min(want, max_pages);
+	WRITE_ONCE(limit_pages, max_pages);
 	WRITE_ONCE(applied_pages, target_us ? cap : 0);
 	return cap;
 }

@@ -49,13 +49,18 @@ static int put_counters(struct sk_buff *skb, const struct migoff_counters *c)
 	return 0;
 }
 
+/* Start one message of the statistics dump. */
+static void *dump_msg(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			   &migoff_nl_family, NLM_F_MULTI, MIGOFF_CMD_STATS_GET);
+}
+
 static int put_stats(struct sk_buff *skb, struct netlink_callback *cb,
 		     u32 scope, u32 index, const char *name,
 		     const struct migoff_counters *c)
 {
-	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				cb->nlh->nlmsg_seq, &migoff_nl_family,
-				NLM_F_MULTI, MIGOFF_CMD_STATS_GET);
+	void *hdr = dump_msg(skb, cb);
 
 	if (!hdr)
 		return -EMSGSIZE;
@@ -73,9 +78,7 @@ static int put_stats(struct sk_buff *skb, struct netlink_callback *cb,
 static int put_quota(struct sk_buff *skb, struct netlink_callback *cb,
 		     const struct migoff_quota *q)
 {
-	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				cb->nlh->nlmsg_seq, &migoff_nl_family,
-				NLM_F_MULTI, MIGOFF_CMD_STATS_GET);
+	void *hdr = dump_msg(skb, cb);
 
 	if (!hdr)
 		return -EMSGSIZE;
@@ -99,9 +102,7 @@ static int put_quota(struct sk_buff *skb, struct netlink_callback *cb,
 static int put_auto(struct sk_buff *skb, struct netlink_callback *cb,
 		    unsigned int reason, const struct migoff_auto_class *k)
 {
-	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				cb->nlh->nlmsg_seq, &migoff_nl_family,
-				NLM_F_MULTI, MIGOFF_CMD_STATS_GET);
+	void *hdr = dump_msg(skb, cb);
 
 	if (!hdr)
 		return -EMSGSIZE;
