@@ -57,6 +57,24 @@ int migoff_user_size(const void *p, size_t ver0, size_t *size)
 	return 0;
 }
 
+/*
+ * An output struct of the caller: check its size field as
+ * migoff_user_size() does, then zero that many bytes, keeping the size.
+ */
+static int user_out(void *p, size_t ver0)
+{
+	size_t n;
+	uint32_t size;
+	int err = migoff_user_size(p, ver0, &n);
+
+	if (err)
+		return err;
+	memset(p, 0, n);
+	size = n;
+	memcpy(p, &size, sizeof(size));
+	return 0;
+}
+
 void migoff_copy_sized(void *dst, size_t dsize, const void *src, size_t ssize)
 {
 	uint32_t n = dsize < ssize ? dsize : ssize;
@@ -160,26 +178,20 @@ void migoff_close(struct migoff_ctx *ctx)
  */
 int migoff_get_info(struct migoff_ctx *ctx, struct migoff_info *info)
 {
-	size_t n;
-	int err = migoff_user_size(info, MIGOFF_INFO_SIZE_VER0, &n);
+	int err = user_out(info, MIGOFF_INFO_SIZE_VER0);
 
 	if (err)
 		return migoff_ret(err);
-	memset(info, 0, n);
-	info->size = n;
 	return ioc(ctx, MIGOFF_IOC_GET_INFO, info);
 }
 
 int migoff_get_migrator(struct migoff_ctx *ctx, unsigned int index,
 			struct migoff_migrator *m)
 {
-	size_t n;
-	int err = migoff_user_size(m, MIGOFF_MIGRATOR_SIZE_VER0, &n);
+	int err = user_out(m, MIGOFF_MIGRATOR_SIZE_VER0);
 
 	if (err)
 		return migoff_ret(err);
-	memset(m, 0, n);
-	m->size = n;
 	m->index = index;
 	return ioc(ctx, MIGOFF_IOC_GET_MIGRATOR, m);
 }
@@ -187,13 +199,10 @@ int migoff_get_migrator(struct migoff_ctx *ctx, unsigned int index,
 int migoff_find_migrator(struct migoff_ctx *ctx, const char *name,
 			 struct migoff_migrator *m)
 {
-	size_t n;
-	int err = migoff_user_size(m, MIGOFF_MIGRATOR_SIZE_VER0, &n);
+	int err = user_out(m, MIGOFF_MIGRATOR_SIZE_VER0);
 
 	if (err)
 		return migoff_ret(err);
-	memset(m, 0, n);
-	m->size = n;
 	m->flags = MIGOFF_MIGRATOR_BY_NAME;
 	if (set_name(m->name, sizeof(m->name), name))
 		return migoff_ret(-EINVAL);
@@ -304,13 +313,10 @@ int migoff_set_batch(struct migoff_ctx *ctx, uint32_t flags, uint32_t max_pages,
  */
 int migoff_get_batch_caps(struct migoff_ctx *ctx, struct migoff_batch *b)
 {
-	size_t n;
-	int err = migoff_user_size(b, MIGOFF_BATCH_SIZE_VER0, &n);
+	int err = user_out(b, MIGOFF_BATCH_SIZE_VER0);
 
 	if (err)
 		return migoff_ret(err);
-	memset(b, 0, n);
-	b->size = n;
 	return ioc(ctx, MIGOFF_IOC_GET_BATCH, b);
 }
 
@@ -437,26 +443,20 @@ int migoff_quota_clear(struct migoff_ctx *ctx, const char *cgroup)
 int migoff_quota_find(struct migoff_ctx *ctx, const char *cgroup,
 		      struct migoff_quota *q)
 {
-	size_t n;
-	int err = migoff_user_size(q, MIGOFF_QUOTA_SIZE_VER0, &n);
+	int err = user_out(q, MIGOFF_QUOTA_SIZE_VER0);
 
 	if (err)
 		return migoff_ret(err);
-	memset(q, 0, n);
-	q->size = n;
 	return quota_ioc(ctx, MIGOFF_IOC_GET_QUOTA, cgroup, q);
 }
 
 int migoff_quota_get(struct migoff_ctx *ctx, unsigned int index,
 		     struct migoff_quota *q)
 {
-	size_t n;
-	int err = migoff_user_size(q, MIGOFF_QUOTA_SIZE_VER0, &n);
+	int err = user_out(q, MIGOFF_QUOTA_SIZE_VER0);
 
 	if (err)
 		return migoff_ret(err);
-	memset(q, 0, n);
-	q->size = n;
 	q->flags = MIGOFF_QUOTA_BY_INDEX;
 	q->index = index;
 	return ioc(ctx, MIGOFF_IOC_GET_QUOTA, q);
