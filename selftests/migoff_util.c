@@ -580,13 +580,15 @@ void migoff_trace_stop(const char *event)
 	migoff_write_file(path, "0");
 }
 
-long long migoff_trace_max(const char *event, const char *reason,
-			   const char *field, long *count)
+/*
+ * Call @fn with the value of @field of each recorded @event line whose
+ * reason is @reason, until it returns false. -1 if the trace cannot be read.
+ */
+static int trace_scan(const char *event, const char *reason, const char *field,
+		      bool (*fn)(long long v, void *arg), void *arg)
 {
 	FILE *f = fopen(MIGOFF_TRACEFS "trace", "r");
 	char line[1024], ev[128], rs[128], fd[128];
-	long long max = -1;
-	long n = 0;
 
 	if (!f)
 		return -1;
@@ -595,22 +597,67 @@ long long migoff_trace_max(const char *event, const char *reason,
 	snprintf(fd, sizeof(fd), " %s=", field);
 	while (fgets(line, sizeof(line), f)) {
 		char *p;
-		long long v;
 
 		if (line[0] == '#' || !strstr(line, ev) || !strstr(line, rs))
 			continue;
 		p = strstr(line, fd);
-		if (!p)
-			continue;
-		v = strtoll(p + strlen(fd), NULL, 10);
-		if (v > max)
-			max = v;
-		n++;
+		if (p && !fn(strtoll(p + strlen(fd), NULL, 10), arg))
+			break;
 	}
 	fclose(f);
+	return 0;
+}
+
+struct trace_max_acc {
+	long long max;
+	long n;
+};
+
+static bool trace_max_one(long long v, void *arg)
+{
+	struct trace_max_acc *a = arg;
+
+	if (v > a->max)
+		a->max = v;
+	a->n++;
+	return true;
+}
+
+long long migoff_trace_max(const char *event, const char *reason,
+			   const char *field, long *count)
+{
+	struct trace_max_acc a = { .max = -1 };
+
+	if (trace_scan(event, reason, field, trace_max_one, &a))
+		return -1;
 	if (count)
-		*count = n;
-	return max;
+		*count = a.n;
+	return a.max;
+}
+
+struct trace_values_acc {
+	long long *v;
+	int n, max;
+};
+
+static bool trace_values_one(long long v, void *arg)
+{
+	struct trace_values_acc *a = arg;
+
+	a->v[a->n++] = v;
+	return a->n < a->max;
+}
+
+int migoff_trace_values(const char *event, const char *reason,
+			const char *field, long long *v, int max)
+{
+	struct trace_values_acc a = { .v = v, .max = max };
+
+	if (max <= 0)
+		return 0;
+	if (trace_scan(event, reason, field, trace_values_one, &a))
+		return -1;
+	return a.n;
 }
 
 long long migoff_node_free_kb(int node)

@@ -120,5 +120,8 @@ int migoff_trace_start(const char *event);
 void migoff_trace_stop(const char *event);
 long long migoff_trace_max(const char *event, const char *reason,
 			   const char *field, long *count);
+/* Up to @max values of @field of those lines into @v: how many, or -1. */
+int migoff_trace_values(const char *event, const char *reason,
+			const char *field, long long *v, int max);
 
 #endif

@@ -142,24 +142,7 @@ TEST_F_TIMEOUT(pol, auto_sends_batches_to_the_cheaper_cpu, 600)
 /* Every recorded first-folio latency of a syscall batch, in ns. */
 static int first_folio_latencies(long long *v, int max)
 {
-	FILE *f = fopen(MIGOFF_TRACEFS "trace", "r");
-	char line[1024];
-	int n = 0;
-
-	if (!f)
-		return -1;
-	while (n < max && fgets(line, sizeof(line), f)) {
-		char *p;
-
-		if (line[0] == '#' || !strstr(line, " " FIRST_FOLIO ": ") ||
-		    !strstr(line, "reason=syscall_or_cpuset "))
-			continue;
-		p = strstr(line, " latency_ns=");
-		if (p)
-			v[n++] = strtoll(p + 12, NULL, 10);
-	}
-	fclose(f);
-	return n;
+	return migoff_trace_values(FIRST_FOLIO, "syscall_or_cpuset", "latency_ns", v, max);
 }
 
 static int cmp_ll(const void *a, const void *b)
