@@ -19,7 +19,11 @@
  *  promote  with NUMA balancing in tiering mode, reads the demoted buffer
  *           from CPU 0 until all but 1/64 of the pages are back on node 0
  *           (wall time, at most 300 s; the scan period bounds it, so it is
- *           a sanity check more than a copy measurement);
+ *           a sanity check more than a copy measurement). Both run in a
+ *           child forked for the pair: NUMA balancing's scan period belongs
+ *           to the task and grows over its life, so one long-lived process
+ *           would promote later in the run more slowly than earlier, and
+ *           the order of the configurations would decide the result;
  *  kswapd   fills node 0's free memory plus N MiB, bound to node 0, so
  *           kswapd (and direct reclaim) demote: wall time of the fill, and
  *           kswapd0's CPU time meanwhile.
@@ -43,6 +47,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -230,6 +235,27 @@ static int reclaim_and_promote(const struct config *c, int round, size_t len,
 	return 0;
 }
 
+/*
+ * reclaim_and_promote() in a new process: a fresh mm and task start NUMA
+ * balancing from its initial scan delay and period, whatever ran before.
+ */
+static int reclaim_and_promote_child(const struct config *c, int round, size_t len,
+				     const char *cg, FILE *wall, FILE *cpu, FILE *pwall)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return fail("fork", c->label, round);
+	if (!pid)
+		_exit(reclaim_and_promote(c, round, len, cg, wall, cpu, pwall) ? 1 : 0);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		return fail("the reclaim and promotion child failed", c->label, round);
+	return 0;
+}
+
 /* Overfill node 0, bound to it: kswapd and direct reclaim demote. */
 static int kswapd_phase(const struct config *c, int round, size_t extra,
 			FILE *wall, FILE *cpu)
@@ -342,7 +368,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			fprintf(stderr, "tier_bench: round %d %s\n", r, c->label);
-			if (reclaim_and_promote(c, r, MiB(mib), cg, rw, rc, pw) ||
+			if (reclaim_and_promote_child(c, r, MiB(mib), cg, rw, rc, pw) ||
 			    kswapd_phase(c, r, MiB(mib), kw, kc))
 				return 1;
 		}
