@@ -421,18 +421,24 @@ out:
 	return off;
 }
 
-static double now_secs(void)
+static double now_secs(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int migoff_move(struct migoff_buf *b, int node, double *secs,
 		char *why, size_t why_len)
 {
-	double t0;
+	return migoff_move_cpu(b, node, secs, NULL, why, why_len);
+}
+
+int migoff_move_cpu(struct migoff_buf *b, int node, double *secs,
+		    double *cpu_secs, char *why, size_t why_len)
+{
+	double t0, c0;
 
 	size_t n = b->len / b->folio_size, i;
 	void **pages = calloc(n, sizeof(*pages));
@@ -450,10 +456,13 @@ int migoff_move(struct migoff_buf *b, int node, double *secs,
 		nodes[i] = node;
 		status[i] = -12345;
 	}
-	t0 = now_secs();
+	c0 = now_secs(CLOCK_THREAD_CPUTIME_ID);
+	t0 = now_secs(CLOCK_MONOTONIC);
 	ret = move_pages(0, n, pages, nodes, status, MPOL_MF_MOVE);
 	if (secs)
-		*secs = now_secs() - t0;
+		*secs = now_secs(CLOCK_MONOTONIC) - t0;
+	if (cpu_secs)
+		*cpu_secs = now_secs(CLOCK_THREAD_CPUTIME_ID) - c0;
 	if (ret) {
 		why_set(why, why_len, "move_pages to node %d returned %ld (%s)",
 			node, ret, ret < 0 ? strerror(errno) : "pages not moved");

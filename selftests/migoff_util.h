@@ -47,6 +47,10 @@ long migoff_verify(const void *mem, size_t len, uint64_t seed);
 int migoff_move(struct migoff_buf *b, int node, double *secs,
 		char *why, size_t why_len);
 
+/* migoff_move(), also giving the CPU time this thread spent in move_pages(2). */
+int migoff_move_cpu(struct migoff_buf *b, int node, double *secs,
+		    double *cpu_secs, char *why, size_t why_len);
+
 /*
  * Map @len bytes of @folio_size folios on node 0, move them to node 1 and
  * back, checking every status, page node and byte. 0, or -1 with @why set.

@@ -7,6 +7,7 @@
  *              [--latency]
  *   move_bench --config=LABEL:MIGRATOR[:NAME=VALUE,...]... [--rounds=N]
  *              [--sizes=...] [--total=MiB] [--max-batch=PAGES] [--latency]
+ *              [--cpu-log=FILE]
  *
  * For each folio size, maps --total MiB on node 0 in folios of that size
  * (asserting they really are that size), then moves it to node 1 and back
@@ -36,6 +37,14 @@
  * per move, "label size round node seconds GBps first_folio_us", where node
  * is the destination and round 0 is the warm-up. tools/bench/stats.py turns
  * these lines into per-round ratios against a reference configuration.
+ *
+ * --cpu-log=FILE (interleaved mode) writes, per move, where its wall time
+ * went: "label size round node seconds cpu_seconds ipis tlb_ipis", the CPU
+ * time the moving thread spent in move_pages(2) and the function-call and
+ * TLB-shootdown interrupts all CPUs took meanwhile (/proc/interrupts). A
+ * move whose CPU time is far below its wall time waited (for another CPU,
+ * a work item, a grace period); one whose CPU time is its wall time was
+ * slow on its own CPU.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,6 +63,36 @@
 #define TRACING "/sys/kernel/tracing/"
 
 static bool latency;
+static FILE *cpu_log;
+
+/* Sum over CPUs of /proc/interrupts lines CAL and TLB. */
+static void ipis_read(long long *cal, long long *tlb)
+{
+	char line[4096], *p, *end;
+	long long *sum;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	*cal = *tlb = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		p = line + strspn(line, " ");
+		if (!strncmp(p, "CAL:", 4))
+			sum = cal;
+		else if (!strncmp(p, "TLB:", 4))
+			sum = tlb;
+		else
+			continue;
+		for (p += 4;; p = end) {
+			long long v = strtoll(p, &end, 10);
+
+			if (end == p)
+				break;
+			*sum += v;
+		}
+	}
+	fclose(f);
+}
 
 /* One configuration of the interleaved mode. */
 #define MAX_PARAMS 8
@@ -314,14 +353,23 @@ static int bench_interleaved(int fd, struct bench_config *cfg, int ncfg,
 				goto out;
 			vm_read(vm0);
 			for (node = 1; node >= 0; node--) {
-				double secs;
+				long long cal0, tlb0, cal1, tlb1;
+				double secs, cpu;
 
 				if (latency)
 					trace_clear();
-				if (migoff_move(&b, node, &secs, why, sizeof(why))) {
+				ipis_read(&cal0, &tlb0);
+				if (migoff_move_cpu(&b, node, &secs, &cpu, why, sizeof(why))) {
 					fprintf(stderr, "move_bench: %s, %zuK folios, round %d: %s\n",
 						c->label, folio >> 10, r, why);
 					goto out;
+				}
+				ipis_read(&cal1, &tlb1);
+				if (cpu_log) {
+					fprintf(cpu_log, "%s %zuK %d %d %.6f %.6f %lld %lld\n",
+						c->label, folio >> 10, r, node, secs, cpu,
+						cal1 - cal0, tlb1 - tlb0);
+					fflush(cpu_log);
 				}
 				bad = migoff_verify(b.mem, total, folio);
 				if (bad != -1) {
@@ -364,6 +412,7 @@ int main(int argc, char **argv)
 		{ "latency", no_argument, NULL, 'L' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "rounds", required_argument, NULL, 'R' },
+		{ "cpu-log", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *sizes = strdup("4K,16K,64K,256K,1M,2M"), *tok, *save = NULL;
@@ -432,11 +481,21 @@ int main(int argc, char **argv)
 		case 'L':
 			latency = true;
 			break;
+		case 'P':
+			if (cpu_log)
+				fclose(cpu_log);
+			cpu_log = fopen(optarg, "w");
+			if (cpu_log)
+				break;
+			fprintf(stderr, "move_bench: --cpu-log=%s: %s\n", optarg, strerror(errno));
+			rc = 1;
+			goto out_args;
 		default:
 			fprintf(stderr, "usage: move_bench [--sizes=4K,16K,...] [--total=MiB] [--runs=N] [--label=TEXT]\n"
 				"                  [--migrator=NAME|none] [--param=NAME=VALUE]... [--max-batch=PAGES] [--latency]\n"
 				"       move_bench --config=LABEL:MIGRATOR[:NAME=VALUE,...]... [--rounds=N]\n"
-				"                  [--sizes=4K,16K,...] [--total=MiB] [--max-batch=PAGES] [--latency]\n");
+				"                  [--sizes=4K,16K,...] [--total=MiB] [--max-batch=PAGES] [--latency]\n"
+				"                  [--cpu-log=FILE]\n");
 			rc = 2;
 			goto out_args;
 		}
@@ -507,6 +566,8 @@ out:
 		close(fd);
 	}
 out_args:
+	if (cpu_log)
+		fclose(cpu_log);
 	for (i = 0; i < ncfg; i++)
 		free(cfg[i].spec);
 	free(sizes);
