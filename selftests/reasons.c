@@ -707,10 +707,13 @@ static int damon_u64(const char *rel, unsigned long long v)
 
 /*
  * DAMON on the physical address range that holds @b, with one DAMOS scheme
- * of @action ("migrate_hot" here) to @nid for regions whose
+ * of @action ("migrate_hot" or "migrate_cold") to @nid for regions whose
  * access count is within [@acc_min, @acc_max]. Every range of the access
  * pattern is set: sysfs starts them all at [0, 0], which no region of a
- * non-zero size matches.
+ * non-zero size matches. The age's upper bound is the largest the kernel
+ * keeps: sysfs takes an unsigned long but stores an unsigned int, so 2^32
+ * would become 0 and match only regions whose access count just changed,
+ * which a cold region never is.
  */
 static int damon_start(struct migoff_buf *b, const char *action, int nid,
 		       unsigned int acc_min, unsigned int acc_max)
@@ -747,10 +750,31 @@ static int damon_start(struct migoff_buf *b, const char *action, int nid,
 	err |= damon_u64("schemes/0/access_pattern/nr_accesses/min", acc_min);
 	err |= damon_u64("schemes/0/access_pattern/nr_accesses/max", acc_max);
 	err |= damon_write("schemes/0/access_pattern/age/min", "0");
-	err |= damon_u64("schemes/0/access_pattern/age/max", 1ULL << 32);
+	/* struct damos_access_pattern keeps ages in an unsigned int. */
+	err |= damon_u64("schemes/0/access_pattern/age/max", UINT32_MAX);
 	if (err)
 		return -EIO;
 	return migoff_write_file(KD "0/state", "on");
+}
+
+/* What the scheme did, for a failure message. */
+static void damon_stats(char *buf, size_t len)
+{
+	static const char * const keys[] = {
+		"nr_tried", "sz_tried", "nr_applied", "sz_applied", "qt_exceeds",
+	};
+	long long v;
+	size_t i, n = 0;
+	char path[256];
+
+	buf[0] = '\0';
+	migoff_write_file(KD "0/state", "update_schemes_stats");
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && n < len; i++) {
+		snprintf(path, sizeof(path), CTX "schemes/0/stats/%s", keys[i]);
+		if (migoff_read_ll(path, &v))
+			v = -1;
+		n += snprintf(buf + n, len - n, "%s%s=%lld", i ? " " : "", keys[i], v);
+	}
 }
 
 static void damon_stop(void)
@@ -779,6 +803,37 @@ TEST_F_TIMEOUT(rs, damon_migrate_hot, 600)
 	EXPECT_GE((long)(b.len / KiB(4) / 32), off)
 		TH_LOG("%ld hot pages not migrated to node 0", off);
 	verify(_metadata, x, &b, 0x1f);
+	check(_metadata, x, MIGOFF_REASON_DAMON,
+	      (long long)(b.len / KiB(4)) - off);
+	migoff_buf_free(&b);
+}
+
+/*
+ * DAMOS migrate_cold: memory of node 0 nobody touches goes to the slow
+ * node. DAMON watches the physical range that holds the buffer, so other
+ * idle pages of that range may move too: the vmstat count is at least the
+ * buffer's, and only the buffer's pages are checked.
+ */
+TEST_F_TIMEOUT(rs, damon_migrate_cold, 600)
+{
+	struct ctx *x = &self->x;
+	struct migoff_buf b;
+	time_t end;
+	long off;
+
+	buf_on(_metadata, &b, MiB(4), 0, 0x1e);
+	route(_metadata, x, MIGOFF_REASON_BIT(MIGOFF_REASON_DAMON));
+	ASSERT_EQ(0, damon_start(&b, "migrate_cold", SLOW, 0, 0))
+		TH_LOG("DAMON sysfs setup failed (CONFIG_DAMON_SYSFS, DAMON_PADDR)");
+	end = time(NULL) + 150;
+	while ((off = migoff_pages_off_node(&b, SLOW)) > (long)(b.len / KiB(4) / 64) &&
+	       time(NULL) < end)
+		sleep(1);
+	damon_stats(why, sizeof(why));
+	damon_stop();
+	EXPECT_GE((long)(b.len / KiB(4) / 32), off)
+		TH_LOG("%ld cold pages not migrated to node %d (DAMOS %s)", off, SLOW, why);
+	verify(_metadata, x, &b, 0x1e);
 	check(_metadata, x, MIGOFF_REASON_DAMON,
 	      (long long)(b.len / KiB(4)) - off);
 	migoff_buf_free(&b);
