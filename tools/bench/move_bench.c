@@ -39,12 +39,15 @@
  * these lines into per-round ratios against a reference configuration.
  *
  * --cpu-log=FILE (interleaved mode) writes, per move, where its wall time
- * went: "label size round node seconds cpu_seconds ipis tlb_ipis", the CPU
- * time the moving thread spent in move_pages(2) and the function-call and
- * TLB-shootdown interrupts all CPUs took meanwhile (/proc/interrupts). A
- * move whose CPU time is far below its wall time waited (for another CPU,
- * a work item, a grace period); one whose CPU time is its wall time was
- * slow on its own CPU.
+ * went: "label size round node seconds cpu_seconds ipis tlb_ipis
+ * verify_seconds", the CPU time the moving thread spent in move_pages(2),
+ * the function-call and TLB-shootdown interrupts all CPUs took meanwhile
+ * (/proc/interrupts), and the time the verification right after it took
+ * (a fixed amount of user-space work: a yardstick of the vCPU's speed at
+ * that moment). A move whose CPU time is far below its wall time waited
+ * (for another CPU, a work item, a grace period); one whose CPU time is
+ * its wall time was slow on its own CPU, and a slow verification next to
+ * it says the vCPU itself was slow then.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -53,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -64,6 +68,14 @@
 
 static bool latency;
 static FILE *cpu_log;
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /* Sum over CPUs of /proc/interrupts lines CAL and TLB. */
 static void ipis_read(long long *cal, long long *tlb)
@@ -354,7 +366,7 @@ static int bench_interleaved(int fd, struct bench_config *cfg, int ncfg,
 			vm_read(vm0);
 			for (node = 1; node >= 0; node--) {
 				long long cal0, tlb0, cal1, tlb1;
-				double secs, cpu;
+				double secs, cpu, vt;
 
 				if (latency)
 					trace_clear();
@@ -365,13 +377,15 @@ static int bench_interleaved(int fd, struct bench_config *cfg, int ncfg,
 					goto out;
 				}
 				ipis_read(&cal1, &tlb1);
+				vt = now_mono();
+				bad = migoff_verify(b.mem, total, folio);
+				vt = now_mono() - vt;
 				if (cpu_log) {
-					fprintf(cpu_log, "%s %zuK %d %d %.6f %.6f %lld %lld\n",
+					fprintf(cpu_log, "%s %zuK %d %d %.6f %.6f %lld %lld %.6f\n",
 						c->label, folio >> 10, r, node, secs, cpu,
-						cal1 - cal0, tlb1 - tlb0);
+						cal1 - cal0, tlb1 - tlb0, vt);
 					fflush(cpu_log);
 				}
-				bad = migoff_verify(b.mem, total, folio);
 				if (bad != -1) {
 					fprintf(stderr, "move_bench: %s, %zuK folios, round %d: byte %ld wrong after move to node %d\n",
 						c->label, folio >> 10, r, bad, node);
