@@ -15,7 +15,7 @@
  * reason, how long its first folio waited and how many base pages the
  * batch held. Decayed sums of both give the wait per base page of
  * recent batches, big batches weighing more than small ones, and the
- * batch cap handed to the mm core becomes the pages that fit in 7/8 of
+ * batch cap handed to the mm core becomes the pages that fit in 15/16 of
  * the target (a margin for noise), never more than max_pages. Since the
  * wait per page includes a fixed cost per batch, a smaller cap measures a
  * higher cost per page, so the cap converges from either side to the
@@ -63,14 +63,14 @@ static void latency_work_fn(struct work_struct *w)
 	mutex_unlock(&migoff_policy_mutex);
 }
 
-/* Pages that fit in 7/8 of @target_us at @ns per @pages; 0: no estimate. */
+/* Pages that fit in 15/16 of @target_us at @ns per @pages; 0: no estimate. */
 static u32 fit_pages(u32 target_us, u64 ns, u64 pages)
 {
 	u64 target_ns = (u64)target_us * NSEC_PER_USEC;
 
 	if (!target_ns || !ns || !pages)
 		return 0;
-	return clamp_t(u64, mul_u64_u64_div_u64(target_ns - target_ns / 8, pages, ns),
+	return clamp_t(u64, mul_u64_u64_div_u64(target_ns - target_ns / 16, pages, ns),
 		       1, MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT);
 }
 
