@@ -25,8 +25,11 @@
  *           would promote later in the run more slowly than earlier, and
  *           the order of the configurations would decide the result;
  *  kswapd   fills node 0's free memory plus N MiB, bound to node 0, so
- *           kswapd (and direct reclaim) demote: wall time of the fill, and
- *           kswapd0's CPU time meanwhile.
+ *           kswapd and direct reclaim demote: wall time of the fill, and
+ *           the CPU time reclaim can take meanwhile: kswapd0's, plus the
+ *           filling thread's system time (page faults and direct reclaim).
+ *           Rows are named by N, the overflow, since the fill's size
+ *           follows node 0's free memory.
  *
  * Every byte is verified and every page's node checked after each phase,
  * outside the timed region. Raw lines in the format of move_bench go to
@@ -46,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -129,12 +133,32 @@ static int config_apply(int fd, const struct config *c)
 	return err;
 }
 
+/*
+ * One raw line. @size_mib names the row (the same in every round, so
+ * rounds pair up); @bytes is what moved, for the GB/s column.
+ */
+static void emit_sized(FILE *f, const char *label, size_t size_mib, size_t bytes,
+		       int round, int node, double secs)
+{
+	fprintf(f, "%s %zuM %d %d %.6f %.4f 0\n", label, size_mib, round,
+		node, secs, secs > 0 ? bytes / secs / 1e9 : 0);
+	fflush(f);
+}
+
 static void emit(FILE *f, const char *label, size_t bytes, int round,
 		 int node, double secs)
 {
-	fprintf(f, "%s %zuM %d %d %.6f %.4f 0\n", label, bytes >> 20, round,
-		node, secs, secs > 0 ? bytes / secs / 1e9 : 0);
-	fflush(f);
+	emit_sized(f, label, bytes >> 20, bytes, round, node, secs);
+}
+
+/* System CPU time of the calling thread, in seconds. */
+static double thread_sys_secs(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return 0;
+	return ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static long long kswapd_ticks(void)
@@ -261,6 +285,7 @@ static int kswapd_phase(const struct config *c, int round, size_t extra,
 			FILE *wall, FILE *cpu)
 {
 	long long free_kb = migoff_node_free_kb(0), k0, k1;
+	double s0, s1;
 	unsigned long mask = 1;
 	size_t len = ((size_t)free_kb * 1024 + extra) & ~(MiB(2) - 1);
 	uint64_t *w;
@@ -277,19 +302,25 @@ static int kswapd_phase(const struct config *c, int round, size_t extra,
 		return fail("mmap/mbind", c->label, round);
 	w = (uint64_t *)mem;
 	k0 = kswapd_ticks();
+	s0 = thread_sys_secs();
 	t0 = now(CLOCK_MONOTONIC);
 	for (i = 0; i < len / 8; i++)
 		w[i] = i * 0x9e3779b97f4a7c15ULL + round;
 	t1 = now(CLOCK_MONOTONIC);
+	s1 = thread_sys_secs();
 	k1 = kswapd_ticks();
 	for (i = 0; i < len / 8; i++)
 		bad |= w[i] != i * 0x9e3779b97f4a7c15ULL + round;
 	munmap(mem, len);
 	if (bad)
 		return fail("wrong bytes after kswapd demotion", c->label, round);
-	emit(wall, c->label, len, round, SLOW, t1 - t0);
-	emit(cpu, c->label, len, round, SLOW,
-	     k0 >= 0 && k1 >= k0 ? (double)(k1 - k0) / sysconf(_SC_CLK_TCK) : 0);
+	/*
+	 * The buffer is node 0's free memory plus @extra, so its size moves
+	 * from round to round: rows are named by @extra so that rounds pair.
+	 */
+	emit_sized(wall, c->label, extra >> 20, len, round, SLOW, t1 - t0);
+	emit_sized(cpu, c->label, extra >> 20, len, round, SLOW, (s1 - s0) +
+		   (k0 >= 0 && k1 >= k0 ? (double)(k1 - k0) / sysconf(_SC_CLK_TCK) : 0));
 	return 0;
 }
 
