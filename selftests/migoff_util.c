@@ -421,7 +421,7 @@ out:
 	return off;
 }
 
-static double now_secs(clockid_t clk)
+double migoff_now(clockid_t clk)
 {
 	struct timespec ts;
 
@@ -456,13 +456,13 @@ int migoff_move_cpu(struct migoff_buf *b, int node, double *secs,
 		nodes[i] = node;
 		status[i] = -12345;
 	}
-	c0 = now_secs(CLOCK_THREAD_CPUTIME_ID);
-	t0 = now_secs(CLOCK_MONOTONIC);
+	c0 = migoff_now(CLOCK_THREAD_CPUTIME_ID);
+	t0 = migoff_now(CLOCK_MONOTONIC);
 	ret = move_pages(0, n, pages, nodes, status, MPOL_MF_MOVE);
 	if (secs)
-		*secs = now_secs(CLOCK_MONOTONIC) - t0;
+		*secs = migoff_now(CLOCK_MONOTONIC) - t0;
 	if (cpu_secs)
-		*cpu_secs = now_secs(CLOCK_THREAD_CPUTIME_ID) - c0;
+		*cpu_secs = migoff_now(CLOCK_THREAD_CPUTIME_ID) - c0;
 	if (ret) {
 		why_set(why, why_len, "move_pages to node %d returned %ld (%s)",
 			node, ret, ret < 0 ? strerror(errno) : "pages not moved");

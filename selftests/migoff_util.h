@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define KiB(x)	((size_t)(x) << 10)
 #define MiB(x)	((size_t)(x) << 20)
@@ -46,6 +47,9 @@ long migoff_verify(const void *mem, size_t len, uint64_t seed);
  */
 int migoff_move(struct migoff_buf *b, int node, double *secs,
 		char *why, size_t why_len);
+
+/* @clk (CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID, ...) in seconds. */
+double migoff_now(clockid_t clk);
 
 /* migoff_move(), also giving the CPU time this thread spent in move_pages(2). */
 int migoff_move_cpu(struct migoff_buf *b, int node, double *secs,

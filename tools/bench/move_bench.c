@@ -56,7 +56,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -68,14 +67,6 @@
 
 static bool latency;
 static FILE *cpu_log;
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Sum over CPUs of /proc/interrupts lines CAL and TLB. */
 static void ipis_read(long long *cal, long long *tlb)
@@ -370,17 +361,18 @@ static int bench_interleaved(int fd, struct bench_config *cfg, int ncfg,
 
 				if (latency)
 					trace_clear();
-				ipis_read(&cal0, &tlb0);
+				if (cpu_log)
+					ipis_read(&cal0, &tlb0);
 				if (migoff_move_cpu(&b, node, &secs, &cpu, why, sizeof(why))) {
 					fprintf(stderr, "move_bench: %s, %zuK folios, round %d: %s\n",
 						c->label, folio >> 10, r, why);
 					goto out;
 				}
-				ipis_read(&cal1, &tlb1);
-				vt = now_mono();
+				vt = migoff_now(CLOCK_MONOTONIC);
 				bad = migoff_verify(b.mem, total, folio);
-				vt = now_mono() - vt;
+				vt = migoff_now(CLOCK_MONOTONIC) - vt;
 				if (cpu_log) {
+					ipis_read(&cal1, &tlb1);
 					fprintf(cpu_log, "%s %zuK %d %d %.6f %.6f %lld %lld %.6f\n",
 						c->label, folio >> 10, r, node, secs, cpu,
 						cal1 - cal0, tlb1 - tlb0, vt);

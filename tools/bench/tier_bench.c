@@ -69,14 +69,6 @@ struct config {
 	bool auto_route;		/* "auto=1": MIGOFF_ROUTE_AUTO */
 };
 
-static double now(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int config_parse(struct config *c, const char *arg)
 {
 	char buf[256], *mig, *params, *p, *save = NULL;
@@ -211,12 +203,12 @@ static int reclaim_and_promote(const struct config *c, int round, size_t len,
 	if (migoff_buf_alloc(&b, len, KiB(4), 0, 0x71e0 + round, why, sizeof(why)))
 		return fail(why, c->label, round);
 	snprintf(path, sizeof(path), "%s/memory.reclaim", cg);
-	t0 = now(CLOCK_MONOTONIC);
-	c0 = now(CLOCK_THREAD_CPUTIME_ID);
+	t0 = migoff_now(CLOCK_MONOTONIC);
+	c0 = migoff_now(CLOCK_THREAD_CPUTIME_ID);
 	for (i = 0; i < 50 && migoff_pages_off_node(&b, SLOW); i++)
 		migoff_write_file(path, "64M");
-	t1 = now(CLOCK_MONOTONIC);
-	emit(cpu, c->label, len, round, SLOW, now(CLOCK_THREAD_CPUTIME_ID) - c0);
+	t1 = migoff_now(CLOCK_MONOTONIC);
+	emit(cpu, c->label, len, round, SLOW, migoff_now(CLOCK_THREAD_CPUTIME_ID) - c0);
 	emit(wall, c->label, len, round, SLOW, t1 - t0);
 	if (migoff_pages_off_node(&b, SLOW) || migoff_verify(b.mem, len, 0x71e0 + round) != -1) {
 		migoff_buf_free(&b);
@@ -235,9 +227,9 @@ static int reclaim_and_promote(const struct config *c, int round, size_t len,
 	CPU_SET(0, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
 	migoff_write_file("/proc/sys/kernel/numa_balancing", "2");
-	t0 = now(CLOCK_MONOTONIC);
+	t0 = migoff_now(CLOCK_MONOTONIC);
 	while ((off = migoff_pages_off_node(&b, 0)) > (long)(len / KiB(4) / 64) &&
-	       now(CLOCK_MONOTONIC) - t0 < 300) {
+	       migoff_now(CLOCK_MONOTONIC) - t0 < 300) {
 		volatile uint64_t sum = 0;
 		size_t k;
 
@@ -245,7 +237,7 @@ static int reclaim_and_promote(const struct config *c, int round, size_t len,
 			sum += *(volatile uint64_t *)(b.mem + k);
 		usleep(10000);
 	}
-	t1 = now(CLOCK_MONOTONIC);
+	t1 = migoff_now(CLOCK_MONOTONIC);
 	migoff_write_file("/proc/sys/kernel/numa_balancing", "0");
 	if (off > (long)(len / KiB(4) / 64))
 		fprintf(stderr, "tier_bench: %s, round %d: %ld pages not promoted after %.0f s\n",
@@ -303,10 +295,10 @@ static int kswapd_phase(const struct config *c, int round, size_t extra,
 	w = (uint64_t *)mem;
 	k0 = kswapd_ticks();
 	s0 = thread_sys_secs();
-	t0 = now(CLOCK_MONOTONIC);
+	t0 = migoff_now(CLOCK_MONOTONIC);
 	for (i = 0; i < len / 8; i++)
 		w[i] = i * 0x9e3779b97f4a7c15ULL + round;
-	t1 = now(CLOCK_MONOTONIC);
+	t1 = migoff_now(CLOCK_MONOTONIC);
 	s1 = thread_sys_secs();
 	k1 = kswapd_ticks();
 	for (i = 0; i < len / 8; i++)
