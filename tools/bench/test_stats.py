@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Host tests of tools/bench/stats.py on synthetic data (make unit).
+"""Host tests of tools/bench/stats.py on synthetic data, and of the
+argument checks of tools/bench/bench-in-vm (make unit).
 
     python3 tools/bench/test_stats.py
 """
@@ -8,6 +9,7 @@ import io
 import math
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -183,6 +185,31 @@ class Report(unittest.TestCase):
             self.assertTrue(rows[("vanilla-aa", size)].endswith("A/A control"))
         self.assertIn("noise floor, A/A control (vanilla-aa / vanilla):", out.getvalue())
 
+
+
+class BenchInVmPhases(unittest.TestCase):
+    """BENCH_PHASES reaches bench-in-vm through a kernel command line, which
+    cannot carry a space: phases are separated by commas too, and a word that
+    names no phase stops the run before anything is loaded."""
+
+    def run_phases(self, phases):
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench-in-vm")
+        with tempfile.TemporaryDirectory() as out:
+            env = dict(os.environ, MIGOFF_OUT=out, BENCH_PHASES=phases)
+            return subprocess.run(["sh", script, "/nonexistent", "bench", "64", "1", "ctl"],
+                                  env=env, capture_output=True, text=True, timeout=30)
+
+    def test_unknown_phase_is_an_error(self):
+        r = self.run_phases("sizes bogus")
+        self.assertEqual(2, r.returncode)
+        self.assertIn("unknown phase 'bogus'", r.stderr)
+
+    def test_commas_separate_phases(self):
+        # "sizes" is accepted on its own: only "bogus" is named.
+        r = self.run_phases("sizes,bogus")
+        self.assertEqual(2, r.returncode)
+        self.assertIn("unknown phase 'bogus'", r.stderr)
+        self.assertNotIn("sizes,bogus", r.stderr)
 
 if __name__ == "__main__":
     unittest.main()
