@@ -92,6 +92,16 @@ static inline int migoff_enable_auto(int fd, uint64_t reasons,
 	return migoff_ioc(fd, MIGOFF_IOC_ENABLE, &r);
 }
 
+static inline int migoff_enable_flags(int fd, uint64_t reasons,
+				      const char *migrator, uint32_t flags)
+{
+	struct migoff_route r = { .size = sizeof(r), .reasons = reasons,
+				  .flags = flags };
+
+	strncpy(r.migrator, migrator, sizeof(r.migrator) - 1);
+	return migoff_ioc(fd, MIGOFF_IOC_ENABLE, &r);
+}
+
 static inline int migoff_set_latency(int fd, uint32_t latency_us)
 {
 	struct migoff_batch b = { .size = sizeof(b),

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -487,6 +488,85 @@ out:
 	free(nodes);
 	free(status);
 	return rc;
+}
+
+int migoff_move_some(struct migoff_buf *b, int node, int from, long *not_moved,
+		     char *why, size_t why_len)
+{
+	size_t n = b->len / b->folio_size, np = b->len / PAGE_4K, i;
+	void **pages = calloc(np, sizeof(*pages));
+	int *nodes = calloc(n, sizeof(*nodes));
+	int *status = calloc(np, sizeof(*status));
+	long ret;
+	int rc = -1;
+
+	*not_moved = 0;
+	if (!pages || !nodes || !status) {
+		why_set(why, why_len, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		pages[i] = b->mem + i * b->folio_size;
+		nodes[i] = node;
+	}
+	ret = move_pages(0, n, pages, nodes, status, MPOL_MF_MOVE);
+	if (ret < 0) {
+		why_set(why, why_len, "move_pages to node %d failed: %s", node,
+			strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < np; i++)
+		pages[i] = b->mem + i * PAGE_4K;
+	if (move_pages(0, np, pages, NULL, status, 0)) {
+		why_set(why, why_len, "querying the pages' nodes failed: %s",
+			strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < np; i++) {
+		if (status[i] != node && status[i] != from) {
+			why_set(why, why_len, "page %zu on node %d, neither %d nor %d",
+				i, status[i], node, from);
+			goto out;
+		}
+		*not_moved += status[i] == from;
+	}
+	rc = 0;
+out:
+	free(pages);
+	free(nodes);
+	free(status);
+	return rc;
+}
+
+long migoff_kernel_splats(void)
+{
+	static const char * const pat[] = { "WARNING:", "BUG:", "Oops", "KASAN",
+					    "INFO: " };
+	int size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	char *buf, *line, *save = NULL;
+	long n = 0;
+	unsigned int i;
+	int len;
+
+	if (size <= 0)
+		return -1;
+	buf = malloc(size + 1);
+	if (!buf)
+		return -1;
+	len = klogctl(3, buf, size);	/* SYSLOG_ACTION_READ_ALL */
+	if (len < 0) {
+		free(buf);
+		return -1;
+	}
+	buf[len] = 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		for (i = 0; i < sizeof(pat) / sizeof(pat[0]); i++)
+			if (strstr(line, pat[i])) {
+				n++;
+				break;
+			}
+	free(buf);
+	return n;
 }
 
 int migoff_numa_balancing_off(void)

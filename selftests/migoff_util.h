@@ -48,6 +48,22 @@ long migoff_verify(const void *mem, size_t len, uint64_t seed);
 int migoff_move(struct migoff_buf *b, int node, double *secs,
 		char *why, size_t why_len);
 
+/*
+ * move_pages(2) of the buffer to @node where some folios may stay behind
+ * (a DMA copy that timed out undoes their migration): the call must not
+ * fail, and afterwards every 4 KiB page must be on @node or on @from.
+ * @not_moved gets the pages still on @from. 0, or -1 with @why set.
+ */
+int migoff_move_some(struct migoff_buf *b, int node, int from, long *not_moved,
+		     char *why, size_t why_len);
+
+/*
+ * Splats in the kernel log so far: lines with "WARNING:", "BUG:",
+ * "Oops", "KASAN" or "INFO: " (lockdep); compare before and after. -1 on
+ * error.
+ */
+long migoff_kernel_splats(void);
+
 /* @clk (CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID, ...) in seconds. */
 double migoff_now(clockid_t clk);
 

@@ -9,9 +9,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -80,7 +83,8 @@ static int bounce(struct migoff_buf *b, int rounds, uint64_t seed)
  * A migrator far slower than the CPU (every software DMA descriptor takes
  * 500 us): after one batch measures it, the CPU copies every batch, and
  * re-measuring dcbm is paid from a credit of 1/128 of the copy time, which
- * a loser this slow never earns in a few dozen batches. Before the
+ * a loser this slow never earns in a few dozen batches, or made once its
+ * estimate is 2 s old (at most one such probe per 2 s of the test). Before the
  * automatic choice, every batch went to dcbm (about 50 times slower here).
  */
 TEST_F_TIMEOUT(pol, auto_sends_batches_to_the_cheaper_cpu, 600)
@@ -91,6 +95,7 @@ TEST_F_TIMEOUT(pol, auto_sends_batches_to_the_cheaper_cpu, 600)
 	struct migoff_counters r, m;
 	struct migoff_auto a;
 	struct migoff_buf b;
+	double t0, secs;
 
 	ASSERT_LE(0, id);
 	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "channels", 2));
@@ -99,7 +104,9 @@ TEST_F_TIMEOUT(pol, auto_sends_batches_to_the_cheaper_cpu, 600)
 	ASSERT_EQ(0, migoff_enable_auto(self->fd, SYSCALL_BIT, "dcbm"));
 	ASSERT_EQ(0, migoff_buf_alloc(&b, len, KiB(4), 0, 0xa070, why, sizeof(why)))
 		TH_LOG("%s", why);
+	t0 = migoff_now(CLOCK_MONOTONIC);
 	ASSERT_EQ(0, bounce(&b, rounds, 0xa070)) TH_LOG("%s", why);
+	secs = migoff_now(CLOCK_MONOTONIC) - t0;
 	migoff_buf_free(&b);
 
 	ASSERT_EQ(0, migoff_get_auto(self->fd, SYSCALL, &a));
@@ -114,10 +121,17 @@ TEST_F_TIMEOUT(pol, auto_sends_batches_to_the_cheaper_cpu, 600)
 	ASSERT_LT(0, a.classes[0].migrator_ns_per_mib);
 	ASSERT_LT(0, a.classes[0].cpu_ns_per_mib);
 	EXPECT_GT(a.classes[0].migrator_ns_per_mib, 4 * a.classes[0].cpu_ns_per_mib);
-	/* The first batch measured dcbm; everything after went to the CPU. */
+	/*
+	 * The first batch measured dcbm; everything after went to the CPU but
+	 * the re-measurements of the loser: one per 2 s of age at most here
+	 * (256 batches between them are more than this test makes).
+	 */
 	EXPECT_EQ(1 + a.classes[0].batches_probe, a.classes[0].batches_migrator);
-	EXPECT_EQ(0, a.classes[0].batches_probe);
-	EXPECT_LE(nfolios / 512 * 2 * rounds - 1, a.classes[0].batches_cpu);
+	EXPECT_GE(1 + (uint64_t)(secs / 2), a.classes[0].batches_probe)
+		TH_LOG("%llu probes in %.1fs", (unsigned long long)a.classes[0].batches_probe,
+		       secs);
+	EXPECT_LE(nfolios / 512 * 2 * rounds - 1 - a.classes[0].batches_probe,
+		  a.classes[0].batches_cpu);
 	/* Only the 4K class saw batches. */
 	EXPECT_EQ(0, a.classes[3].batches_migrator + a.classes[3].batches_cpu);
 	/* Every folio either copied by dcbm or, under auto, by the CPU. */
@@ -127,16 +141,19 @@ TEST_F_TIMEOUT(pol, auto_sends_batches_to_the_cheaper_cpu, 600)
 	EXPECT_EQ(r.fallback[MIGOFF_FALLBACK_AUTO], migoff_fallbacks(&r));
 
 	/*
-	 * Estimates belong to the migrator: routed to another one, none yet;
-	 * the CPU's stay with the reason; back to dcbm, its own are back.
+	 * A route change starts from nothing, on both sides: the estimates
+	 * were measured for another route (and, back to dcbm, another time).
 	 */
+	EXPECT_EQ(MIGOFF_AUTO_OBJECTIVE_WALL, a.objective);
 	ASSERT_EQ(0, migoff_enable_auto(self->fd, SYSCALL_BIT, "mtcopy"));
 	ASSERT_EQ(0, migoff_get_auto(self->fd, SYSCALL, &a));
 	EXPECT_EQ(0, a.classes[0].migrator_ns_per_mib);
-	EXPECT_LT(0, a.classes[0].cpu_ns_per_mib);
+	EXPECT_EQ(0, a.classes[0].cpu_ns_per_mib);
+	EXPECT_EQ(0, a.classes[0].batches_migrator + a.classes[0].batches_cpu);
 	ASSERT_EQ(0, migoff_enable_auto(self->fd, SYSCALL_BIT, "dcbm"));
 	ASSERT_EQ(0, migoff_get_auto(self->fd, SYSCALL, &a));
-	EXPECT_GT(a.classes[0].migrator_ns_per_mib, 4 * a.classes[0].cpu_ns_per_mib);
+	EXPECT_EQ(0, a.classes[0].migrator_ns_per_mib);
+	EXPECT_EQ(0, a.classes[0].cpu_ns_per_mib);
 }
 
 /* Every recorded first-folio latency of a syscall batch, in ns. */
@@ -215,6 +232,203 @@ TEST_F_TIMEOUT(pol, latency_target_bounds_the_first_folio, 900)
 	/* Clearing the target gives the batches back their size. */
 	ASSERT_EQ(0, migoff_set_latency(self->fd, 0));
 	EXPECT_EQ(8192, effective_pages(_metadata, self->fd));
+	migoff_buf_free(&b);
+}
+
+#define MTCOPY	"/sys/module/migoff_mtcopy/parameters/"
+
+/*
+ * mtcopy fails its first batch (fault injection, as when its work items
+ * cannot be allocated): a bounded penalty, not a lock-out. The loser is
+ * measured again within a bounded time, and once measured working, the
+ * penalty is gone; when it is then the cheaper side, it gets the batches.
+ */
+TEST_F_TIMEOUT(pol, auto_reprobes_after_a_failed_first_batch, 600)
+{
+	const size_t len = MiB(8);
+	struct migoff_auto a;
+	struct migoff_buf b;
+	double t0;
+
+	ASSERT_EQ(0, migoff_set_param(self->fd, "mtcopy", "threads", 2));
+	ASSERT_EQ(0, migoff_write_file(MTCOPY "fail_batches", "1"))
+		TH_LOG("mtcopy has no fail_batches knob");
+	ASSERT_EQ(0, migoff_enable_auto(self->fd, SYSCALL_BIT, "mtcopy"));
+	ASSERT_EQ(0, migoff_buf_alloc(&b, len, KiB(4), 0, 0xa0a0, why, sizeof(why)))
+		TH_LOG("%s", why);
+	ASSERT_EQ(0, migoff_move(&b, 1, NULL, why, sizeof(why))) TH_LOG("%s", why);
+	ASSERT_EQ(0, migoff_get_auto(self->fd, SYSCALL, &a));
+	TH_LOG("after the failure: mtcopy %llu ns/MiB, cpu %llu ns/MiB, %llu/%llu batches",
+	       (unsigned long long)a.classes[0].migrator_ns_per_mib,
+	       (unsigned long long)a.classes[0].cpu_ns_per_mib,
+	       (unsigned long long)a.classes[0].batches_migrator,
+	       (unsigned long long)a.classes[0].batches_cpu);
+	ASSERT_LT(0, a.classes[0].cpu_ns_per_mib);
+	/* A penalty: bounded (1 s per MiB at most), above the CPU. */
+	EXPECT_GE(1000000000ULL, a.classes[0].migrator_ns_per_mib);
+	EXPECT_LT(a.classes[0].cpu_ns_per_mib, a.classes[0].migrator_ns_per_mib);
+
+	/* Long enough for the penalty to age out (2 s). */
+	t0 = migoff_now(CLOCK_MONOTONIC);
+	while (migoff_now(CLOCK_MONOTONIC) - t0 < 3.0)
+		ASSERT_EQ(0, bounce(&b, 1, 0xa0a0)) TH_LOG("%s", why);
+	ASSERT_EQ(0, migoff_get_auto(self->fd, SYSCALL, &a));
+	TH_LOG("3 s later: mtcopy %llu ns/MiB, cpu %llu ns/MiB, %llu/%llu batches, %llu probes",
+	       (unsigned long long)a.classes[0].migrator_ns_per_mib,
+	       (unsigned long long)a.classes[0].cpu_ns_per_mib,
+	       (unsigned long long)a.classes[0].batches_migrator,
+	       (unsigned long long)a.classes[0].batches_cpu,
+	       (unsigned long long)a.classes[0].batches_probe);
+	EXPECT_LE(2, a.classes[0].batches_migrator) TH_LOG("mtcopy never tried again");
+	/* Measured working: the penalty (>= 4x the CPU) replaced by its cost. */
+	EXPECT_GT(4 * a.classes[0].cpu_ns_per_mib, a.classes[0].migrator_ns_per_mib);
+	if (a.classes[0].migrator_ns_per_mib < a.classes[0].cpu_ns_per_mib) {
+		EXPECT_LT(1 + a.classes[0].batches_probe, a.classes[0].batches_migrator)
+			TH_LOG("cheaper, yet not chosen");
+	}
+	migoff_write_file(MTCOPY "fail_batches", "0");
+	migoff_buf_free(&b);
+}
+
+/*
+ * The objective: dcbm costs the migrating task almost no CPU time on THPs
+ * (one descriptor per 2 MiB folio; it sleeps while the engine copies),
+ * however long the engine takes: with MIGOFF_ROUTE_AUTO_CPU_TIME it wins
+ * against the CPU copy, whose cost is all CPU time.
+ */
+TEST_F_TIMEOUT(pol, auto_cpu_time_objective_prefers_dma, 600)
+{
+	const size_t len = MiB(16);
+	struct migoff_counters r;
+	struct migoff_auto a;
+	struct migoff_buf b;
+
+	EXPECT_EQ(-EINVAL, migoff_enable_flags(self->fd, SYSCALL_BIT, "dcbm",
+					       MIGOFF_ROUTE_AUTO_CPU_TIME));
+	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "channels", 2));
+	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", 60000));
+	ASSERT_EQ(0, migoff_write_file(SWDMA "delay_us", "200"));
+	ASSERT_EQ(0, migoff_enable_flags(self->fd, SYSCALL_BIT, "dcbm",
+					 MIGOFF_ROUTE_AUTO | MIGOFF_ROUTE_AUTO_CPU_TIME));
+	ASSERT_EQ(0, migoff_buf_alloc(&b, len, MiB(2), 0, 0xa0b0, why, sizeof(why)))
+		TH_LOG("%s", why);
+	ASSERT_EQ(0, bounce(&b, 2, 0xa0b0)) TH_LOG("%s", why);
+	migoff_buf_free(&b);
+	ASSERT_EQ(0, migoff_get_auto(self->fd, SYSCALL, &a));
+	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON, SYSCALL, &r));
+	TH_LOG("CPU time: dcbm %llu ns/MiB, cpu %llu ns/MiB; batches %llu dcbm, %llu cpu",
+	       (unsigned long long)a.classes[3].migrator_ns_per_mib,
+	       (unsigned long long)a.classes[3].cpu_ns_per_mib,
+	       (unsigned long long)a.classes[3].batches_migrator,
+	       (unsigned long long)a.classes[3].batches_cpu);
+	EXPECT_EQ(MIGOFF_AUTO_OBJECTIVE_CPU, a.objective);
+	ASSERT_LT(0, a.classes[3].migrator_ns_per_mib);
+	ASSERT_LT(0, a.classes[3].cpu_ns_per_mib);
+	EXPECT_GT(a.classes[3].cpu_ns_per_mib, a.classes[3].migrator_ns_per_mib);
+	EXPECT_LT(a.classes[3].batches_cpu, a.classes[3].batches_migrator);
+	EXPECT_LT(0, r.folios);
+}
+
+/*
+ * Re-routing a reason waits for the batches in the old migrator (an SRCU
+ * grace period: here a batch of four 1 s descriptors), but not under the
+ * policy mutex: readers answer at once meanwhile.
+ */
+struct reroute_arg {
+	int fd;
+	double secs;
+	int ret;
+};
+
+static void *reroute(void *p)
+{
+	struct reroute_arg *a = p;
+	double t0 = migoff_now(CLOCK_MONOTONIC);
+
+	a->ret = migoff_enable(a->fd, SYSCALL_BIT, "mtcopy");
+	a->secs = migoff_now(CLOCK_MONOTONIC) - t0;
+	return NULL;
+}
+
+TEST_F_TIMEOUT(pol, readers_not_blocked_behind_a_route_change, 300)
+{
+	struct reroute_arg ra = { .fd = self->fd };
+	struct migoff_routes rt;
+	struct migoff_buf b;
+	double t0, worst = 0;
+	pthread_t t;
+	pid_t pid;
+	int i, status;
+
+	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", 60000));
+	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
+	ASSERT_EQ(0, migoff_write_file(SWDMA "delay_us", "1000000"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* One batch of 4 folios on one channel: 4 s in dcbm. */
+		if (migoff_buf_alloc(&b, KiB(16), KiB(4), 0, 0xa0c0, why, sizeof(why)) ||
+		    migoff_move(&b, 1, NULL, why, sizeof(why)) ||
+		    migoff_verify(b.mem, b.len, 0xa0c0) != -1) {
+			fprintf(stderr, "slow mover: %s\n", why);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	usleep(500000);
+	ASSERT_EQ(0, pthread_create(&t, NULL, reroute, &ra));
+	usleep(200000);
+	for (i = 0; i < 10; i++) {
+		memset(&rt, 0, sizeof(rt));
+		rt.size = sizeof(rt);
+		t0 = migoff_now(CLOCK_MONOTONIC);
+		EXPECT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_ROUTES, &rt));
+		t0 = migoff_now(CLOCK_MONOTONIC) - t0;
+		if (t0 > worst)
+			worst = t0;
+		usleep(100000);
+	}
+	pthread_join(t, NULL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	migoff_write_file(SWDMA "delay_us", "0");
+	TH_LOG("re-route took %.2fs; slowest GET_ROUTES meanwhile %.3fs", ra.secs, worst);
+	EXPECT_EQ(0, ra.ret);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* The re-route did wait for the batch... */
+	EXPECT_LT(0.5, ra.secs);
+	/* ...and the readers did not. */
+	EXPECT_GT(0.3, worst);
+}
+
+/* mtcopy's workers stay on CPUs the migrating task may use. */
+TEST_F_TIMEOUT(pol, mtcopy_workers_respect_the_callers_cpus, 300)
+{
+	const size_t len = MiB(8);
+	long long thr0, thr1, thr2;
+	cpu_set_t one, all;
+	struct migoff_buf b;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "one CPU: mtcopy never splits");
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
+	ASSERT_EQ(0, migoff_set_param(self->fd, "mtcopy", "threads", 2));
+	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "mtcopy"));
+	ASSERT_EQ(0, migoff_buf_alloc(&b, len, KiB(4), 0, 0xa0d0, why, sizeof(why)))
+		TH_LOG("%s", why);
+	ASSERT_EQ(0, migoff_read_ll(MTCOPY "batches_threaded", &thr0));
+	/* Free to use both CPUs: batches are split (the control). */
+	ASSERT_EQ(0, bounce(&b, 1, 0xa0d0)) TH_LOG("%s", why);
+	ASSERT_EQ(0, migoff_read_ll(MTCOPY "batches_threaded", &thr1));
+	EXPECT_LT(thr0, thr1);
+	/* Confined to CPU 0: no worker anywhere else. */
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	ASSERT_EQ(0, bounce(&b, 1, 0xa0d0)) TH_LOG("%s", why);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
+	ASSERT_EQ(0, migoff_read_ll(MTCOPY "batches_threaded", &thr2));
+	TH_LOG("threaded batches: %lld free, %lld confined to CPU 0", thr1 - thr0, thr2 - thr1);
+	EXPECT_EQ(thr1, thr2);
 	migoff_buf_free(&b);
 }
 

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -245,6 +246,49 @@ TEST_F(quota, removed_cgroup)
 			break;
 		EXPECT_NE(id, q.cgroup_id);
 	}
+}
+
+/*
+ * A privileged caller in a nested cgroup namespace sees only its own
+ * subtree: its quota changes must not take the host's quotas for gone
+ * (they used to be pruned, since a lookup by id from there fails).
+ */
+TEST_F(quota, nested_namespace_prunes_nothing)
+{
+	int host = cg_open("migoff-limited"), inner = cg_open("migoff-free");
+	struct migoff_quota q;
+	int status;
+	pid_t pid;
+
+	ASSERT_LE(0, host);
+	ASSERT_LE(0, inner);
+	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, host, MiB(1), MiB(1), 0, NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char pidbuf[32];
+		int fd;
+
+		snprintf(pidbuf, sizeof(pidbuf), "%d", getpid());
+		if (migoff_write_file(CG "migoff-free/cgroup.procs", pidbuf) ||
+		    unshare(CLONE_NEWCGROUP))
+			_exit(2);
+		fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
+		if (fd < 0 ||
+		    quota_ioc(fd, MIGOFF_IOC_SET_QUOTA, inner, MiB(2), MiB(2), 0, NULL) ||
+		    quota_ioc(fd, MIGOFF_IOC_CLEAR_QUOTA, inner, 0, 0, 0, NULL))
+			_exit(3);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("the namespaced child failed its quota calls");
+	EXPECT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, host, 0, 0, 0, &q))
+		TH_LOG("the host's quota was pruned from inside a cgroup namespace");
+	EXPECT_EQ(MiB(1), q.rate);
+	EXPECT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_CLEAR_QUOTA, host, 0, 0, 0, NULL));
+	close(host);
+	close(inner);
 }
 
 TEST_F(quota, bad_arguments)

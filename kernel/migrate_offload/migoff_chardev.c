@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/cgroup.h>
 #include <linux/fs.h>
 #include <linux/migrate.h>
 #include <linux/migrate_copy_offload.h>
@@ -24,6 +25,9 @@
 #include <linux/uaccess.h>
 
 #include "migoff_core.h"
+
+/* The bound the uapi header documents, whatever the page size. */
+#define MIGOFF_ARG_SIZE_MAX	4096
 
 /* Read a versioned struct: @ksize is ours, the user's size is its first u32. */
 static int migoff_get_arg(void *karg, size_t ksize, unsigned long uarg)
@@ -35,7 +39,7 @@ static int migoff_get_arg(void *karg, size_t ksize, unsigned long uarg)
 		return -EFAULT;
 	if (usize < 2 * sizeof(u32))
 		return -EINVAL;
-	if (usize > PAGE_SIZE)
+	if (usize > MIGOFF_ARG_SIZE_MAX)
 		return -E2BIG;
 	ret = copy_struct_from_user(karg, ksize, (void __user *)uarg, usize);
 	if (ret)
@@ -82,7 +86,8 @@ static long migoff_get_info(unsigned long uarg, unsigned int cmd)
 	a.reasons_supported = MIGOFF_REASONS_ALL;
 	a.features = MIGOFF_FEAT_ROUTING | MIGOFF_FEAT_BATCH_CAPS |
 		MIGOFF_FEAT_PARAMS | MIGOFF_FEAT_STATS | MIGOFF_FEAT_NETLINK |
-		MIGOFF_FEAT_QUOTAS | MIGOFF_FEAT_AUTO | MIGOFF_FEAT_LATENCY;
+		MIGOFF_FEAT_QUOTAS | MIGOFF_FEAT_AUTO | MIGOFF_FEAT_LATENCY |
+		MIGOFF_FEAT_AUTO_CPU_TIME;
 	a.max_batch_pages_limit = MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT;
 	return migoff_put_arg(uarg, &a, sizeof(a));
 }
@@ -149,8 +154,10 @@ static long migoff_enable_disable(unsigned long uarg, bool enable)
 	    !name_ok(a.migrator, sizeof(a.migrator)))
 		return -EINVAL;
 	if (enable) {
-		if (a.flags & ~MIGOFF_ROUTE_AUTO || !a.reasons ||
-		    a.reasons & ~MIGOFF_REASONS_ALL)
+		if (a.flags & ~(MIGOFF_ROUTE_AUTO | MIGOFF_ROUTE_AUTO_CPU_TIME) ||
+		    (a.flags & MIGOFF_ROUTE_AUTO_CPU_TIME &&
+		     !(a.flags & MIGOFF_ROUTE_AUTO)) ||
+		    !a.reasons || a.reasons & ~MIGOFF_REASONS_ALL)
 			return -EINVAL;
 		reasons = a.reasons;
 	} else {
@@ -176,7 +183,8 @@ static long migoff_enable_disable(unsigned long uarg, bool enable)
 		}
 	}
 	auto_on = enable && (a.flags & MIGOFF_ROUTE_AUTO);
-	ret = migoff_route(reasons, e, auto_on);
+	ret = migoff_route(reasons, e, auto_on,
+			   auto_on && (a.flags & MIGOFF_ROUTE_AUTO_CPU_TIME));
 	if (!ret)
 		migoff_nl_event_route(reasons, e ? e->name : NULL, auto_on);
 unlock:
@@ -248,7 +256,7 @@ static long migoff_get_auto(unsigned long uarg, unsigned int cmd)
 
 	if (ret)
 		return ret;
-	if (a.flags || a.nr_classes ||
+	if (a.flags || a.nr_classes || a.objective || a.reserved0 ||
 	    !mem_is_zero(a.classes, sizeof(a.classes)) ||
 	    !mem_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
@@ -362,6 +370,7 @@ static long migoff_reset(unsigned long uarg, unsigned int cmd)
 static long migoff_quota(unsigned long uarg, unsigned int cmd)
 {
 	struct migoff_quota a;
+	struct cgroup *cg = NULL;
 	u64 cgid = 0;
 	int ret = migoff_get_arg(&a, sizeof(a), uarg);
 	bool by_index;
@@ -385,15 +394,16 @@ static long migoff_quota(unsigned long uarg, unsigned int cmd)
 		return -EINVAL;
 	}
 	if (!by_index) {
-		ret = migoff_quota_cgroup(&a, &cgid);
-		if (ret)
-			return ret;
+		cg = migoff_quota_cgroup(&a);
+		if (IS_ERR(cg))
+			return PTR_ERR(cg);
+		cgid = cgroup_id(cg);
 	}
 
 	mutex_lock(&migoff_policy_mutex);
 	switch (cmd) {
 	case MIGOFF_IOC_SET_QUOTA:
-		ret = migoff_quota_set(cgid, a.rate, a.burst, a.reasons);
+		ret = migoff_quota_set(cg, a.rate, a.burst, a.reasons);
 		if (!ret)
 			migoff_nl_event_quota(cgid, a.rate, a.burst, a.reasons);
 		break;
@@ -407,6 +417,8 @@ static long migoff_quota(unsigned long uarg, unsigned int cmd)
 		break;
 	}
 	mutex_unlock(&migoff_policy_mutex);
+	if (cg)
+		cgroup_put(cg);
 	if (ret || cmd != MIGOFF_IOC_GET_QUOTA)
 		return ret;
 	return migoff_put_arg(uarg, &a, sizeof(a));

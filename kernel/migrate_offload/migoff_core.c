@@ -15,6 +15,16 @@
  *    migoff_srcu; a route change publishes the new engine pointer, waits
  *    for an SRCU grace period, and only then deactivates the old engine
  *    and drops its module reference. A routed engine's module is pinned.
+ *    The grace period may last as long as a batch (a DMA copy has up to
+ *    its timeout), so the route change waits for it *without* the policy
+ *    mutex: readers (GET_*, the netlink dump) and other changes go on.
+ *    An engine waiting for its deactivation that is routed again
+ *    meanwhile is simply kept (its module reference carries over); the
+ *    deactivation is done only by the change that made the last request
+ *    (deactivate_seq), after its own grace period.
+ *  - migoff_policy_gen() counts the changes of what a netlink dump walks
+ *    (engines, routes, quotas), so that a dump spanning a change is
+ *    flagged NLM_F_DUMP_INTR.
  *  - Counters are per CPU (this_cpu_add() in the copy path), summed by
  *    readers, and may be read while they change.
  */
@@ -47,6 +57,8 @@ static u32 next_engine_id;
 static struct migoff_engine __rcu *routes[MIGOFF_REASON_COUNT];
 static struct migoff_stat reason_stat[MIGOFF_REASON_COUNT];
 static bool mm_registered;		/* under migoff_policy_mutex */
+static u32 policy_gen;			/* under migoff_policy_mutex; READ_ONCE */
+
 static unsigned int min_folios;		/* READ_ONCE in the copy path */
 /*
  * The batch cap of offloaded migrations (0: the kernel default). The mm
@@ -61,6 +73,28 @@ static unsigned int max_batch_pages;
 #else
 #define MIGOFF_DEFAULT_BATCH_PAGES	512
 #endif
+
+/**
+ * migoff_policy_changed - Count a change of engines, routes or quotas.
+ *
+ * Context: Under migoff_policy_mutex.
+ */
+void migoff_policy_changed(void)
+{
+	lockdep_assert_held(&migoff_policy_mutex);
+	WRITE_ONCE(policy_gen, policy_gen + 1);
+}
+
+/**
+ * migoff_policy_gen - The number of changes so far.
+ *
+ * Context: Any context.
+ * Return: A count that changes with every migoff_policy_changed().
+ */
+u32 migoff_policy_gen(void)
+{
+	return READ_ONCE(policy_gen);
+}
 
 /* ABI reason -> kernel reason, and back. */
 static const enum migrate_reason reason_to_mr[MIGOFF_REASON_COUNT] = {
@@ -214,26 +248,42 @@ static u64 copied_bytes(struct list_head *dst_list, unsigned int nr,
 	return bytes;
 }
 
+/* The bytes of the first @nr folios of @list. */
+static u64 batch_bytes(struct list_head *list, unsigned int nr)
+{
+	struct folio *f;
+	u64 bytes = 0;
+
+	list_for_each_entry(f, list, lru) {
+		if (!nr--)
+			break;
+		bytes += folio_size(f);
+	}
+	return bytes;
+}
+
 /*
  * The automatic choice found the CPU cheaper: copy the batch here, so
  * that its cost is measured too. Not a failure of the migrator, so no
- * fallback event; its folios count as MIGOFF_FALLBACK_AUTO.
+ * fallback event; its folios count as MIGOFF_FALLBACK_AUTO. Either
+ * objective measures the same here: the copy is this task's own CPU time.
  */
 static void migoff_auto_cpu_copy(struct migoff_engine *e, unsigned int reason,
 				 unsigned int class, struct list_head *dst_list,
 				 struct list_head *src_list, unsigned int nr,
-				 u64 bytes)
+				 u64 bytes, u64 t0)
 {
 	unsigned int copied;
-	u64 t0 = ktime_get_ns();
+	u64 t1, copied_b = bytes;
 	int rc;
 
 	rc = migrate_folios_mc_copy(dst_list, src_list, nr);
-	t0 = ktime_get_ns() - t0;
+	t1 = ktime_get_ns();
 	/* All copied (the common case): @bytes, without walking the batch. */
 	if (rc)
-		bytes = copied_bytes(dst_list, nr, &copied);
-	migoff_auto_record(e, reason, class, MIGOFF_AUTO_CPU, t0, bytes);
+		copied_b = copied_bytes(dst_list, nr, &copied);
+	migoff_auto_record(e, reason, class, MIGOFF_AUTO_CPU, t1 - t0, copied_b,
+			   bytes, t1);
 	stat_fallback(&reason_stat[reason], MIGOFF_FALLBACK_AUTO, nr);
 	stat_fallback(&e->stat, MIGOFF_FALLBACK_AUTO, nr);
 }
@@ -254,7 +304,7 @@ static int migoff_offload_copy(struct list_head *dst_list,
 	unsigned int nr_batch = nr_folios;
 	unsigned long *out = NULL;
 	struct migoff_engine *e;
-	u64 bytes = 0, t0;
+	u64 bytes = 0, tried = 0, t0;
 	bool auto_on;
 	LIST_HEAD(ex_src);
 	LIST_HEAD(ex_dst);
@@ -276,15 +326,15 @@ static int migoff_offload_copy(struct list_head *dst_list,
 	if (auto_on) {
 		struct folio *first = list_first_entry(src_list, struct folio, lru);
 
-		/* The batch's size, taking its folios to be of one size. */
-		bytes = (u64)nr_folios * folio_size(first);
+		/* Classed by the first folio; measured on every folio's bytes. */
+		tried = batch_bytes(src_list, nr_folios);
 		class = migoff_auto_class(first);
-		if (migoff_auto_choose(e, reason, class, bytes) == MIGOFF_AUTO_CPU) {
+		t0 = ktime_get_ns();
+		if (migoff_auto_choose(e, reason, class, tried, t0) == MIGOFF_AUTO_CPU) {
 			migoff_auto_cpu_copy(e, reason, class, dst_list, src_list,
-					     nr_folios, bytes);
+					     nr_folios, tried, t0);
 			goto out;
 		}
-		bytes = 0;
 	}
 
 	/*
@@ -320,8 +370,18 @@ static int migoff_offload_copy(struct list_head *dst_list,
 	t0 = ktime_get_ns() - t0;
 
 	bytes = copied_bytes(dst_list, nr_folios, &copied);
-	if (auto_on)
-		migoff_auto_record(e, reason, class, MIGOFF_AUTO_MIGRATOR, t0, bytes);
+	if (auto_on) {
+		u64 cost = t0;
+
+		/* CPU time: the task's own (minus its waits) and its helpers'. */
+		if (migoff_auto_cpu_time(reason))
+			cost = (t0 - min(ci.wait_ns, t0)) + ci.cpu_ns;
+		/* Folios the quota took out were not offered to the migrator. */
+		if (nr_quota)
+			tried = batch_bytes(src_list, nr_folios);
+		migoff_auto_record(e, reason, class, MIGOFF_AUTO_MIGRATOR, cost,
+				   bytes, tried, ktime_get_ns());
+	}
 	fb = rc == -ETIMEDOUT ? MIGOFF_FALLBACK_TIMEOUT : MIGOFF_FALLBACK_ERROR;
 	stat_add(&reason_stat[reason], copied, bytes, t0, fb, nr_folios - copied);
 	stat_add(&e->stat, copied, bytes, t0, fb, nr_folios - copied);
@@ -446,18 +506,24 @@ static void migoff_sync_mm(unsigned long mask)
 
 /*
  * Route @reasons to @e (NULL: no offload), with the automatic choice
- * between @e and the CPU if @auto_on. All or nothing: on error no route
- * changes.
+ * between @e and the CPU if @auto_on, weighing CPU time if @cpu_time (else
+ * wall time). All or nothing: on error no route changes.
  */
-int migoff_route(u64 reasons, struct migoff_engine *e, bool auto_on)
+int migoff_route(u64 reasons, struct migoff_engine *e, bool auto_on,
+		 bool cpu_time)
 {
-	struct migoff_engine *old[MIGOFF_REASON_COUNT] = { NULL };
+	struct migoff_engine *old[MIGOFF_REASON_COUNT + 1] = { NULL };
+	u64 seq[MIGOFF_REASON_COUNT + 1];
 	unsigned long mask = 0;
+	bool revived = false;
 	int r, ret;
 
 	lockdep_assert_held(&migoff_policy_mutex);
 
-	if (e && !e->nr_routes) {
+	if (e && !e->nr_routes && e->deactivate_pending) {
+		/* Still active, and its module reference is still held. */
+		revived = true;
+	} else if (e && !e->nr_routes) {
 		if (e->available && !e->available(e))
 			return -ENODEV;
 		if (!try_module_get(e->owner))
@@ -482,7 +548,7 @@ int migoff_route(u64 reasons, struct migoff_engine *e, bool auto_on)
 	if (mask && !mm_registered) {
 		ret = migrate_offload_register(&migoff_migrator, mask);
 		if (ret) {
-			if (e && !e->nr_routes) {
+			if (e && !e->nr_routes && !revived) {
 				if (e->deactivate)
 					e->deactivate(e);
 				module_put(e->owner);
@@ -509,30 +575,45 @@ int migoff_route(u64 reasons, struct migoff_engine *e, bool auto_on)
 			prev->nr_routes--;
 		old[r] = prev;
 	}
-	migoff_auto_set(reasons, e && auto_on);
+	if (e && e->nr_routes)
+		e->deactivate_pending = false;
+	/* A newly routed engine that got no reason (all already its own). */
+	old[MIGOFF_REASON_COUNT] = e;
+	migoff_auto_set(reasons, e && auto_on, cpu_time);
 	migoff_sync_mm(mask);
+	migoff_policy_changed();
 
-	/* No batch runs in an engine that lost its last route after this. */
-	synchronize_srcu(&migoff_srcu);
-	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+	/* Request the deactivation of each engine left without a route, once. */
+	for (r = 0; r <= MIGOFF_REASON_COUNT; r++) {
 		struct migoff_engine *prev = old[r];
 		int s;
 
-		if (!prev || prev->nr_routes)
+		if (!prev || prev->nr_routes) {
+			old[r] = NULL;
 			continue;
-		/* Put each engine once, though it may have served many. */
-		for (s = r + 1; s < MIGOFF_REASON_COUNT; s++)
+		}
+		for (s = r + 1; s <= MIGOFF_REASON_COUNT; s++)
 			if (old[s] == prev)
 				old[s] = NULL;
+		prev->deactivate_pending = true;
+		seq[r] = ++prev->deactivate_seq;
+	}
+
+	/* No batch runs in an engine that lost its last route after this. */
+	mutex_unlock(&migoff_policy_mutex);
+	synchronize_srcu(&migoff_srcu);
+	mutex_lock(&migoff_policy_mutex);
+	for (r = 0; r <= MIGOFF_REASON_COUNT; r++) {
+		struct migoff_engine *prev = old[r];
+
+		/* Routed again meanwhile, or requested again by a later change. */
+		if (!prev || !prev->deactivate_pending ||
+		    prev->deactivate_seq != seq[r])
+			continue;
+		prev->deactivate_pending = false;
 		if (prev->deactivate)
 			prev->deactivate(prev);
 		module_put(prev->owner);
-	}
-	/* A newly routed engine that got no reason (all already its own). */
-	if (e && !e->nr_routes) {
-		if (e->deactivate)
-			e->deactivate(e);
-		module_put(e->owner);
 	}
 	return 0;
 }
@@ -702,8 +783,10 @@ int migoff_register_engine(struct migoff_engine *e)
 	} else {
 		e->id = next_engine_id++;
 		e->nr_routes = 0;
+		e->deactivate_pending = false;
 		list_add_tail(&e->node, &engines);
 		nr_engines++;
+		migoff_policy_changed();
 	}
 	mutex_unlock(&migoff_policy_mutex);
 	if (ret) {
@@ -728,9 +811,10 @@ EXPORT_SYMBOL_GPL(migoff_register_engine);
 void migoff_unregister_engine(struct migoff_engine *e)
 {
 	mutex_lock(&migoff_policy_mutex);
-	WARN_ON(e->nr_routes);
+	WARN_ON(e->nr_routes || e->deactivate_pending);
 	list_del(&e->node);
 	nr_engines--;
+	migoff_policy_changed();
 	mutex_unlock(&migoff_policy_mutex);
 	migoff_auto_free(e);
 	stat_free(&e->stat);

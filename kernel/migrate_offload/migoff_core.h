@@ -15,11 +15,14 @@ struct migoff_engine *migoff_engine_by_index(unsigned int index);
 struct migoff_engine *migoff_engine_by_id(u32 id);
 unsigned int migoff_nr_engines(void);
 u64 migoff_engine_reasons(struct migoff_engine *e);
-int migoff_route(u64 reasons, struct migoff_engine *e, bool auto_on);
+int migoff_route(u64 reasons, struct migoff_engine *e, bool auto_on,
+		 bool cpu_time);
 u32 migoff_route_id(unsigned int reason);
 struct migoff_engine *migoff_route_engine(unsigned int reason);
 int migoff_set_batch(u32 flags, u32 max_pages, u32 min_folios, u32 latency_us);
 void migoff_batch_sync(void);
+void migoff_policy_changed(void);
+u32 migoff_policy_gen(void);
 
 /* Lockless. */
 void migoff_get_batch(struct migoff_batch *a);
@@ -71,8 +74,8 @@ unsigned int migoff_quota_filter(struct list_head *src_list, unsigned int nr,
 void migoff_quota_account(struct list_head *dst_list, struct list_head *src_list,
 			  unsigned int nr, unsigned int reason, u64 bytes_copied,
 			  u64 cpu_ns);
-int migoff_quota_cgroup(const struct migoff_quota *a, u64 *cgid);
-int migoff_quota_set(u64 cgid, u64 rate, u64 burst, u64 reasons);
+struct cgroup *migoff_quota_cgroup(const struct migoff_quota *a);
+int migoff_quota_set(struct cgroup *cg, u64 rate, u64 burst, u64 reasons);
 int migoff_quota_clear(u64 cgid);
 int migoff_quota_get(bool by_index, unsigned int index, u64 cgid,
 		     struct migoff_quota *a);
@@ -90,13 +93,16 @@ void migoff_auto_free(struct migoff_engine *e);
 unsigned int migoff_auto_class(struct folio *first);
 bool migoff_auto_enabled(unsigned int reason);
 u64 migoff_auto_reasons(void);
-void migoff_auto_set(u64 reasons, bool on);
+bool migoff_auto_cpu_time(unsigned int reason);
+u64 migoff_auto_cpu_time_reasons(void);
+void migoff_auto_set(u64 reasons, bool on, bool cpu_time);
+void migoff_auto_reset(struct migoff_engine *e, unsigned int reason);
 enum migoff_auto_side migoff_auto_choose(struct migoff_engine *e,
 					 unsigned int reason, unsigned int class,
-					 u64 bytes);
+					 u64 bytes, u64 now);
 void migoff_auto_record(struct migoff_engine *e, unsigned int reason,
 			unsigned int class, enum migoff_auto_side side, u64 ns,
-			u64 bytes);
+			u64 bytes, u64 tried, u64 now);
 void migoff_auto_get(struct migoff_engine *e, unsigned int reason,
 		     struct migoff_auto *a);
 void migoff_auto_reset_stats(void);

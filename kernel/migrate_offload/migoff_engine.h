@@ -20,10 +20,14 @@ struct migoff_auto_est;
  * @reason: The kernel's migration reason of the batch.
  * @cpu_ns: Out: CPU time helper threads spent on the batch (time the
  *	migrating task spends itself is not counted here).
+ * @wait_ns: Out: time the migrating task spent asleep in the copy,
+ *	waiting for helpers or a device (0 if the migrator does not say:
+ *	then all of the copy's wall time counts as the task's CPU time).
  */
 struct migoff_copy_info {
 	enum migrate_reason reason;
 	u64 cpu_ns;
+	u64 wait_ns;
 };
 
 /**
@@ -89,6 +93,9 @@ struct migoff_stat {
  * @stat: Counters, maintained by the core (allocated at registration).
  * @node: Core's registry list.
  * @nr_routes: Reasons routed to the migrator (under the policy mutex).
+ * @deactivate_pending: It lost its last route and waits for a grace
+ *	period before its deactivation (under the policy mutex).
+ * @deactivate_seq: Counts those requests (under the policy mutex).
  * @auto_est: The automatic choice's estimates of this migrator.
  */
 struct migoff_engine {
@@ -109,6 +116,8 @@ struct migoff_engine {
 	struct migoff_stat stat;
 	struct list_head node;
 	unsigned int nr_routes;
+	bool deactivate_pending;
+	u64 deactivate_seq;
 	struct migoff_auto_est *auto_est;
 };
 

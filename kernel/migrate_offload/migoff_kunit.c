@@ -11,6 +11,11 @@
  *
  * migoff_batch_order: the folio pairs the quota takes out of a batch go
  * back exactly where they were.
+ *
+ * migoff_auto: the automatic choice with injected costs and time: a
+ * migrator whose first batch fails, one that gets cheaper later, one that
+ * always fails, an estimate that ages; it must re-probe and converge, and
+ * no penalty is unbounded.
  */
 #include <kunit/test.h>
 #include <linux/bitmap.h>
@@ -245,8 +250,201 @@ static struct kunit_suite batch_suite = {
 	.test_cases = batch_cases,
 };
 
-kunit_test_suites(&bucket_suite, &batch_suite);
+/* The auto tests use a reason of their own and a migrator that is not registered. */
+#define AUTO_REASON	MIGOFF_REASON_DAMON
+#define MS		1000000ULL
+
+struct auto_sim {
+	struct migoff_engine e;
+	u64 now;
+	u64 mig_ns, cpu_ns;	/* what a 2 MiB batch costs each side now */
+	bool mig_fails;		/* the migrator copies nothing */
+};
+
+static int auto_init(struct kunit *test)
+{
+	struct auto_sim *sim = kunit_kzalloc(test, sizeof(*sim), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, sim);
+	KUNIT_ASSERT_EQ(test, migoff_auto_alloc(&sim->e), 0);
+	migoff_auto_reset(&sim->e, AUTO_REASON);
+	sim->now = 1000 * SEC;
+	test->priv = sim;
+	return 0;
+}
+
+static void auto_exit(struct kunit *test)
+{
+	struct auto_sim *sim = test->priv;
+
+	migoff_auto_reset(&sim->e, AUTO_REASON);
+	migoff_auto_free(&sim->e);
+}
+
+/* One 2 MiB batch of class 0; returns the side that copied it. */
+static enum migoff_auto_side auto_batch(struct auto_sim *sim)
+{
+	u64 bytes = 2 << 20, ns, copied;
+	enum migoff_auto_side side;
+
+	side = migoff_auto_choose(&sim->e, AUTO_REASON, 0, bytes, sim->now);
+	if (side == MIGOFF_AUTO_MIGRATOR) {
+		ns = sim->mig_ns;
+		copied = sim->mig_fails ? 0 : bytes;
+	} else {
+		ns = sim->cpu_ns;
+		copied = bytes;
+	}
+	sim->now += ns + MS;
+	migoff_auto_record(&sim->e, AUTO_REASON, 0, side, ns, copied, bytes, sim->now);
+	return side;
+}
+
+static struct migoff_auto_class auto_class0(struct auto_sim *sim)
+{
+	struct migoff_auto a = { };
+
+	migoff_auto_get(&sim->e, AUTO_REASON, &a);
+	return a.classes[0];
+}
+
+/* How many of @n batches the migrator copied. */
+static unsigned int auto_run(struct auto_sim *sim, unsigned int n)
+{
+	unsigned int i, mig = 0;
+
+	for (i = 0; i < n; i++)
+		mig += auto_batch(sim) == MIGOFF_AUTO_MIGRATOR;
+	return mig;
+}
+
+/*
+ * The migrator's first batch fails (GFP_NOWAIT, a timeout): a bounded
+ * penalty, and once it works and is cheaper, it is probed and chosen.
+ */
+static void auto_first_batch_fails(struct kunit *test)
+{
+	struct auto_sim *sim = test->priv;
+	struct migoff_auto_class k;
+	unsigned int i, first_probe = 0;
+
+	sim->mig_ns = 1 * MS;
+	sim->cpu_ns = 2 * MS;
+	sim->mig_fails = true;
+	KUNIT_EXPECT_EQ(test, auto_batch(sim), MIGOFF_AUTO_MIGRATOR);
+	KUNIT_EXPECT_EQ(test, auto_batch(sim), MIGOFF_AUTO_CPU);
+	k = auto_class0(sim);
+	/* At most 1 s per MiB, never U32_MAX or worse. */
+	KUNIT_EXPECT_LE(test, k.migrator_ns_per_mib, 1000 * MS);
+	KUNIT_EXPECT_GT(test, k.migrator_ns_per_mib, k.cpu_ns_per_mib);
+
+	sim->mig_fails = false;
+	for (i = 1; i <= 400 && !first_probe; i++)
+		if (auto_batch(sim) == MIGOFF_AUTO_MIGRATOR)
+			first_probe = i;
+	KUNIT_EXPECT_NE(test, first_probe, 0U);
+	KUNIT_EXPECT_LE(test, first_probe, 257U);
+	/* One good probe is enough: the penalty is replaced, not averaged. */
+	KUNIT_EXPECT_GE(test, auto_run(sim, 100), 95U);
+	k = auto_class0(sim);
+	KUNIT_EXPECT_LT(test, k.migrator_ns_per_mib, k.cpu_ns_per_mib);
+}
+
+/* A migrator slower at first, then twice as fast as the CPU. */
+static void auto_migrator_gets_cheaper(struct kunit *test)
+{
+	struct auto_sim *sim = test->priv;
+
+	sim->mig_ns = 8 * MS;
+	sim->cpu_ns = 2 * MS;
+	KUNIT_EXPECT_LE(test, auto_run(sim, 1000), 20U);
+	sim->mig_ns = 1 * MS;
+	/* Re-measured within 256 batches, and its average follows in a few probes. */
+	auto_run(sim, 1500);
+	KUNIT_EXPECT_GE(test, auto_run(sim, 100), 95U);
+}
+
+/* The CPU gets cheaper than a winning migrator: the CPU is re-probed too. */
+static void auto_cpu_gets_cheaper(struct kunit *test)
+{
+	struct auto_sim *sim = test->priv;
+
+	sim->mig_ns = 1 * MS;
+	sim->cpu_ns = 4 * MS;
+	KUNIT_EXPECT_GE(test, auto_run(sim, 500), 480U);
+	sim->cpu_ns = MS / 4;
+	auto_run(sim, 1500);
+	KUNIT_EXPECT_LE(test, auto_run(sim, 100), 5U);
+}
+
+/* A migrator that always fails: bounded estimate, yet still probed. */
+static void auto_always_fails(struct kunit *test)
+{
+	struct auto_sim *sim = test->priv;
+	struct migoff_auto_class k;
+	unsigned int mig;
+
+	sim->mig_ns = MS / 10;
+	sim->cpu_ns = 2 * MS;
+	sim->mig_fails = true;
+	mig = auto_run(sim, 2048);
+	k = auto_class0(sim);
+	KUNIT_EXPECT_LE(test, k.migrator_ns_per_mib, 1000 * MS);
+	/* Probed at least once per 256 batches, and not much more often. */
+	KUNIT_EXPECT_GE(test, mig, 2048U / 257);
+	KUNIT_EXPECT_LE(test, mig, 2048U / 16);
+}
+
+/* A loser's estimate that is old enough is re-measured, however few batches. */
+static void auto_estimate_ages(struct kunit *test)
+{
+	struct auto_sim *sim = test->priv;
+	unsigned int mig;
+
+	sim->mig_ns = 8 * MS;
+	sim->cpu_ns = 2 * MS;
+	auto_run(sim, 3);	/* both measured; the CPU wins */
+	mig = auto_run(sim, 10);
+	KUNIT_EXPECT_EQ(test, mig, 0U);
+	sim->now += 3 * SEC;
+	KUNIT_EXPECT_EQ(test, auto_batch(sim), MIGOFF_AUTO_MIGRATOR);
+}
+
+/* A reset (route change, RESET_STATS) forgets both sides. */
+static void auto_reset_forgets(struct kunit *test)
+{
+	struct auto_sim *sim = test->priv;
+	struct migoff_auto_class k;
+
+	sim->mig_ns = 8 * MS;
+	sim->cpu_ns = 2 * MS;
+	auto_run(sim, 10);
+	migoff_auto_reset(&sim->e, AUTO_REASON);
+	k = auto_class0(sim);
+	KUNIT_EXPECT_EQ(test, k.migrator_ns_per_mib, 0ULL);
+	KUNIT_EXPECT_EQ(test, k.cpu_ns_per_mib, 0ULL);
+	KUNIT_EXPECT_EQ(test, k.batches_migrator + k.batches_cpu + k.batches_probe, 0ULL);
+}
+
+static struct kunit_case auto_cases[] = {
+	KUNIT_CASE(auto_first_batch_fails),
+	KUNIT_CASE(auto_migrator_gets_cheaper),
+	KUNIT_CASE(auto_cpu_gets_cheaper),
+	KUNIT_CASE(auto_always_fails),
+	KUNIT_CASE(auto_estimate_ages),
+	KUNIT_CASE(auto_reset_forgets),
+	{ }
+};
+
+static struct kunit_suite auto_suite = {
+	.name = "migoff_auto",
+	.init = auto_init,
+	.exit = auto_exit,
+	.test_cases = auto_cases,
+};
+
+kunit_test_suites(&bucket_suite, &batch_suite, &auto_suite);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("KUnit tests of migrate_offload's quota bucket and batch lists");
+MODULE_DESCRIPTION("KUnit tests of migrate_offload's quota bucket, batch lists and auto choice");
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -27,8 +27,11 @@
  * than an eighth from the one in force.
  *
  * Locking: the target is set under migoff_policy_mutex. The sums are
- * under est_lock (the probe runs in process context). The work takes the
- * policy mutex; nothing waits for the work under that mutex.
+ * under est_lock, a raw spinlock since tracepoint probes run with
+ * preemption disabled (a spinlock_t sleeps on PREEMPT_RT); the probe only
+ * tries it, and a batch that finds it taken leaves its sample out rather
+ * than wait for another CPU's. The work takes the policy mutex; nothing
+ * waits for the work under that mutex.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -46,7 +49,7 @@
 
 static u32 target_us;			/* under the policy mutex; READ_ONCE */
 static bool probe_registered;		/* under the policy mutex */
-static DEFINE_SPINLOCK(est_lock);
+static DEFINE_RAW_SPINLOCK(est_lock);
 static u64 sum_ns, sum_pages;		/* under est_lock */
 static u32 want_pages;			/* the cap the estimate asks for; 0: none */
 static u32 applied_pages;		/* the cap last handed over; 0: none */
@@ -84,12 +87,13 @@ static void first_folio_probe(void *data, int mr, unsigned int nr_folios,
 	if (!target || reason < 0 || !migoff_reason_routed(reason) || !nr_pages)
 		return;
 
-	spin_lock(&est_lock);
+	if (!raw_spin_trylock(&est_lock))
+		return;
 	sum_ns += latency_ns - (sum_ns >> LAT_DECAY_SHIFT);
 	sum_pages += nr_pages - (sum_pages >> LAT_DECAY_SHIFT);
 	ns = sum_ns;
 	pages = sum_pages;
-	spin_unlock(&est_lock);
+	raw_spin_unlock(&est_lock);
 
 	want = fit_pages(target, ns, pages);
 	WRITE_ONCE(want_pages, want);
@@ -161,9 +165,9 @@ int migoff_latency_set(u32 us)
 		tracepoint_synchronize_unregister();
 		probe_registered = false;
 	}
-	spin_lock(&est_lock);
+	raw_spin_lock(&est_lock);
 	WRITE_ONCE(want_pages, fit_pages(us, sum_ns, sum_pages));
-	spin_unlock(&est_lock);
+	raw_spin_unlock(&est_lock);
 	WRITE_ONCE(target_us, us);
 	return 0;
 }

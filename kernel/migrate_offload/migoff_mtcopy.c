@@ -56,6 +56,14 @@
  *   batches_threaded  batches split into work items
  *   workers           work items queued for them
  *   workers_helped    work items the migrating thread took back and ran
+ * Fault injection (tests): fail_batches=N makes the next N batches fail
+ * at once, as when the work items cannot be allocated (0644).
+ *
+ * CPUs: workers go only to CPUs that are online, that the migrating task
+ * may run on (its cpuset and affinity, current->cpus_ptr), and that are
+ * housekeeping CPUs for scheduler domains and workqueues (not isolated by
+ * isolcpus= or nohz_full=): a copy must not land on a CPU the
+ * administrator has set aside.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -69,6 +77,7 @@
 #include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/sched.h>
+#include <linux/sched/isolation.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -78,6 +87,26 @@
 #define MIN_WORKER_PAGES	64	/* 256 KiB with 4 KiB pages */
 
 static atomic_long_t stat_inline, stat_threaded, stat_workers, stat_helped;
+static atomic_t fail_batches;
+
+static int fail_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret = kstrtouint(val, 0, &n);
+
+	if (!ret)
+		atomic_set(&fail_batches, n);
+	return ret;
+}
+
+static int fail_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&fail_batches));
+}
+
+static const struct kernel_param_ops fail_ops = { .set = fail_set, .get = fail_get };
+module_param_cb(fail_batches, &fail_ops, NULL, 0644);
+MODULE_PARM_DESC(fail_batches, "Fail the next N batches at once (tests)");
 
 static int stat_get(char *buf, const struct kernel_param *kp)
 {
@@ -216,10 +245,18 @@ static void mtcopy_cut(struct mtcopy_batch *b, struct list_head *dst_list,
 	}
 }
 
+/* Whether a worker may copy for the current task on @cpu (see "CPUs"). */
+static bool mtcopy_cpu_ok(int cpu)
+{
+	return cpumask_test_cpu(cpu, current->cpus_ptr) &&
+	       housekeeping_test_cpu(cpu, HK_TYPE_DOMAIN) &&
+	       housekeeping_test_cpu(cpu, HK_TYPE_WQ);
+}
+
 /*
  * Pick up to @max CPUs other than @self for the workers: those of @node
- * first, then the others, each CPU at most once. Return how many were
- * picked into @cpus.
+ * first, then the others, each CPU at most once, only CPUs a worker may
+ * use (mtcopy_cpu_ok()). Return how many were picked into @cpus.
  */
 static unsigned int mtcopy_pick_cpus(int self, int node, unsigned int max,
 				     int *cpus)
@@ -230,7 +267,8 @@ static unsigned int mtcopy_pick_cpus(int self, int node, unsigned int max,
 
 	for (pass = 0; pass < 2 && n < max; pass++) {
 		for_each_online_cpu(cpu) {
-			if (cpu == self || cpumask_test_cpu(cpu, local) != !pass)
+			if (cpu == self || cpumask_test_cpu(cpu, local) != !pass ||
+			    !mtcopy_cpu_ok(cpu))
 				continue;
 			cpus[n++] = cpu;
 			if (n == max)
@@ -253,7 +291,11 @@ static int mtcopy_copy(struct migoff_engine *e, struct list_head *dst_list,
 	unsigned int i, t;
 	int node, self;
 	int rc = 0;
+	u64 t0;
 
+	if (atomic_read(&fail_batches) > 0 &&
+	    atomic_dec_if_positive(&fail_batches) >= 0)
+		return -ENOMEM;	/* injected: as if the allocation failed */
 	i = 0;
 	list_for_each_entry(src, src_list, lru) {
 		if (i++ == nr)
@@ -298,7 +340,9 @@ static int mtcopy_copy(struct migoff_engine *e, struct list_head *dst_list,
 				mtcopy_run(&b->works[t]);
 			}
 		}
+		t0 = ktime_get_ns();
 		wait_for_completion(&b->done);
+		ci->wait_ns = ktime_get_ns() - t0;
 	}
 	/* Helper time only: what the workers spent, not the caller's range. */
 	ci->cpu_ns = atomic64_read(&b->cpu_ns);

@@ -11,7 +11,10 @@
  * included: no resv_start_op opt-out). The family runs without genl_mutex
  * (parallel_ops): the dump takes migoff_policy_mutex itself for the parts
  * that need it and reads the per-CPU counters without locks. A dump only
- * reads: quotas of removed cgroups are skipped, never dropped.
+ * reads: quotas of removed cgroups are skipped, never dropped. A dump
+ * that spans a change of engines, routes or quotas (migoff_policy_gen())
+ * has NLM_F_DUMP_INTR on its messages from the change on: the reader
+ * should dump again.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -52,8 +55,14 @@ static int put_counters(struct sk_buff *skb, const struct migoff_counters *c)
 /* Start one message of the statistics dump. */
 static void *dump_msg(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			   &migoff_nl_family, NLM_F_MULTI, MIGOFF_CMD_STATS_GET);
+	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				cb->nlh->nlmsg_seq, &migoff_nl_family,
+				NLM_F_MULTI, MIGOFF_CMD_STATS_GET);
+
+	/* NLM_F_DUMP_INTR if engines, routes or quotas changed since the start. */
+	if (hdr)
+		genl_dump_check_consistent(cb, hdr);
+	return hdr;
 }
 
 static int put_stats(struct sk_buff *skb, struct netlink_callback *cb,
@@ -139,6 +148,9 @@ static int migoff_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb
 	struct migoff_auto au;
 	unsigned long pos = cb->args[0];
 	u64 auto_mask;
+
+	/* Non-zero, as nl_dump_check_consistent() wants it. */
+	cb->seq = migoff_policy_gen() | 1U << 31;
 
 	if (cb->args[1] == 0) {
 		for (; pos < MIGOFF_REASON_COUNT; pos++) {

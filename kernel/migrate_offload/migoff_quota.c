@@ -14,10 +14,17 @@
  * controller enabled, so a quota on a cgroup without it governs the folios
  * of its subtree that are charged below it.)
  *
- * Quotas are keyed by cgroup id and hold no reference on the cgroup; ids
- * are never reused. A quota whose cgroup is gone matches no folio, is
- * never reported, and is dropped the next time quotas are changed: reading
- * quotas (GET_QUOTA, the netlink dump) changes nothing.
+ * Quotas are keyed by cgroup id (ids are never reused) and hold a
+ * reference on their cgroup, so that whether it is gone is a property of
+ * the cgroup (its own css offline), not of who asks: a lookup by id
+ * (cgroup_get_from_id()) only finds cgroups inside the caller's cgroup
+ * namespace, and a privileged caller in a nested namespace must not see,
+ * and prune, the host's quotas as gone. A quota whose cgroup is gone
+ * matches no folio (its id is no folio's), is never reported, and is
+ * dropped the next time quotas are changed: reading quotas (GET_QUOTA,
+ * the netlink dump) changes nothing. Only cgroup v2 ids are quota keys:
+ * with the memory controller on a v1 hierarchy, a folio's memcg has a v1
+ * cgroup, whose id could equal a v2 one, and no quota applies to it.
  *
  * The bucket arithmetic (migoff_bucket_refill()) is exact for every rate,
  * burst and time gap a u64 can hold, so SET_QUOTA takes any non-zero rate
@@ -26,7 +33,8 @@
  *
  * Locking: the quota list is changed under migoff_policy_mutex and read
  * under RCU by the copy path; each bucket has its own spinlock, taken in
- * process context only; the statistics are per CPU.
+ * process context only, once per run of folios of one quota in a batch,
+ * with the clock read once per batch; the statistics are per CPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -58,6 +66,7 @@ struct migoff_quota_ent {
 	struct list_head node;
 	struct rcu_head rcu;
 	u64 cgid;
+	struct cgroup *cg;		/* referenced */
 	u64 reasons;			/* MIGOFF_REASON_BIT()s, 0: all */
 	spinlock_t lock;		/* bucket */
 	struct migoff_bucket bucket;
@@ -199,7 +208,7 @@ static struct migoff_quota_ent *memcg_quota(struct mem_cgroup *memcg,
 	struct cgroup *cg;
 	int level;
 
-	if (!memcg)
+	if (!memcg || !cgroup_subsys_on_dfl(memory_cgrp_subsys))
 		return NULL;
 	cg = memcg->css.cgroup;
 	for (level = cg->level; level >= 0; level--) {
@@ -231,16 +240,6 @@ static struct migoff_quota_ent *folio_quota(struct folio *folio,
 	return c->q;
 }
 
-static bool quota_take(struct migoff_quota_ent *q, u64 bytes)
-{
-	bool ok;
-
-	spin_lock(&q->lock);
-	ok = migoff_bucket_take(&q->bucket, ktime_get_ns(), bytes);
-	spin_unlock(&q->lock);
-	return ok;
-}
-
 /*
  * Mark in @out (nr bits, zeroed by the caller) the folios of the batch
  * that are over their quota's budget, and count them as refused. Returns
@@ -251,21 +250,32 @@ unsigned int migoff_quota_filter(struct list_head *src_list, unsigned int nr,
 {
 	struct quota_cache cache = { };
 	struct migoff_quota_ent *q;
-	struct folio *src;
 	unsigned int i = 0, n = 0;
+	u64 now = ktime_get_ns();
+	struct folio *src;
 
 	rcu_read_lock();
-	list_for_each_entry(src, src_list, lru) {
-		if (i == nr)
-			break;
+	src = list_first_entry(src_list, struct folio, lru);
+	while (i < nr) {
 		q = folio_quota(src, reason, &cache);
-		if (q && !quota_take(q, folio_size(src))) {
-			this_cpu_add(q->stat->bytes_ref, folio_size(src));
-			this_cpu_inc(q->stat->folios_ref);
-			__set_bit(i, out);
-			n++;
+		if (!q) {
+			src = list_next_entry(src, lru);
+			i++;
+			continue;
 		}
-		i++;
+		/* Batches are mostly of one quota: one lock for the run. */
+		spin_lock(&q->lock);
+		do {
+			if (!migoff_bucket_take(&q->bucket, now, folio_size(src))) {
+				this_cpu_add(q->stat->bytes_ref, folio_size(src));
+				this_cpu_inc(q->stat->folios_ref);
+				__set_bit(i, out);
+				n++;
+			}
+			src = list_next_entry(src, lru);
+			i++;
+		} while (i < nr && folio_quota(src, reason, &cache) == q);
+		spin_unlock(&q->lock);
 	}
 	rcu_read_unlock();
 	return n;
@@ -309,26 +319,27 @@ static void quota_free_rcu(struct rcu_head *rcu)
 {
 	struct migoff_quota_ent *q = container_of(rcu, struct migoff_quota_ent, rcu);
 
+	cgroup_put(q->cg);
 	free_percpu(q->stat);
 	kfree(q);
 }
 
 static void quota_del(struct migoff_quota_ent *q)
 {
+	migoff_policy_changed();
 	list_del_rcu(&q->node);
 	WRITE_ONCE(nr_quotas, nr_quotas - 1);
 	call_rcu(&q->rcu, quota_free_rcu);
 }
 
-/* Whether @q's cgroup still exists (as the caller's namespace sees it). */
+/*
+ * Whether @q's cgroup still exists, whoever asks: cgroup_is_dead() of
+ * kernel/cgroup (rmdir clears CSS_ONLINE of the cgroup's own css; the
+ * CSS_DYING of css_is_dying() is only set on controllers' css).
+ */
 static bool quota_live(const struct migoff_quota_ent *q)
 {
-	struct cgroup *cg = cgroup_get_from_id(q->cgid);
-
-	if (IS_ERR(cg))
-		return false;
-	cgroup_put(cg);
-	return true;
+	return READ_ONCE(q->cg->self.flags) & CSS_ONLINE;
 }
 
 /* Drop the quotas of cgroups that are gone. Changes only. */
@@ -342,23 +353,23 @@ static void quota_prune(void)
 			quota_del(q);
 }
 
-/* The cgroup v2 id an ioctl names: by fd of its directory, or by id. */
-int migoff_quota_cgroup(const struct migoff_quota *a, u64 *cgid)
+/*
+ * The cgroup v2 an ioctl names, by fd of its directory or by id (as the
+ * caller's cgroup namespace sees it), referenced: cgroup_put() it.
+ */
+struct cgroup *migoff_quota_cgroup(const struct migoff_quota *a)
 {
-	struct cgroup *cg;
-
-	cg = (a->flags & MIGOFF_QUOTA_BY_FD) ? cgroup_get_from_fd(a->cgroup_fd) :
+	return (a->flags & MIGOFF_QUOTA_BY_FD) ? cgroup_get_from_fd(a->cgroup_fd) :
 		cgroup_get_from_id(a->cgroup_id);
-	if (IS_ERR(cg))
-		return PTR_ERR(cg);
-	*cgid = cgroup_id(cg);
-	cgroup_put(cg);
-	return 0;
 }
 
-/* Set or replace a quota; a replaced one keeps its statistics. */
-int migoff_quota_set(u64 cgid, u64 rate, u64 burst, u64 reasons)
+/*
+ * Set or replace the quota of @cg (referenced by the caller, who keeps
+ * its reference); a replaced one keeps its statistics.
+ */
+int migoff_quota_set(struct cgroup *cg, u64 rate, u64 burst, u64 reasons)
 {
+	u64 cgid = cgroup_id(cg);
 	struct migoff_quota_ent *q;
 
 	lockdep_assert_held(&migoff_policy_mutex);
@@ -382,11 +393,14 @@ int migoff_quota_set(u64 cgid, u64 rate, u64 burst, u64 reasons)
 		return -ENOMEM;
 	}
 	q->cgid = cgid;
+	cgroup_get(cg);
+	q->cg = cg;
 	q->reasons = reasons;
 	spin_lock_init(&q->lock);
 	migoff_bucket_init(&q->bucket, rate, burst, ktime_get_ns());
 	list_add_tail_rcu(&q->node, &quotas);
 	WRITE_ONCE(nr_quotas, nr_quotas + 1);
+	migoff_policy_changed();
 	return 0;
 }
 
@@ -475,6 +489,7 @@ void migoff_quota_exit(void)
 
 	list_for_each_entry_safe(q, tmp, &quotas, node) {
 		list_del(&q->node);
+		cgroup_put(q->cg);
 		free_percpu(q->stat);
 		kfree(q);
 	}

@@ -16,14 +16,61 @@
  *   reorder=1      each issued group completes in reverse order
  *   fail_chan_alloc=1  every channel allocation (a client's
  *                  dma_request_chan*()) fails with -ENOMEM
+ *   slow_terminate_ms=N  terminate_all's synchronize takes N ms more
+ *   complete_dropped=1  (write-only) the dropped descriptors held now
+ *                  complete at once: copied, and called back as successes
+ *                  (a hung engine that recovers: the late write)
  * Statistics: descs_done, descs_failed, descs_dropped; chan_allocs and
  * chan_frees count the channels handed to and given back by clients;
- * callbacks counts the completion callbacks invoked.
+ * callbacks counts the completion callbacks invoked; late_writes counts
+ * descriptors that wrote their destination after their client's
+ * terminate_all returned, or after they were dropped.
  *
- * Completion: a descriptor's callback runs only if the client set one and
- * prepared the descriptor with DMA_PREP_INTERRUPT (as hardware raises an
- * interrupt only then); any other descriptor completes silently and the
- * client learns its outcome from device_tx_status.
+ * Personalities (personality=NAME at load time): how the engine behaves
+ * towards its client, after what the 6.12 providers a user would route
+ * migrations to really do. "ideal" is the engine as the dmaengine
+ * contract describes it, and the default; the others are not faults but
+ * the drivers' documented behaviour:
+ *   ideal  DMA_PRIVATE; device_terminate_all and device_synchronize stop
+ *          everything (what the worker copies now finishes first);
+ *          tx_status reports each cookie's own outcome (DMA_ERROR for a
+ *          failed one); callbacks only for DMA_PREP_INTERRUPT descriptors;
+ *          errors both in the status and in the callback result.
+ *   ioat   drivers/dma/ioat: no device_terminate_all or device_synchronize
+ *          (dmaengine_terminate_sync() returns -EINVAL and stops nothing);
+ *          a public device (no DMA_PRIVATE; ioat3_dma_probe() sets it only
+ *          without XOR/PQ); in-order completion, tx_status is
+ *          dma_cookie_status() and a failed descriptor's cookie completes
+ *          like any other (ioat_eh()), so only the callback result
+ *          (DMA_TRANS_READ_FAILED) tells; __ioat_cleanup() calls back every
+ *          descriptor that has a callback, DMA_PREP_INTERRUPT or not; the
+ *          residue of an error result is left uninitialised (garbage here).
+ *          "reorder" is ignored: the ring completes in order.
+ *   idxd   drivers/dma/idxd (DSA): DMA_PRIVATE and DMA_COMPLETION_NO_ORDER;
+ *          no device_terminate_all; idxd_dma_tx_status() answers
+ *          DMA_OUT_OF_ORDER for every cookie; a descriptor is completed
+ *          only if prepared with DMA_PREP_INTERRUPT (IDXD_OP_FLAG_RCI puts
+ *          it on the interrupt's pending list): without, the copy is done
+ *          but nothing ever reports it and its slot is never recycled
+ *          until the channel is freed; errors are DMA_TRANS_WRITE_FAILED
+ *          results with an uninitialised residue; completion out of order
+ *          ("reorder" honoured).
+ *   ptdma  drivers/dma/ptdma (6.12; ae4dma, 6.14, reuses its dmaengine
+ *          code): DMA_PRIVATE; in-order, tx_status is dma_cookie_status();
+ *          every descriptor calls back, with a NULL result (success) even
+ *          when the hardware failed it, so "fail_every" failures are
+ *          invisible to the client (the destination still gets scribbled);
+ *          pt_terminate_all() frees the queued descriptors but does not
+ *          stop the one the queue runs, and vchan_synchronize() does not
+ *          wait for it: that one still writes its destination after
+ *          terminate_sync() returned, without a callback. The platform
+ *          driver is called "migoff_swdma_pt" in this personality, so that
+ *          clients can tell it as they would tell ptdma. "reorder" ignored.
+ *
+ * Completion (ideal personality): a descriptor's callback runs only if the
+ * client set one and prepared the descriptor with DMA_PREP_INTERRUPT (as
+ * hardware raises an interrupt only then); any other descriptor completes
+ * silently and the client learns its outcome from device_tx_status.
  *
  * Status: each channel keeps a record {cookie, status} of its last
  * SWDMA_RECORDS cookies (a ring indexed by cookie), written at submit
@@ -68,8 +115,10 @@
 #include <linux/dma-mapping.h>
 #include <linux/dmaengine.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/workqueue.h>
 
 #define SWDMA_MAX_CHANNELS	16
@@ -97,9 +146,30 @@ MODULE_PARM_DESC(reorder, "Complete each issued group in reverse order");
 static bool fail_chan_alloc;
 module_param(fail_chan_alloc, bool, 0644);
 MODULE_PARM_DESC(fail_chan_alloc, "Fail every channel allocation with -ENOMEM");
+static unsigned int slow_terminate_ms;
+module_param(slow_terminate_ms, uint, 0644);
+MODULE_PARM_DESC(slow_terminate_ms, "Extra time synchronize takes after a terminate, in ms");
+
+enum swdma_personality { SW_IDEAL, SW_IOAT, SW_IDXD, SW_PTDMA };
+static const char * const personality_names[] = {
+	[SW_IDEAL] = "ideal", [SW_IOAT] = "ioat", [SW_IDXD] = "idxd",
+	[SW_PTDMA] = "ptdma",
+};
+
+static char *personality = "ideal";
+module_param(personality, charp, 0444);
+MODULE_PARM_DESC(personality, "Behave like a 6.12 provider: ideal, ioat, idxd or ptdma (at load time)");
+static enum swdma_personality pers;	/* parsed from @personality */
+
+static int swdma_complete_dropped(const char *val, const struct kernel_param *kp);
+static const struct kernel_param_ops complete_dropped_ops = {
+	.set = swdma_complete_dropped,
+};
+module_param_cb(complete_dropped, &complete_dropped_ops, NULL, 0200);
+MODULE_PARM_DESC(complete_dropped, "Write 1: the dropped descriptors complete now (late writes)");
 
 static atomic64_t descs_done, descs_failed, descs_dropped;
-static atomic64_t chan_allocs, chan_frees, callbacks;
+static atomic64_t chan_allocs, chan_frees, callbacks, late_writes;
 static atomic_t desc_seq;
 
 static int stat_get(char *buf, const struct kernel_param *kp)
@@ -115,6 +185,8 @@ module_param_cb(chan_allocs, &stat_ops, &chan_allocs, 0444);
 module_param_cb(chan_frees, &stat_ops, &chan_frees, 0444);
 module_param_cb(callbacks, &stat_ops, &callbacks, 0444);
 MODULE_PARM_DESC(callbacks, "Completion callbacks invoked");
+module_param_cb(late_writes, &stat_ops, &late_writes, 0444);
+MODULE_PARM_DESC(late_writes, "Destinations written after a terminate or a drop");
 
 struct swdma_desc {
 	struct dma_async_tx_descriptor tx;
@@ -239,20 +311,50 @@ static void *swdma_virt(dma_addr_t addr)
 }
 
 /*
- * @d finished with @status: record it, give @d back to the pool, then run
- * its callback if the client asked for one (DMA_PREP_INTERRUPT), unless
- * it was discarded (@res DMA_TRANS_ABORTED: terminate_all runs none).
+ * @d finished with @status and @res (DMA_TRANS_ABORTED: discarded by
+ * terminate_all, never called back): record it, give @d back to the pool,
+ * then run its callback if the personality runs one for it.
  */
 static void swdma_retire(struct swdma_chan *c, struct swdma_desc *d,
 			 enum dma_status status, enum dmaengine_tx_result res)
 {
 	struct dmaengine_result r = { .result = res, .residue = 0 };
+	bool irq = d->tx.flags & DMA_PREP_INTERRUPT;
 	dma_async_tx_callback_result cb_result = NULL;
 	dma_async_tx_callback cb = NULL;
+	bool call = irq;
 	void *param = NULL;
 	unsigned long flags;
 
-	if ((d->tx.flags & DMA_PREP_INTERRUPT) && res != DMA_TRANS_ABORTED) {
+	switch (pers) {
+	case SW_IDEAL:
+		break;
+	case SW_IOAT:
+		/* Every descriptor with a callback; failures in the result only. */
+		call = true;
+		if (status == DMA_ERROR && res != DMA_TRANS_ABORTED)
+			status = DMA_COMPLETE;
+		break;
+	case SW_IDXD:
+		/* Without IDXD_OP_FLAG_RCI, nothing ever sees it complete. */
+		if (!irq)
+			return;
+		if (res == DMA_TRANS_READ_FAILED)
+			r.result = DMA_TRANS_WRITE_FAILED;
+		break;
+	case SW_PTDMA:
+		/* Every descriptor, with a NULL result: failures are invisible. */
+		call = true;
+		if (res != DMA_TRANS_ABORTED) {
+			status = DMA_COMPLETE;
+			r.result = DMA_TRANS_NOERROR;
+		}
+		break;
+	}
+	/* ioat_eh() and idxd_dma_complete_txd() leave it uninitialised. */
+	if (r.result != DMA_TRANS_NOERROR && (pers == SW_IOAT || pers == SW_IDXD))
+		r.residue = 0xdeadbeef;
+	if (call && res != DMA_TRANS_ABORTED) {
 		cb_result = d->tx.callback_result;
 		cb = d->tx.callback;
 		param = d->tx.callback_param;
@@ -271,9 +373,19 @@ static void swdma_retire(struct swdma_chan *c, struct swdma_desc *d,
 	atomic64_inc(&callbacks);
 }
 
+/* Perform @d's copy, or with @fail its failure (a scribbled destination). */
+static void swdma_copy(struct swdma_desc *d, bool fail)
+{
+	if (fail)
+		memset(swdma_virt(d->dst), 0xa5, d->len);
+	else
+		memcpy(swdma_virt(d->dst), swdma_virt(d->src), d->len);
+}
+
 static void swdma_work(struct work_struct *work)
 {
 	struct swdma_chan *c = container_of(work, struct swdma_chan, work);
+	bool in_order = pers == SW_IOAT || pers == SW_PTDMA;
 	struct swdma_desc *d, *tmp;
 	unsigned long flags, gen;
 	LIST_HEAD(todo);
@@ -283,7 +395,7 @@ static void swdma_work(struct work_struct *work)
 	gen = c->terminations;
 	spin_unlock_irqrestore(&c->lock, flags);
 
-	if (READ_ONCE(reorder)) {
+	if (READ_ONCE(reorder) && !in_order) {
 		LIST_HEAD(rev);
 
 		list_for_each_entry_safe(d, tmp, &todo, node)
@@ -294,7 +406,7 @@ static void swdma_work(struct work_struct *work)
 	list_for_each_entry_safe(d, tmp, &todo, node) {
 		unsigned int fe = READ_ONCE(fail_every), de = READ_ONCE(drop_every);
 		unsigned int us = READ_ONCE(delay_us), seq;
-		bool dropped = false;
+		bool dropped = false, fail;
 
 		list_del(&d->node);
 		/* Terminated since we took it: discarded, no callback. */
@@ -319,13 +431,19 @@ static void swdma_work(struct work_struct *work)
 				swdma_retire(c, d, DMA_ERROR, DMA_TRANS_ABORTED);
 			continue;
 		}
-		if (fe && seq % fe == 0) {
-			memset(swdma_virt(d->dst), 0xa5, d->len);
-			atomic64_inc(&descs_failed);
+		fail = fe && seq % fe == 0;
+		swdma_copy(d, fail);
+		atomic64_inc(fail ? &descs_failed : &descs_done);
+		/*
+		 * ptdma: a terminate while the queue ran this descriptor freed
+		 * it without stopping the copy, which lands now, unreported.
+		 */
+		if (pers == SW_PTDMA && READ_ONCE(c->terminations) != gen) {
+			atomic64_inc(&late_writes);
+			swdma_retire(c, d, DMA_ERROR, DMA_TRANS_ABORTED);
+		} else if (fail) {
 			swdma_retire(c, d, DMA_ERROR, DMA_TRANS_READ_FAILED);
 		} else {
-			memcpy(swdma_virt(d->dst), swdma_virt(d->src), d->len);
-			atomic64_inc(&descs_done);
 			swdma_retire(c, d, DMA_COMPLETE, DMA_TRANS_NOERROR);
 		}
 		cond_resched();
@@ -356,6 +474,8 @@ static enum dma_status swdma_tx_status(struct dma_chan *chan,
 	dma_cookie_t used, done;
 	unsigned long flags;
 
+	if (pers == SW_IDXD)
+		return DMA_OUT_OF_ORDER;	/* idxd_dma_tx_status() */
 	spin_lock_irqsave(&c->lock, flags);
 	if (c->records && cookie >= DMA_MIN_COOKIE) {
 		struct swdma_record *r = swdma_record(c, cookie);
@@ -367,6 +487,9 @@ static enum dma_status swdma_tx_status(struct dma_chan *chan,
 	done = chan->completed_cookie;
 	spin_unlock_irqrestore(&c->lock, flags);
 	dma_set_tx_state(state, done, used, 0);
+	/* ioat, ptdma: dma_cookie_status(), the in-order watermark. */
+	if (pers == SW_IOAT || pers == SW_PTDMA)
+		return dma_async_is_complete(cookie, done, used);
 	return status;
 }
 
@@ -405,9 +528,59 @@ static int swdma_terminate_all(struct dma_chan *chan)
 	return 0;
 }
 
-static void swdma_synchronize(struct dma_chan *chan)
+/* Wait for the worker: nothing it took is copied or called back after. */
+static void swdma_flush(struct dma_chan *chan)
 {
 	flush_work(&to_swchan(chan)->work);
+}
+
+/* ptdma's vchan_synchronize() does not wait for the running descriptor. */
+static void swdma_synchronize(struct dma_chan *chan)
+{
+	unsigned int ms = READ_ONCE(slow_terminate_ms);
+
+	if (ms)
+		msleep(ms);
+	if (pers != SW_PTDMA)
+		swdma_flush(chan);
+}
+
+/*
+ * complete_dropped=1: every dropped descriptor held now completes, late:
+ * its destination is written and it is called back as a success.
+ * Serialised with channel release (swdma_drop_mutex), which frees the pool.
+ */
+static DEFINE_MUTEX(swdma_drop_mutex);
+
+static int swdma_complete_dropped(const char *val, const struct kernel_param *kp)
+{
+	struct swdma_desc *d, *tmp;
+	unsigned long flags;
+	unsigned int i;
+	bool on;
+	int ret;
+
+	ret = kstrtobool(val, &on);
+	if (ret || !on)
+		return ret;
+	mutex_lock(&swdma_drop_mutex);
+	for (i = 0; i < channels; i++) {
+		struct swdma_chan *c = &swdma_chans[i];
+		LIST_HEAD(late);
+
+		spin_lock_irqsave(&c->lock, flags);
+		list_splice_init(&c->dropped, &late);
+		spin_unlock_irqrestore(&c->lock, flags);
+		list_for_each_entry_safe(d, tmp, &late, node) {
+			list_del(&d->node);
+			swdma_copy(d, false);
+			atomic64_inc(&late_writes);
+			atomic64_inc(&descs_done);
+			swdma_retire(c, d, DMA_COMPLETE, DMA_TRANS_NOERROR);
+		}
+	}
+	mutex_unlock(&swdma_drop_mutex);
+	return 0;
 }
 
 static int swdma_alloc_chan_resources(struct dma_chan *chan)
@@ -443,8 +616,9 @@ static void swdma_free_chan_resources(struct dma_chan *chan)
 	struct swdma_record *records;
 	unsigned long flags;
 
+	mutex_lock(&swdma_drop_mutex);
 	swdma_terminate_all(chan);
-	swdma_synchronize(chan);
+	swdma_flush(chan);
 	spin_lock_irqsave(&c->lock, flags);
 	INIT_LIST_HEAD(&c->free);
 	records = c->records;
@@ -453,6 +627,7 @@ static void swdma_free_chan_resources(struct dma_chan *chan)
 	kfree(records);
 	kfree(c->descs);
 	c->descs = NULL;
+	mutex_unlock(&swdma_drop_mutex);
 	atomic64_inc(&chan_frees);
 }
 
@@ -474,14 +649,20 @@ static int swdma_probe(struct platform_device *pdev)
 	INIT_LIST_HEAD(&dd->channels);
 	dma_cap_zero(dd->cap_mask);
 	dma_cap_set(DMA_MEMCPY, dd->cap_mask);
-	dma_cap_set(DMA_PRIVATE, dd->cap_mask);
+	if (pers != SW_IOAT)
+		dma_cap_set(DMA_PRIVATE, dd->cap_mask);
+	if (pers == SW_IDXD)
+		dma_cap_set(DMA_COMPLETION_NO_ORDER, dd->cap_mask);
 	dd->device_alloc_chan_resources = swdma_alloc_chan_resources;
 	dd->device_free_chan_resources = swdma_free_chan_resources;
 	dd->device_prep_dma_memcpy = swdma_prep_memcpy;
 	dd->device_issue_pending = swdma_issue_pending;
 	dd->device_tx_status = swdma_tx_status;
-	dd->device_terminate_all = swdma_terminate_all;
-	dd->device_synchronize = swdma_synchronize;
+	/* ioat and idxd implement neither. */
+	if (pers == SW_IDEAL || pers == SW_PTDMA) {
+		dd->device_terminate_all = swdma_terminate_all;
+		dd->device_synchronize = swdma_synchronize;
+	}
 	dd->device_release = swdma_release;
 	for (i = 0; i < channels; i++) {
 		struct swdma_chan *c = &swdma_chans[i];
@@ -518,15 +699,32 @@ static int __init swdma_init(void)
 {
 	int ret;
 
+	int p;
+
 	if (!channels || channels > SWDMA_MAX_CHANNELS)
 		return -EINVAL;
-	swdma_wq = alloc_workqueue("migoff_swdma", WQ_UNBOUND, 0);
+	p = match_string(personality_names, ARRAY_SIZE(personality_names),
+			 personality);
+	if (p < 0) {
+		pr_err("personality=%s: not one of ideal, ioat, idxd, ptdma\n",
+		       personality);
+		return -EINVAL;
+	}
+	pers = p;
+	swdma_driver.driver.name = pers == SW_PTDMA ? "migoff_swdma_pt" : "migoff_swdma";
+	/*
+	 * WQ_MEM_RECLAIM: migrations from reclaim (kswapd, direct
+	 * compaction) wait for these copies and flush this workqueue
+	 * (synchronize), so it must make progress without a new worker.
+	 */
+	swdma_wq = alloc_workqueue("migoff_swdma", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!swdma_wq)
 		return -ENOMEM;
 	ret = platform_driver_register(&swdma_driver);
 	if (ret)
 		goto err_wq;
-	swdma_pdev = platform_device_register_simple("migoff_swdma", -1, NULL, 0);
+	swdma_pdev = platform_device_register_simple(swdma_driver.driver.name,
+						     -1, NULL, 0);
 	if (IS_ERR(swdma_pdev)) {
 		ret = PTR_ERR(swdma_pdev);
 		goto err_drv;
@@ -535,7 +733,8 @@ static int __init swdma_init(void)
 		ret = -ENODEV;
 		goto err_dev;
 	}
-	pr_info("%u DMA_MEMCPY channels\n", channels);
+	pr_info("%u DMA_MEMCPY channels, personality %s\n", channels,
+		personality_names[pers]);
 	return 0;
 err_dev:
 	platform_device_unregister(swdma_pdev);

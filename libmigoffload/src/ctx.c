@@ -261,6 +261,11 @@ int migoff_enable_flags(struct migoff_ctx *ctx, uint64_t reasons, const char *mi
 		if (err)
 			return migoff_ret(err);
 	}
+	if (flags & MIGOFF_ROUTE_AUTO_CPU_TIME) {
+		err = need(ctx, MIGOFF_FEAT_AUTO_CPU_TIME);
+		if (err)
+			return migoff_ret(err);
+	}
 	if (migrator && set_name(r.migrator, sizeof(r.migrator), migrator))
 		return migoff_ret(-EINVAL);
 	return ioc(ctx, MIGOFF_IOC_ENABLE, &r);

@@ -79,6 +79,7 @@ enum migoff_reason {
 #define MIGOFF_FEAT_QUOTAS	(1ULL << 5)	/* per-cgroup quotas */
 #define MIGOFF_FEAT_AUTO	(1ULL << 6)	/* MIGOFF_ROUTE_AUTO, GET_AUTO */
 #define MIGOFF_FEAT_LATENCY	(1ULL << 7)	/* migoff_batch.latency_us */
+#define MIGOFF_FEAT_AUTO_CPU_TIME (1ULL << 8)	/* MIGOFF_ROUTE_AUTO_CPU_TIME */
 
 /* MIGOFF_IOC_GET_INFO: the handshake. Anyone. */
 struct migoff_info {
@@ -145,7 +146,12 @@ struct migoff_migrator {
  * folio size (see MIGOFF_IOC_GET_AUTO); otherwise the CPU copies it and
  * its folios count as MIGOFF_FALLBACK_AUTO. Without the flag, every batch
  * goes to @migrator (and a reason routed with it stops being automatic).
- * EINVAL: no reasons, or a reason not in reasons_supported.
+ * "Cheaper" is in wall time (how long the migrating task waits), or with
+ * MIGOFF_ROUTE_AUTO_CPU_TIME as well (since MIGOFF_FEAT_AUTO_CPU_TIME) in
+ * CPU time (the migrating task's and the migrator's helper threads'). A
+ * route change starts the estimates of its reasons from nothing.
+ * EINVAL: no reasons, a reason not in reasons_supported, or
+ * MIGOFF_ROUTE_AUTO_CPU_TIME without MIGOFF_ROUTE_AUTO.
  * ENOENT: no such migrator. ENODEV: the migrator is not available.
  *
  * MIGOFF_IOC_DISABLE: stop offloading @reasons (their migrations copy on the
@@ -155,6 +161,7 @@ struct migoff_migrator {
  */
 #define MIGOFF_ROUTE_ALL_REASONS	(1U << 0)	/* DISABLE only */
 #define MIGOFF_ROUTE_AUTO		(1U << 1)	/* ENABLE only */
+#define MIGOFF_ROUTE_AUTO_CPU_TIME	(1U << 2)	/* ENABLE, with ROUTE_AUTO */
 struct migoff_route {
 	__u32 size;
 	__u32 flags;
@@ -282,7 +289,11 @@ struct migoff_stats {
  * re-measuring the side that was not the cheaper one. The migrator's
  * estimates are those of the migrator the reason is routed to (0 when it
  * is not routed), kept per migrator while it is registered; the CPU's are
- * kept per reason. RESET_STATS zeroes the batch counts only.
+ * kept per reason. Both start from nothing when the reason's route changes
+ * and on RESET_STATS. @objective (out): MIGOFF_AUTO_OBJECTIVE_CPU when the
+ * costs are CPU time (MIGOFF_ROUTE_AUTO_CPU_TIME), else wall time. The side
+ * that loses is measured again at least every few seconds and every few
+ * hundred batches, so no estimate shuts a side out for good.
  * ENOENT: @reason is not a reason.
  */
 #define MIGOFF_AUTO_CLASSES	4
@@ -301,8 +312,12 @@ struct migoff_auto {
 	__u32 reason;			/* in: enum migoff_reason */
 	__u32 nr_classes;		/* out: MIGOFF_AUTO_CLASSES */
 	struct migoff_auto_class classes[MIGOFF_AUTO_CLASSES];	/* out */
-	__u64 reserved[2];
+	__u32 objective;		/* out: MIGOFF_AUTO_OBJECTIVE_* */
+	__u32 reserved0;
+	__u64 reserved[1];
 };
+#define MIGOFF_AUTO_OBJECTIVE_WALL	0
+#define MIGOFF_AUTO_OBJECTIVE_CPU	1
 
 /* MIGOFF_IOC_RESET_STATS: zero every counter. CAP_SYS_ADMIN. */
 struct migoff_reset {
