@@ -4,7 +4,12 @@
 #   make demo            build what is needed, boot the VM, migrate pages
 #   make check           build everything and run all tests in the VM
 #   make kernel          the patched test kernel (kernel/build-kernel)
-#   make modules         out-of-tree modules for it (build/modules-test)
+#   make modules         out-of-tree modules for it (build/modules-kernel-test);
+#                        with KDIR=/lib/modules/$(uname -r)/build, for that
+#                        kernel (build/modules-RELEASE), and modules_install
+#   make lib tools       libmigoffload, migoffloadctl, benchmarks (host only)
+#   make install         library, CLI, systemd units, default configuration
+#   make deb             Debian packages in build/deb (packaging/build-deb)
 #   make selftests       selftest binaries (build/selftests)
 #   make bench           every migrator by folio size, and the batch cap sweep
 #   make bench-baseline  6.12 without vs with the series, no migrator
@@ -20,7 +25,12 @@ B := $(TOP)/build
 
 all: kernel modules selftests lib tools
 
-lib: deps
+# The library and the tools need a compiler, make, pkg-config, libmnl and
+# libnuma, nothing else: this only checks them (one line if one is missing).
+build-deps:
+	@tools/install-deps --check build
+
+lib: build-deps
 	$(MAKE) -s -C libmigoffload OUT=$(B)/lib
 
 tools: lib
@@ -29,10 +39,14 @@ tools: lib
 	$(MAKE) -s -C tools/examples OUT=$(B)
 	$(MAKE) -s -C tools/demo OUT=$(B)
 
-# Host-side unit tests of the library (AddressSanitizer).
-unit: lib
+# Host-side unit tests of the library (AddressSanitizer), of migoffloadctl,
+# of make install, of the Kbuild guard and of build-kernel's patch step.
+unit: lib tools
 	$(MAKE) -s -C libmigoffload OUT=$(B)/lib test
 	@python3 -B tools/bench/test_stats.py -q
+	@packaging/test/install_test.sh
+	@kernel/test/kbuild_guard_test.sh
+	@kernel/test/patch_step_test.sh
 
 deps:
 	@tools/install-deps
@@ -48,8 +62,34 @@ define build_modules
 	$(MAKE) -s -C $(B)/$(1) M=$(B)/modules-$(1) MIGOFF_UAPI=$(TOP)/uapi W=1 modules
 endef
 
+# With KDIR (a kernel build tree, e.g. /lib/modules/$(uname -r)/build from
+# the headers of a kernel built with kernel/patches): the modules for that
+# kernel, in build/modules-RELEASE; modules_install installs them (as root)
+# into /lib/modules/RELEASE/updates and runs depmod. Without KDIR: the
+# test kernel's, as before.
+ifeq ($(KDIR),)
 modules: kernel
 	$(call build_modules,kernel-test)
+
+modules_install:
+	@echo "make modules_install: needs KDIR=/lib/modules/RELEASE/build (the test kernel's modules are loaded from build/, never installed)" >&2; exit 2
+else
+# The release as uname -r says it (Debian's headers have another one in
+# include/config/kernel.release).
+KREL := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+KMOD := $(B)/modules-$(KREL)
+modules:
+	@test -n "$(KREL)" || { echo "make modules: $(KDIR) is not a prepared kernel build tree (no include/generated/utsrelease.h): install that kernel's headers package, or build the kernel there first" >&2; exit 1; }
+	@mkdir -p $(KMOD)
+	@cp kernel/migrate_offload/Kbuild kernel/migrate_offload/*.[ch] $(KMOD)/
+	$(MAKE) -s -C $(KDIR) M=$(KMOD) MIGOFF_UAPI=$(TOP)/uapi modules
+	@echo "modules: built for $(KREL) in $(KMOD)"
+
+modules_install:
+	@test -n "$(KREL)" -a -e $(KMOD)/migrate_offload.ko || { echo "make modules_install: nothing built for KDIR=$(KDIR): run 'make modules KDIR=$(KDIR)' first (as your user)" >&2; exit 1; }
+	$(MAKE) -s -C $(KDIR) M=$(KMOD) MIGOFF_UAPI=$(TOP)/uapi INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	@echo "modules_install: $(KREL): $$(cd $(KMOD) && ls *.ko | tr '\n' ' ')"
+endif
 
 selftests: kernel
 	$(MAKE) -s -C selftests KSRC=$(B)/kernel-test.src KHDR=$(B)/kernel-test/usr/include \
@@ -110,8 +150,29 @@ sparse: modules
 clean:
 	rm -rf $(B)
 
+# What is built for the host, and nothing else (no QEMU, no kernel source):
+# the library (ldconfig after an install into a system prefix), the CLI,
+# its completion and man page, the systemd units and the default
+# configuration (kept if present). PREFIX (/usr/local), DESTDIR, and the
+# directories of libmigoffload/Makefile and tools/migoffloadctl/Makefile.
 install: lib tools
 	$(MAKE) -s -C libmigoffload OUT=$(B)/lib install
 	$(MAKE) -s -C tools/migoffloadctl OUT=$(B) install
 
-.PHONY: all lib tools unit install deps kernel modules selftests check demo bench bench-baseline checkpatch sparse clean
+# The bare-metal benchmarks (move_bench, tier_bench, stats.py, report) in
+# $(PREFIX)/libexec/migoffload; the Debian package ships them.
+install-bench: tools
+	$(MAKE) -s -C tools/bench OUT=$(B)/bench install
+
+# Debian packages of everything but the kernel (libmigoffload2,
+# libmigoffload-dev, migoffloadctl, migrate-offload-dkms), all of the
+# version in the file VERSION (the library's ABI version, soname 2, is
+# libmigoffload/Makefile's), in build/deb, built out of tree by
+# dpkg-buildpackage, then checked by lintian. A kernel package step (bindeb-pkg) would be one more
+# prerequisite writing to the same directory.
+deb:
+	@tools/install-deps build deb
+	@packaging/build-deb $(B)/deb
+
+.PHONY: all lib tools unit install install-bench deps build-deps kernel modules modules_install \
+	selftests check demo bench bench-baseline checkpatch sparse clean deb

@@ -14,6 +14,8 @@ struct pctx {
 	size_t len;
 	char *msg;
 	size_t msglen;
+	struct config *cfg;	/* parsing: where warnings go */
+	unsigned int flags;	/* parsing: CFG_FORCE */
 };
 
 /* Append a member to the JSON path: .name, or ["any \"text\""] escaped. */
@@ -67,6 +69,25 @@ bad(struct pctx *c, int err, int line, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -err;
+}
+
+/*
+ * An unknown key (@c->path ends with it): an error, or with CFG_FORCE a
+ * warning, and the key is ignored.
+ */
+static int unknown_key(struct pctx *c, int line, const char *known)
+{
+	struct config *cfg = c->cfg;
+	size_t n;
+
+	if (!(c->flags & CFG_FORCE))
+		return bad(c, EINVAL, line, "unknown key (%s); --force makes it a warning", known);
+	n = strlen(cfg->warnings);
+	if (n + 1 < sizeof(cfg->warnings))
+		snprintf(cfg->warnings + n, sizeof(cfg->warnings) - n,
+			 "%d: %s: unknown key (%s): ignored (--force)\n", line, c->path, known);
+	cfg->nr_warnings++;
+	return 0;
 }
 
 static int want_type(struct pctx *c, const struct jnode *n, enum jtype t)
@@ -159,8 +180,7 @@ static int parse_batch(struct pctx *c, const struct jnode *o, struct config *cfg
 			cfg->latency_line = m->line;
 			cfg->batch_flags |= MIGOFF_BATCH_SET_LATENCY;
 		} else {
-			err = bad(c, EINVAL, m->line,
-				  "unknown key (max_pages, min_folios or latency_us)");
+			err = unknown_key(c, m->line, "max_pages, min_folios or latency_us");
 		}
 		if (!err)
 			path_pop(c, old);
@@ -258,8 +278,7 @@ static int parse_migrator(struct pctx *c, const struct jnode *o, struct cfg_migr
 				path_pop(c, old2);
 			}
 		} else {
-			err = bad(c, EINVAL, m->line,
-				  "unknown key (kind, available, reasons or params)");
+			err = unknown_key(c, m->line, "kind, available, reasons or params");
 		}
 		if (!err)
 			path_pop(c, old);
@@ -293,9 +312,135 @@ static int parse_migrators(struct pctx *c, const struct jnode *o, struct config 
 	return err;
 }
 
+/* Append "[i]" to the path. */
+static size_t path_index(struct pctx *c, int i)
+{
+	size_t old = c->len;
+
+	snprintf(c->path + c->len, sizeof(c->path) - c->len, "[%d]", i);
+	c->len = strlen(c->path);
+	return old;
+}
+
+/* A quota's absolute path without trailing slashes: "a/b/" -> "/sys/fs/cgroup/a/b". */
+static const char *cgroup_key(const struct cfg_quota *q, char *buf, size_t len)
+{
+	size_t n;
+
+	snprintf(buf, len, "%s", q->path);
+	for (n = strlen(buf); n > 1 && buf[n - 1] == '/'; n--)
+		buf[n - 1] = '\0';
+	return buf;
+}
+
+static int parse_quota(struct pctx *c, const struct jnode *o, struct config *cfg,
+		       struct cfg_quota *q)
+{
+	const struct jnode *m, *p;
+	bool has_rate = false, has_burst = false;
+	char a[sizeof(q->path)], b[sizeof(q->path)];
+	unsigned int i;
+	size_t old, old2;
+	int j, r, err;
+
+	err = want_type(c, o, J_OBJ);
+	for (m = o->child; !err && m; m = m->next) {
+		old = path_push(c, m->key);
+		if (!strcmp(m->key, "cgroup")) {
+			err = want_type(c, m, J_STR);
+			if (!err)
+				err = name_ok(c, m->line, m->str, sizeof(q->cgroup), "cgroup path");
+			if (!err && m->str[0] != '/' &&
+			    (!strcmp(m->str, "..") || !strncmp(m->str, "../", 3) ||
+			     strstr(m->str, "/../") ||
+			     (strlen(m->str) >= 3 && !strcmp(m->str + strlen(m->str) - 3, "/..")))) {
+				err = bad(c, EINVAL, m->line, "'%s' leaves %s", m->str,
+					  CFG_CGROUP_ROOT);
+			}
+			if (err)
+				return err;
+			strcpy(q->cgroup, m->str);
+			if (m->str[0] == '/')
+				snprintf(q->path, sizeof(q->path), "%s", m->str);
+			else
+				snprintf(q->path, sizeof(q->path), "%s/%s", CFG_CGROUP_ROOT, m->str);
+		} else if (!strcmp(m->key, "rate") || !strcmp(m->key, "burst")) {
+			uint64_t *v = m->key[0] == 'r' ? &q->rate : &q->burst;
+
+			err = integer(c, m, UINT64_MAX, v);
+			if (!err && !*v)
+				err = bad(c, EINVAL, m->line, "must be > 0 (no quota: leave the cgroup out)");
+			if (m->key[0] == 'r')
+				has_rate = true;
+			else
+				has_burst = true;
+		} else if (!strcmp(m->key, "reasons")) {
+			err = want_type(c, m, J_ARR);
+			if (!err && !m->child)
+				err = bad(c, EINVAL, m->line, "empty (every reason: leave \"reasons\" out)");
+			for (p = m->child, j = 0; !err && p; p = p->next, j++) {
+				old2 = path_index(c, j);
+				err = want_type(c, p, J_STR);
+				if (err)
+					return err;
+				r = migoff_reason_parse(p->str);
+				if (r < 0)
+					return bad(c, EINVAL, p->line,
+						   "unknown reason '%s' (see 'migoffloadctl --help')", p->str);
+				q->reasons |= MIGOFF_REASON_BIT(r);
+				path_pop(c, old2);
+			}
+		} else {
+			err = unknown_key(c, m->line, "cgroup, rate, burst or reasons");
+		}
+		if (!err)
+			path_pop(c, old);
+	}
+	if (err)
+		return err;
+	if (!q->cgroup[0] || !has_rate || !has_burst)
+		return bad(c, EINVAL, o->line, "a quota needs \"%s\"",
+			   !q->cgroup[0] ? "cgroup" : !has_rate ? "rate" : "burst");
+	if (q->reasons == MIGOFF_REASONS_ALL)
+		q->reasons = 0;
+	q->line = o->line;
+	for (i = 0; i < cfg->nr_quotas; i++)
+		if (!strcmp(cgroup_key(&cfg->quotas[i], a, sizeof(a)), cgroup_key(q, b, sizeof(b))))
+			return bad(c, EINVAL, o->line, "the same cgroup as line %d",
+				   cfg->quotas[i].line);
+	return 0;
+}
+
+static int parse_quotas(struct pctx *c, const struct jnode *a, struct config *cfg)
+{
+	const struct jnode *p;
+	size_t old;
+	int i = 0, err;
+
+	err = want_type(c, a, J_ARR);
+	for (p = a->child; !err && p; p = p->next, i++) {
+		old = path_index(c, i);
+		if (cfg->nr_quotas == CFG_MAX_QUOTAS)
+			return bad(c, EINVAL, p->line, "more than %d quotas", CFG_MAX_QUOTAS);
+		err = parse_quota(c, p, cfg, &cfg->quotas[cfg->nr_quotas]);
+		if (err)
+			return err;
+		cfg->nr_quotas++;
+		path_pop(c, old);
+	}
+	return err;
+}
+
 int config_parse(const char *text, size_t len, struct config *cfg, char *msg, size_t msglen)
 {
-	struct pctx c = { .path = "$", .len = 1, .msg = msg, .msglen = msglen };
+	return config_parse_flags(text, len, 0, cfg, msg, msglen);
+}
+
+int config_parse_flags(const char *text, size_t len, unsigned int flags,
+		       struct config *cfg, char *msg, size_t msglen)
+{
+	struct pctx c = { .path = "$", .len = 1, .msg = msg, .msglen = msglen, .cfg = cfg,
+			  .flags = flags };
 	struct json_err jerr;
 	struct jnode *root, *m;
 	uint64_t v;
@@ -329,9 +474,11 @@ int config_parse(const char *text, size_t len, struct config *cfg, char *msg, si
 			err = parse_batch(&c, m, cfg);
 		} else if (!strcmp(m->key, "migrators")) {
 			err = parse_migrators(&c, m, cfg);
+		} else if (!strcmp(m->key, "quotas")) {
+			err = parse_quotas(&c, m, cfg);
 		} else {
-			err = bad(&c, EINVAL, m->line,
-				  "unknown key (api_version, routes, auto_reasons, batch or migrators)");
+			err = unknown_key(&c, m->line,
+					  "api_version, routes, auto_reasons, batch, migrators or quotas");
 		}
 		if (!err)
 			path_pop(&c, old);
@@ -444,8 +591,201 @@ int config_resolve(const struct config *cfg, const struct cfg_system *sys,
 					   (unsigned long long)m->params[k].max);
 		}
 	}
+	if (cfg->nr_quotas && !(sys->features & MIGOFF_FEAT_QUOTAS)) {
+		AT("$.quotas");
+		return bad(&c, EOPNOTSUPP, cfg->quotas[0].line,
+			   "this kernel has no quotas (no MIGOFF_FEAT_QUOTAS)");
+	}
+	for (i = 0; i < cfg->nr_quotas; i++) {
+		const struct cfg_quota *q = &cfg->quotas[i];
+		uint64_t unsupported = q->reasons & ~sys->reasons_supported;
+
+		AT("$.quotas[%u].reasons", i);
+		if (unsupported) {
+			for (r = 0; !(unsupported & MIGOFF_REASON_BIT(r)); r++)
+				;
+			return bad(&c, EOPNOTSUPP, q->line, "this kernel cannot offload %s",
+				   migoff_reason_name(r));
+		}
+	}
 #undef AT
 	return 0;
+}
+
+const char *config_missing(const struct config *cfg, const struct cfg_system *sys,
+			   const char **why)
+{
+	const struct migoff_migrator *m;
+	unsigned int r, i;
+
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+		if (!(cfg->routes_named & MIGOFF_REASON_BIT(r)) || !cfg->route[r][0])
+			continue;
+		m = sys_migrator(sys, cfg->route[r]);
+		if (!m || !(m->state & MIGOFF_MIGRATOR_AVAILABLE)) {
+			*why = m ? "available" : "registered";
+			return cfg->route[r];
+		}
+	}
+	for (i = 0; i < cfg->nr_migrators; i++) {
+		if (!sys_migrator(sys, cfg->migrators[i].name)) {
+			*why = "registered";
+			return cfg->migrators[i].name;
+		}
+	}
+	return NULL;
+}
+
+/* The parent directory of @path in @buf ("/" stays "/"). */
+static void parent_dir(char *buf, size_t len, const char *path)
+{
+	char *slash;
+
+	snprintf(buf, len, "%s", path);
+	slash = strrchr(buf, '/');
+	if (slash && slash != buf)
+		*slash = '\0';
+	else if (slash)
+		slash[1] = '\0';
+}
+
+int config_probe_quotas(struct config *cfg, const struct cfg_ops *ops, void *arg,
+			bool create, char *msg, size_t msglen)
+{
+	char dir[sizeof(cfg->quotas[0].path)], up[sizeof(dir)];
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < cfg->nr_quotas; i++) {
+		struct cfg_quota *q = &cfg->quotas[i];
+		size_t n;
+
+		/* No trailing slash: each component is one mkdir. */
+		for (n = strlen(q->path); n > 1 && q->path[n - 1] == '/'; n--)
+			q->path[n - 1] = '\0';
+		q->missing = 0;
+		q->had_quota = false;
+		snprintf(dir, sizeof(dir), "%s", q->path);
+		while ((err = ops->cgroup_state(arg, dir)) == -ENOENT && strcmp(dir, "/")) {
+			q->missing++;
+			parent_dir(up, sizeof(up), dir);
+			snprintf(dir, sizeof(dir), "%s", up);
+		}
+		if (q->missing && !create) {
+			snprintf(msg, msglen, "%d: $.quotas[%u].cgroup: no cgroup %s: create it, or load with --create-cgroups",
+				 q->line, i, q->path);
+			return -ENOENT;
+		}
+		if (err == -ENOTDIR || err == -EMEDIUMTYPE) {
+			snprintf(msg, msglen, "%d: $.quotas[%u].cgroup: %s%s is not a cgroup v2 directory",
+				 q->line, i, dir, q->missing ? ", where it would be created," : "");
+			return err;
+		}
+		if (err) {
+			snprintf(msg, msglen, "%d: $.quotas[%u].cgroup: %s: %s", q->line, i, dir,
+				 strerror(-err));
+			return err;
+		}
+		if (q->missing)
+			continue;
+		err = ops->quota_get(arg, q->path, &q->old_rate, &q->old_burst, &q->old_reasons);
+		if (err && err != -ENOENT) {
+			snprintf(msg, msglen, "%d: $.quotas[%u]: reading the quota of %s",
+				 q->line, i, q->path);
+			return err;
+		}
+		q->had_quota = !err;
+	}
+	return 0;
+}
+
+/* The first @depth components of @q->path that config_apply() creates. */
+static void created_dir(const struct cfg_quota *q, unsigned int depth, char *buf, size_t len)
+{
+	unsigned int up = q->missing - depth;
+
+	snprintf(buf, len, "%s", q->path);
+	while (up--) {
+		char *slash = strrchr(buf, '/');
+
+		if (slash)
+			*slash = '\0';
+	}
+}
+
+static bool quota_changes(const struct cfg_quota *q)
+{
+	return !q->had_quota || q->rate != q->old_rate || q->burst != q->old_burst ||
+	       q->reasons != q->old_reasons;
+}
+
+/*
+ * Quotas, after everything else: create what is missing, set what differs.
+ * *@done: quotas dealt with; *@made: directories of quota *@done created.
+ */
+static int apply_quotas(const struct config *cfg, const struct cfg_ops *ops, void *arg,
+			unsigned int *done, unsigned int *made, char *msg, size_t msglen)
+{
+	char dir[sizeof(cfg->quotas[0].path)];
+	int err;
+
+	for (*done = 0; *done < cfg->nr_quotas; ++*done) {
+		const struct cfg_quota *q = &cfg->quotas[*done];
+
+		for (*made = 0; *made < q->missing; ++*made) {
+			created_dir(q, *made + 1, dir, sizeof(dir));
+			err = ops->cgroup_mkdir(arg, dir);
+			if (err) {
+				snprintf(msg, msglen, "%d: $.quotas[%u].cgroup: creating %s",
+					 q->line, *done, dir);
+				return err;
+			}
+		}
+		if (!quota_changes(q))
+			continue;
+		err = ops->quota_set(arg, q->path, q->rate, q->burst, q->reasons);
+		if (err) {
+			snprintf(msg, msglen, "%d: $.quotas[%u]: setting the quota of %s",
+				 q->line, *done, q->path);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Undo apply_quotas() up to quota @done (its @made directories): 0 or an error. */
+static int undo_quotas(const struct config *cfg, const struct cfg_ops *ops, void *arg,
+		       unsigned int done, unsigned int made)
+{
+	char dir[sizeof(cfg->quotas[0].path)];
+	unsigned int i, d;
+	int e = 0, x;
+
+	for (i = done + 1; i-- > 0;) {
+		const struct cfg_quota *q;
+
+		if (i >= cfg->nr_quotas)
+			continue;
+		q = &cfg->quotas[i];
+		d = i == done ? made : q->missing;
+		/* Quota @done failed: it was not set; the others were, if they changed. */
+		if (i < done && quota_changes(q)) {
+			if (q->had_quota)
+				x = ops->quota_set(arg, q->path, q->old_rate, q->old_burst,
+						   q->old_reasons);
+			else if (q->missing)
+				x = 0;	/* removing the cgroup removes its quota */
+			else
+				x = ops->quota_clear(arg, q->path);
+			e = e ? e : x;
+		}
+		while (d > 0) {
+			created_dir(q, d--, dir, sizeof(dir));
+			x = ops->cgroup_rmdir(arg, dir);
+			e = e ? e : x;
+		}
+	}
+	return e;
 }
 
 static uint64_t param_now(const struct cfg_system *sys, const char *migrator,
@@ -513,7 +853,8 @@ int config_apply(const struct config *cfg, const struct cfg_system *sys,
 		 char *msg, size_t msglen)
 {
 	uint64_t routed = 0, off = 0, mask;
-	unsigned int i, j, r, q, done_params = 0;
+	unsigned int i, j, r, q, done_params = 0, quotas_done = 0, quotas_made = 0;
+	bool quotas_tried = false;
 	uint32_t batch_flags = cfg->batch_flags, flags;
 	bool batch_done = false;
 	int err = 0, e;
@@ -589,11 +930,22 @@ int config_apply(const struct config *cfg, const struct cfg_system *sys,
 		}
 		routed |= mask;
 	}
+	if (cfg->nr_quotas) {
+		quotas_tried = true;
+		err = apply_quotas(cfg, ops, arg, &quotas_done, &quotas_made, msg, msglen);
+		if (err)
+			goto undo;
+	}
 	return 0;
 
 undo:
 	/* Put back what was changed, in reverse order; report the first failure. */
-	e = routed ? restore_routes(sys, ops, arg, routed) : 0;
+	e = quotas_tried ? undo_quotas(cfg, ops, arg, quotas_done, quotas_made) : 0;
+	if (routed) {
+		int x = restore_routes(sys, ops, arg, routed);
+
+		e = e ? e : x;
+	}
 	for (i = cfg->nr_migrators; i-- > 0;) {
 		const struct cfg_migrator *cm = &cfg->migrators[i];
 

@@ -18,12 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "migoffload.h"
 #include "json.h"
 #include "config.h"
+#include "metrics.h"
 #include "util.h"
 
 #define EXIT_USAGE 2
@@ -47,9 +49,10 @@ static void usage(FILE *f)
 "\n"
 "commands:\n"
 "  status                               routes, migrators and batch caps\n"
-"  enable --reason=LIST [--migrator=NAME] [--auto]  offload these reasons (default:\n"
-"                                       cpu); --auto: only while the migrator is\n"
-"                                       measured cheaper than the CPU\n"
+"  enable --reason=LIST [--migrator=NAME] [--auto[=wall|cpu]]  offload these\n"
+"                                       reasons (default: cpu); --auto: only while\n"
+"                                       the migrator is measured cheaper than the\n"
+"                                       CPU, in wall time (default) or CPU time\n"
 "  disable [--reason=LIST]              stop offloading these reasons (default: all)\n"
 "  migrator list [--names]              the migrators and their parameters\n"
 "  migrator set NAME PARAM=VALUE...     set parameters (threads=8, channels=4)\n"
@@ -58,8 +61,12 @@ static void usage(FILE *f)
 "                                       kernel default); first-folio latency\n"
 "                                       target (0 or off: none)\n"
 "  stats [--reset] [--interval=S [--count=N]]  counters, or rates every S seconds\n"
+"  stats --format=openmetrics|prometheus [--output=FILE]  counters as metrics\n"
+"                                       (FILE: replaced atomically)\n"
 "  monitor [--count=N]                  events until SIGINT (-j: JSON Lines)\n"
-"  config save FILE | config load FILE  the JSON that 'status -j' prints\n"
+"  config save FILE | config load FILE  the JSON that 'status -j' prints; FILE\n"
+"                                       '-': stdout, stdin; options of load:\n"
+"                                       [--wait=S] [--force] [--create-cgroups]\n"
 "  quota set CGROUP --rate=B/S --burst=B [--reason=LIST]  limit a cgroup's offload\n"
 "  quota show [CGROUP] | quota clear CGROUP  per-cgroup quotas and their counters\n"
 "\n"
@@ -241,6 +248,44 @@ static const char *latency_text(char *buf, size_t len, uint32_t us)
 	return buf;
 }
 
+/*
+ * status -j, config save: the quotas, by cgroup path (relative to
+ * /sys/fs/cgroup) as 'quota set' and config load take it. 0, or 1 after an
+ * error message.
+ */
+static int save_quotas(struct jw *w)
+{
+	char path[CFG_CGROUP_LEN];
+	struct migoff_quota q;
+	unsigned int i;
+	int err;
+
+	jw_arr_open(w, "quotas");
+	for (i = 0; ; i++) {
+		q.size = sizeof(q);
+		err = migoff_quota_get(dev, i, &q);
+		if (err == -ENOENT)
+			break;
+		if (err)
+			return fail("reading the quotas", err);
+		err = cgroup_path_of_id(CFG_CGROUP_ROOT, q.cgroup_id, path, sizeof(path));
+		if (err) {
+			fprintf(stderr, "migoffloadctl: %s: leaving out the quota of cgroup %llu: no cgroup with that id under %s (%s)\n",
+				cmd_name, (unsigned long long)q.cgroup_id, CFG_CGROUP_ROOT, strerror(-err));
+			continue;
+		}
+		jw_obj_open(w, NULL);
+		jw_str(w, "cgroup", path);
+		jw_u64(w, "rate", q.rate);
+		jw_u64(w, "burst", q.burst);
+		if (q.reasons && q.reasons != MIGOFF_REASONS_ALL)
+			reasons_json(w, "reasons", q.reasons);
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+	return 0;
+}
+
 /* status / config save: the whole configuration. */
 static int write_status(FILE *f, bool as_json, bool pp)
 {
@@ -309,6 +354,8 @@ static int write_status(FILE *f, bool as_json, bool pp)
 			jw_obj_close(&w);
 		}
 		jw_obj_close(&w);
+		if ((info.features & MIGOFF_FEAT_QUOTAS) && save_quotas(&w))
+			return 1;
 		jw_obj_close(&w);
 		jw_end(&w);
 		return ferror(f) ? fail("writing", EIO) : 0;
@@ -345,14 +392,17 @@ static int cmd_status(int argc, char **argv)
 	return open_dev() ? 1 : write_status(stdout, json, pretty);
 }
 
-/* --reason, and for enable (@automatic not NULL) --migrator and --auto. */
+/*
+ * --reason, and for enable (@automatic not NULL) --migrator and
+ * --auto[=wall|cpu] (@automatic gets MIGOFF_ROUTE_AUTO flags).
+ */
 static int reason_opts(int argc, char **argv, uint64_t *mask, const char **migrator,
-		       bool *automatic)
+		       uint32_t *automatic)
 {
 	static const struct option opts[] = {
 		{ "reason", required_argument, NULL, 'r' },
 		{ "migrator", required_argument, NULL, 'm' },
-		{ "auto", no_argument, NULL, 'a' },
+		{ "auto", optional_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool allow_migrator = automatic != NULL;
@@ -375,7 +425,13 @@ static int reason_opts(int argc, char **argv, uint64_t *mask, const char **migra
 		case 'a':
 			if (!automatic)
 				return usage_error("%s takes no --auto", cmd_name);
-			*automatic = true;
+			*automatic = MIGOFF_ROUTE_AUTO;
+			if (!optarg || !strcmp(optarg, "wall"))
+				break;
+			if (strcmp(optarg, "cpu"))
+				return usage_error("--auto=%s: the objective is 'wall' (time) or 'cpu' (time)",
+						   optarg);
+			*automatic |= MIGOFF_ROUTE_AUTO_CPU_TIME;
 			break;
 		default:
 			return EXIT_USAGE;
@@ -389,7 +445,7 @@ static int reason_opts(int argc, char **argv, uint64_t *mask, const char **migra
 static int cmd_enable(int argc, char **argv)
 {
 	const char *migrator = "cpu";
-	bool automatic = false;
+	uint32_t automatic = 0;
 	uint64_t mask = 0;
 	char what[160];
 	int rc = reason_opts(argc, argv, &mask, &migrator, &automatic), err;
@@ -400,9 +456,12 @@ static int cmd_enable(int argc, char **argv)
 		return usage_error("needs --reason=LIST%s", "");
 	if (open_dev())
 		return 1;
-	err = migoff_enable_flags(dev, mask, migrator, automatic ? MIGOFF_ROUTE_AUTO : 0);
+	err = migoff_enable_flags(dev, mask, migrator, automatic);
 	if (err == -EOPNOTSUPP) {
-		fprintf(stderr, "migoffloadctl: enable: --auto: this kernel's migrate_offload cannot route automatically (no MIGOFF_FEAT_AUTO): update the module, or enable without --auto\n");
+		fprintf(stderr, "migoffloadctl: enable: --auto%s: this kernel's migrate_offload cannot route automatically%s: update the module, or enable without it\n",
+			automatic & MIGOFF_ROUTE_AUTO_CPU_TIME ? "=cpu" : "",
+			automatic & MIGOFF_ROUTE_AUTO_CPU_TIME ? " by CPU time (no MIGOFF_FEAT_AUTO_CPU_TIME)" :
+			" (no MIGOFF_FEAT_AUTO)");
 		return 1;
 	}
 	if (err == -ENOENT) {
@@ -411,7 +470,8 @@ static int cmd_enable(int argc, char **argv)
 		return 1;
 	}
 	snprintf(what, sizeof(what), "routing to migrator '%s'%s", migrator,
-		 automatic ? " automatically" : "");
+		 !automatic ? "" : automatic & MIGOFF_ROUTE_AUTO_CPU_TIME ?
+		 " automatically (CPU time)" : " automatically");
 	return err ? fail(what, err) : 0;
 }
 
@@ -999,6 +1059,28 @@ static void print_stats(const struct sample *s, const struct sample *prev)
 	fflush(stdout);
 }
 
+/* stats --format: to stdout, or replacing @output atomically. */
+static int write_metrics(const struct sample *s, enum metrics_format fmt, const char *output)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int err;
+
+	if (!output)
+		return metrics_write(stdout, s->e, s->n, fmt) ? fail("writing", EIO) : 0;
+	mem = open_memstream(&buf, &len);
+	if (!mem)
+		return fail("allocating", ENOMEM);
+	err = metrics_write(mem, s->e, s->n, fmt);
+	if (fclose(mem) && !err)
+		err = -ENOMEM;
+	if (!err)
+		err = write_file_atomic(output, buf, len);
+	free(buf);
+	return err ? fail(output, err) : 0;
+}
+
 /* Sleep @secs unless a signal stops us. */
 static void nap(uint64_t secs)
 {
@@ -1014,11 +1096,15 @@ static int cmd_stats(int argc, char **argv)
 		{ "reset", no_argument, NULL, 'r' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sample a = { 0 }, b = { 0 }, *cur = &a, *prev = &b, *t;
+	enum metrics_format fmt = METRICS_OPENMETRICS;
 	uint64_t interval = 0, count = 0, n;
-	bool reset = false;
+	bool reset = false, metrics = false;
+	const char *output = NULL;
 	int c, err, rc = 0;
 
 	optind = 0;	/* re-initialise getopt */
@@ -1039,6 +1125,16 @@ static int cmd_stats(int argc, char **argv)
 			if (!count)
 				return usage_error("--count wants a number > 0, got '%s'", optarg);
 			break;
+		case 'f':
+			if (metrics_format_parse(optarg, &fmt))
+				return usage_error("--format wants openmetrics or prometheus, got '%s'", optarg);
+			metrics = true;
+			break;
+		case 'o':
+			if (!*optarg)
+				return usage_error("--output wants a file name%s", "");
+			output = optarg;
+			break;
 		default:
 			return EXIT_USAGE;
 		}
@@ -1047,6 +1143,12 @@ static int cmd_stats(int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (count && !interval)
 		return usage_error("--count needs --interval%s", "");
+	if (output && !metrics)
+		return usage_error("--output needs --format%s", "");
+	if (metrics && interval)
+		return usage_error("--format writes one sample: no --interval%s", "");
+	if (metrics && json)
+		return usage_error("--format and -j are two output formats: give one%s", "");
 	if (open_dev())
 		return 1;
 	err = take_sample(cur);
@@ -1054,7 +1156,9 @@ static int cmd_stats(int argc, char **argv)
 		rc = nl_fail("reading statistics (netlink)", err);
 		goto out;
 	}
-	if (!interval) {
+	if (metrics) {
+		rc = write_metrics(cur, fmt, output);
+	} else if (!interval) {
 		print_stats(cur, NULL);
 	} else {
 		signal(SIGINT, on_signal);
@@ -1229,10 +1333,10 @@ static int cmd_monitor(int argc, char **argv)
 	return 0;
 }
 
-/* The whole file, NUL-terminated, in *@len bytes (NULs inside are kept). */
+/* The whole file ('-': stdin), NUL-terminated, in *@len bytes (NULs inside are kept). */
 static char *read_file(const char *path, size_t *len, int *err)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	size_t cap = 8192, n;
 	char *buf = NULL, *t;
 
@@ -1262,12 +1366,14 @@ static char *read_file(const char *path, size_t *len, int *err)
 		*err = EIO;
 		goto fail;
 	}
-	fclose(f);
+	if (f != stdin)
+		fclose(f);
 	buf[*len] = '\0';
 	return buf;
 fail:
 	free(buf);
-	fclose(f);
+	if (f != stdin)
+		fclose(f);
 	return NULL;
 }
 
@@ -1341,41 +1447,129 @@ static int ops_disable(void *ctx, uint64_t reasons)
 	return migoff_disable(ctx, reasons);
 }
 
+static int ops_quota_get(void *ctx, const char *cgroup, uint64_t *rate, uint64_t *burst,
+			 uint64_t *reasons)
+{
+	struct migoff_quota q = { .size = sizeof(q) };
+	int err = migoff_quota_find(ctx, cgroup, &q);
+
+	*rate = q.rate;
+	*burst = q.burst;
+	*reasons = q.reasons == MIGOFF_REASONS_ALL ? 0 : q.reasons;
+	return err;
+}
+
+static int ops_quota_set(void *ctx, const char *cgroup, uint64_t rate, uint64_t burst,
+			 uint64_t reasons)
+{
+	return migoff_quota_set(ctx, cgroup, rate, burst, reasons);
+}
+
+static int ops_quota_clear(void *ctx, const char *cgroup)
+{
+	return migoff_quota_clear(ctx, cgroup);
+}
+
+static int ops_cgroup_state(void *ctx, const char *cgroup)
+{
+	(void)ctx;
+	return cgroup_state(cgroup);
+}
+
+static int ops_cgroup_mkdir(void *ctx, const char *cgroup)
+{
+	(void)ctx;
+	return mkdir(cgroup, 0755) ? -errno : 0;
+}
+
+static int ops_cgroup_rmdir(void *ctx, const char *cgroup)
+{
+	(void)ctx;
+	return rmdir(cgroup) ? -errno : 0;
+}
+
 static const struct cfg_ops lib_ops = {
 	.set_batch = ops_set_batch,
 	.set_param = ops_set_param,
 	.enable = ops_enable,
 	.disable = ops_disable,
+	.quota_get = ops_quota_get,
+	.quota_set = ops_quota_set,
+	.quota_clear = ops_quota_clear,
+	.cgroup_state = ops_cgroup_state,
+	.cgroup_mkdir = ops_cgroup_mkdir,
+	.cgroup_rmdir = ops_cgroup_rmdir,
 };
+
+/* config load's options. */
+struct load_opts {
+	uint64_t wait;		/* --wait: seconds */
+	unsigned int flags;	/* --force: CFG_FORCE */
+	bool create;		/* --create-cgroups */
+};
+
+/* Seconds since @t0 (CLOCK_MONOTONIC). */
+static double since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return elapsed(t0, &now);
+}
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
 
 /*
  * Apply a saved configuration: the whole file is parsed and validated before
  * the device is even opened, then resolved against the running system
- * (migrators, parameter ranges, batch limit), and only then changed; a
- * change that fails undoes those before it.
+ * (migrators, parameter ranges, batch limit, the quotas' cgroups), and only
+ * then changed; a change that fails undoes those before it. With --wait,
+ * the device and every migrator the file names are waited for, up to that
+ * many seconds (a DMA provider that probes late at boot), saying which.
  */
-static int config_load(const char *path)
+static int config_load(const char *path, const struct load_opts *o)
 {
+	const char *shown = strcmp(path, "-") ? path : "<stdin>", *missing, *why;
+	char msg[768], what[1024], waiting[MIGOFF_NAME_LEN] = "", waited[64] = "";
 	struct cfg_system *sys = NULL;
+	struct timespec t0;
 	struct config *cfg;
-	char msg[768], what[1024];
 	bool restored;
 	size_t len;
 	int err = 0, rc = 1;
-	char *text = read_file(path, &len, &err);
+	char *text = read_file(path, &len, &err), *w, *nl;
 
 	if (!text)
-		return fail(path, err);
+		return fail(shown, err);
 	cfg = malloc(sizeof(*cfg));
 	if (!cfg) {
 		free(text);
 		return fail("allocating", ENOMEM);
 	}
-	err = config_parse(text, len, cfg, msg, sizeof(msg));
+	err = config_parse_flags(text, len, o->flags, cfg, msg, sizeof(msg));
 	free(text);
 	if (err) {
-		fprintf(stderr, "migoffloadctl: config load: %s:%s; nothing changed\n", path, msg);
+		fprintf(stderr, "migoffloadctl: config load: %s:%s; nothing changed\n", shown, msg);
 		goto out;
+	}
+	for (w = cfg->warnings; *w; w = nl + 1) {
+		nl = strchr(w, '\n');
+		if (!nl)
+			break;
+		fprintf(stderr, "migoffloadctl: config load: warning: %s:%.*s\n", shown,
+			(int)(nl - w), w);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (o->wait && access(MIGOFF_DEVICE, F_OK)) {
+		fprintf(stderr, "migoffloadctl: config load: waiting up to %llu s for %s\n",
+			(unsigned long long)o->wait, MIGOFF_DEVICE);
+		while (access(MIGOFF_DEVICE, F_OK) && since(&t0) < o->wait)
+			pause_ms(250);
 	}
 	rc = open_dev();
 	if (rc)
@@ -1386,19 +1580,46 @@ static int config_load(const char *path)
 		rc = fail("allocating", ENOMEM);
 		goto out;
 	}
-	err = read_system(dev, sys);
-	if (err) {
-		rc = fail("reading the configuration", err);
-		goto out;
+	for (;;) {
+		err = read_system(dev, sys);
+		if (err) {
+			rc = fail("reading the configuration", err);
+			goto out;
+		}
+		missing = config_missing(cfg, sys, &why);
+		if (!missing || since(&t0) >= o->wait)
+			break;
+		if (strcmp(waiting, missing)) {
+			fprintf(stderr, "migoffloadctl: config load: waiting up to %llu s for migrator '%s' to be %s\n",
+				(unsigned long long)o->wait, missing, why);
+			snprintf(waiting, sizeof(waiting), "%s", missing);
+		}
+		pause_ms(250);
 	}
+	if (waiting[0] && !missing)
+		fprintf(stderr, "migoffloadctl: config load: every migrator the file names is there after %.1f s\n",
+			since(&t0));
+	else if (waiting[0])
+		snprintf(waited, sizeof(waited), " (after waiting %llu s)",
+			 (unsigned long long)o->wait);
 	err = config_resolve(cfg, sys, msg, sizeof(msg));
 	if (err) {
-		fprintf(stderr, "migoffloadctl: config load: %s:%s; nothing changed\n", path, msg);
+		fprintf(stderr, "migoffloadctl: config load: %s:%s%s; nothing changed\n", shown, msg,
+			waited);
+		goto out;
+	}
+	err = config_probe_quotas(cfg, &lib_ops, dev, o->create, msg, sizeof(msg));
+	if (err == -ENOENT || err == -ENOTDIR || err == -EMEDIUMTYPE) {
+		fprintf(stderr, "migoffloadctl: config load: %s:%s; nothing changed\n", shown, msg);
+		goto out;
+	} else if (err) {
+		snprintf(what, sizeof(what), "load %s:%s (nothing changed)", shown, msg);
+		rc = fail(what, err);
 		goto out;
 	}
 	err = config_apply(cfg, sys, &lib_ops, dev, &restored, msg, sizeof(msg));
 	if (err) {
-		snprintf(what, sizeof(what), "load %s:%s (%s)", path, msg,
+		snprintf(what, sizeof(what), "load %s:%s (%s)", shown, msg,
 			 restored ? "nothing changed: the previous configuration is restored" :
 			 "restoring the previous configuration failed too: check 'migoffloadctl status'");
 		rc = fail(what, err);
@@ -1413,16 +1634,53 @@ out:
 
 static int cmd_config(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "wait", required_argument, NULL, 'w' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "create-cgroups", no_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct load_opts o = { 0 };
+	const char *file;
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f, *mem;
-	int rc;
+	bool save;
+	FILE *mem;
+	int c, rc, err;
 
-	if (argc != 3 || (strcmp(argv[1], "save") && strcmp(argv[1], "load")))
-		return usage_error("usage: config save FILE | config load FILE%s", "");
-	if (!strcmp(argv[1], "load"))
-		return config_load(argv[2]);
-	/* Read everything first: a failure must not truncate the file. */
+	if (argc < 2 || (strcmp(argv[1], "save") && strcmp(argv[1], "load")))
+		return usage_error("usage: config save FILE | config load [--wait=SECONDS] [--force] [--create-cgroups] FILE (FILE '-': stdout, stdin)%s", "");
+	save = !strcmp(argv[1], "save");
+	argc--;
+	argv++;		/* parse "load ..." */
+	optind = 0;	/* re-initialise getopt: options may follow the file */
+	while ((c = next_opt(argc, argv, "", opts)) != -1) {
+		if (save && (c == 'w' || c == 'f' || c == 'c'))
+			return usage_error("save takes no %s", c == 'w' ? "--wait" :
+					   c == 'f' ? "--force" : "--create-cgroups");
+		switch (c) {
+		case 'w':
+			if (number_opt("--wait", optarg, 86400, &o.wait))
+				return EXIT_USAGE;
+			break;
+		case 'f':
+			o.flags |= CFG_FORCE;
+			break;
+		case 'c':
+			o.create = true;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error(optind < argc ? "unexpected argument '%s'" :
+				   "usage: config save FILE | config load [--wait=SECONDS] [--force] [--create-cgroups] FILE%s",
+				   optind < argc ? argv[optind + 1] : "");
+	file = argv[optind];
+	if (!save)
+		return config_load(file, &o);
+	/* Read everything first: a failure must leave the file as it was. */
 	rc = open_dev();
 	if (rc)
 		return rc;
@@ -1432,16 +1690,13 @@ static int cmd_config(int argc, char **argv)
 	rc = write_status(mem, true, true);
 	if (fclose(mem) && !rc)
 		rc = fail("allocating", ENOMEM);
-	if (!rc) {
-		f = fopen(argv[2], "w");
-		if (!f) {
-			rc = fail(argv[2], errno);
-		} else {
-			if (fwrite(buf, 1, len, f) != len)
-				rc = fail(argv[2], errno ? errno : EIO);
-			if (fclose(f) && !rc)
-				rc = fail(argv[2], errno);
-		}
+	if (!rc && !strcmp(file, "-")) {
+		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout))
+			rc = fail("writing to stdout", errno ? errno : EIO);
+	} else if (!rc) {
+		err = write_file_atomic(file, buf, len);
+		if (err)
+			rc = fail(file, err);
 	}
 	free(buf);
 	return rc;

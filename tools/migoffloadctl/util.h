@@ -41,4 +41,28 @@ uint64_t counter_delta(uint64_t cur, uint64_t prev);
 /* Seconds from @a to @b. */
 double elapsed(const struct timespec *a, const struct timespec *b);
 
+/*
+ * Replace @path by the @len bytes of @buf atomically: a temporary file in
+ * the same directory is written, fsynced and renamed over @path, then the
+ * directory is fsynced; a reader sees the old file or the new one, whole,
+ * even after a crash. An existing file keeps its permission bits, a new one
+ * gets 0644 less the umask. 0, or -errno with @path untouched and no
+ * temporary file left.
+ */
+int write_file_atomic(const char *path, const void *buf, size_t len);
+
+/*
+ * @path is a cgroup v2 directory: 0, -ENOENT (it does not exist), -ENOTDIR
+ * (not a directory), -EMEDIUMTYPE (not on a cgroup2 file system), or
+ * another -errno.
+ */
+int cgroup_state(const char *path);
+/*
+ * The directory under @root (a cgroup2 mount, /sys/fs/cgroup) of the cgroup
+ * whose id is @id (on 64-bit kernels, the cgroup id is the inode number of
+ * its directory), relative to @root, or @root itself for its root: 0, or
+ * -ENOENT (no such cgroup: it was removed), -ENAMETOOLONG, -errno.
+ */
+int cgroup_path_of_id(const char *root, uint64_t id, char *path, size_t len);
+
 #endif

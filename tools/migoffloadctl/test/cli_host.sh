@@ -1,6 +1,8 @@
 #!/bin/sh
-# migoffloadctl on the host, without /dev/migrate_offload (the "module not
-# loaded" case): what must be decided before the device is opened.
+# migoffloadctl on the host: what must be decided before the device is
+# opened, and the "module not loaded" case. The checks that need
+# /dev/migrate_offload absent (they would change a real configuration
+# otherwise) are skipped one by one, with the reason, where it exists.
 #   test/cli_host.sh MIGOFFLOADCTL
 # Prints TAP; exits 1 if a check failed.
 set -u
@@ -31,10 +33,15 @@ rc() {
 	fi
 }
 
-if [ -e /dev/migrate_offload ]; then
-	echo "1..0 # SKIP /dev/migrate_offload exists: these checks need it absent"
-	exit 0
-fi
+# nodev DESCRIPTION COMMAND...: ok, or a skip where the module is loaded.
+nodev() {
+	if [ -e /dev/migrate_offload ]; then
+		n=$((n + 1))
+		echo "ok $n - $1 # SKIP /dev/migrate_offload exists: this check needs the module absent"
+	else
+		ok "$@"
+	fi
+}
 echo "TAP version 13"
 
 # config load: the whole file is checked before the device is opened.
@@ -54,15 +61,42 @@ head -c 1100000 /dev/zero | tr '\0' ' ' > "$tmp/huge.json"
 ok "config load: a file over 1 MiB: exit 1" rc 1 "huge.json" config load "$tmp/huge.json"
 ok "config load: a missing file: exit 1" rc 1 "No such file" config load "$tmp/nosuch.json"
 printf '{"routes": {"demotion": "cpu"}}' > "$tmp/good.json"
-ok "config load: a good file, no module: exit 1, says modprobe" \
+nodev "config load: a good file, no module: exit 1, says modprobe" \
 	rc 1 "modprobe migrate_offload" config load "$tmp/good.json"
 if command -v valgrind > /dev/null; then
-	for f in big str ctl good; do
+	for f in big str ctl; do
 		ok "valgrind clean: config load $f.json" sh -c "valgrind -q --error-exitcode=99 \
 			--leak-check=full --errors-for-leak-kinds=all $bin config load $tmp/$f.json \
 			> /dev/null 2> $tmp/vg; test \$? != 99 || { cat $tmp/vg; false; }"
 	done
 fi
+
+# Issue 16: standard input, quotas, unknown keys and --force, --wait.
+ok "config load -: reads standard input, names it" sh -c "printf '{\"batch\": {\"max_pages\": -1}}' | \
+	$bin config load - 2> $tmp/e; test \$? = 1 && grep -q '<stdin>:1: \$.batch.max_pages: -1 is not a non-negative integer; nothing changed' $tmp/e"
+printf '{"routes": {},\n "from_the_future": {"x": 1}}\n' > "$tmp/new.json"
+ok "config load: an unknown key: exit 1, names it and its line" \
+	rc 1 "new.json:2: \$.from_the_future: unknown key (.*); --force makes it a warning; nothing changed" config load "$tmp/new.json"
+ok "config load --force: a warning naming the key and line, then goes on" sh -c "$bin config load --force $tmp/new.json 2> $tmp/e; \
+	test \$? != 2 && grep -q '^migoffloadctl: config load: warning: .*new.json:2: \$.from_the_future: unknown key (.*): ignored (--force)\$' $tmp/e && \
+	! grep -q 'nothing changed' $tmp/e"
+printf '{"quotas": [{"cgroup": "work.slice", "rate": 67108864, "burst": 0}]}' > "$tmp/q0.json"
+ok "config load: a quota with burst 0: exit 1, names it" rc 1 "q0.json:1: \$.quotas\[0\].burst: must be > 0" config load "$tmp/q0.json"
+printf '{"quotas": [{"cgroup": "a", "rate": 1, "burst": 1},\n {"cgroup": "/sys/fs/cgroup/a", "rate": 2, "burst": 2}]}' > "$tmp/q2.json"
+ok "config load: the same cgroup twice: exit 1" rc 1 "q2.json:2: \$.quotas\[1\]: the same cgroup as line 1" config load "$tmp/q2.json"
+nodev "config load --wait=1: waits for the device, says so, then fails with the hint" sh -c "start=\$(date +%s); \
+	$bin config load --wait=1 $tmp/good.json 2> $tmp/e; rc=\$?; end=\$(date +%s); cat $tmp/e; \
+	test \$rc = 1 && test \$((end - start)) -ge 1 && test \$((end - start)) -le 5 && \
+	grep -q 'waiting up to 1 s for /dev/migrate_offload' $tmp/e && grep -q 'modprobe migrate_offload' $tmp/e"
+printf 'old\n' > "$tmp/keep.json"
+nodev "config save FILE without the module: exit 1, FILE untouched" sh -c "$bin config save $tmp/keep.json 2> $tmp/e; \
+	test \$? = 1 && grep -q modprobe $tmp/e && test \"\$(cat $tmp/keep.json)\" = old && \
+	test \"\$(ls -A $tmp | grep -c keep)\" = 1"
+nodev "config save -: exit 1 without the module, nothing on stdout" sh -c "$bin config save - > $tmp/o 2> $tmp/e; \
+	test \$? = 1 && test ! -s $tmp/o"
+nodev "stats --format=openmetrics: exit 1, module not loaded" rc 1 "modprobe migrate_offload" stats --format=openmetrics
+nodev "stats --format=prometheus --output=FILE: exit 1, FILE not created" sh -c "$bin stats --format=prometheus \
+	--output=$tmp/m.prom 2> /dev/null; test \$? = 1 && test ! -e $tmp/m.prom"
 
 # Usage errors: exit 2, whatever the device (issue 9.3): every command
 # parses all its arguments before it opens /dev/migrate_offload.
@@ -99,7 +133,7 @@ ok "batch set --latency=99999999999999999999s: exit 2" usage "out of range" batc
 ok "batch set --max-pages=8 --latency=x: exit 2, nothing opened" usage "latency wants a time" batch set --max-pages=8 --latency=x
 ok "batch bogus: exit 2" usage "unknown subcommand 'bogus' (show or set)" batch bogus
 ok "batch show extra: exit 2" usage "unexpected argument 'extra'" batch show extra
-ok "enable --auto=1: exit 2, takes no value" usage "^migoffloadctl: enable: option '--auto' takes no value\$" enable --reason=demotion --auto=1
+ok "enable --auto=1: exit 2, names the value" usage "^migoffloadctl: enable: .*--auto=1" enable --reason=demotion --auto=1
 ok "disable --auto: exit 2" usage "disable takes no --auto" disable --auto
 ok "stats --reset=1: exit 2, takes no value" usage "option '--reset' takes no value" stats --reset=1
 ok "stats --count without --interval: exit 2" usage "count needs --interval" stats --count=2
@@ -111,6 +145,21 @@ ok "monitor --count (no value): exit 2" usage "needs a value" monitor --count
 ok "monitor extra: exit 2" usage "unexpected argument" monitor extra
 ok "config: exit 2" usage "config save FILE" config
 ok "config load: exit 2" usage "config save FILE" config load
+ok "config load a b: exit 2" usage "unexpected argument 'b'" config load a b
+ok "config load --wait=x: exit 2" usage "\-\-wait wants a decimal number, got 'x'" config load --wait=x f.json
+ok "config load --wait=86401: exit 2" usage "\-\-wait: '86401' is out of range" config load --wait=86401 f.json
+ok "config load --wait (no value): exit 2" usage "option '--wait' needs a value" config load f.json --wait
+ok "config load --force=1: exit 2" usage "option '--force' takes no value" config load --force=1 f.json
+ok "config load --bogus: exit 2" usage "unknown option '--bogus'" config load --bogus f.json
+ok "config save --force: exit 2" usage "save takes no --force" config save --force f.json
+ok "config save --create-cgroups: exit 2" usage "save takes no --create-cgroups" config save f.json --create-cgroups
+ok "config save --wait=1: exit 2" usage "save takes no --wait" config save --wait=1 f.json
+ok "config bogus: exit 2" usage "config save FILE" config bogus f.json
+ok "stats --format=json: exit 2" usage "\-\-format wants openmetrics or prometheus, got 'json'" stats --format=json
+ok "stats --output without --format: exit 2" usage "\-\-output needs \-\-format" stats --output=m.prom
+ok "stats --format with --interval: exit 2" usage "no \-\-interval" stats --format=openmetrics --interval=1
+ok "-j stats --format: exit 2" usage "two output formats" -j stats --format=prometheus
+ok "stats --output= (empty): exit 2" usage "\-\-output wants a file name" stats --format=openmetrics --output=
 ok "quota: exit 2" usage "set', 'show' or 'clear'" quota
 ok "quota set without --burst: exit 2" usage "needs --rate and --burst" quota set cg --rate=1M
 ok "quota set --rate=0: exit 2" usage "size > 0" quota set cg --rate=0 --burst=1M
@@ -120,23 +169,34 @@ ok "quota set --rate=99999999999999999999: exit 2" usage "out of range" quota se
 ok "quota set two cgroups: exit 2" usage "usage: quota set" quota set a b --rate=1M --burst=1M
 ok "quota clear: exit 2" usage "quota clear CGROUP" quota clear
 ok "quota show a b: exit 2" usage "unexpected argument" quota show a b
-# Well-formed commands get that far, and then say the module is missing.
+# Well-formed commands get that far, and then say the module is missing
+# (where it is loaded, they would change the real configuration: skipped).
 for c in status "enable --reason=demotion" "disable" "migrator list" "batch set --max-pages=8" \
 	"stats" "monitor --count=1" "quota show" "migrator set mtcopy threads=010" \
 	"enable --reason=demotion --migrator=dcbm --auto" "enable --auto --reason=all" batch "batch show" \
 	"batch set --latency=2ms" "batch set --latency=off" "batch set --latency=0" "batch set --latency=10s" \
 	"batch set --latency=500us --max-pages=64" "-j batch"; do
 	# shellcheck disable=SC2086
-	ok "$c: exit 1, module not loaded" rc 1 "modprobe migrate_offload" $c
+	nodev "$c: exit 1, module not loaded" rc 1 "modprobe migrate_offload" $c
 done
-ok "-j status: exit 1, module not loaded" rc 1 "modprobe migrate_offload" -j status
+nodev "-j status: exit 1, module not loaded" rc 1 "modprobe migrate_offload" -j status
 ok "--help: exit 0" "$bin" --help
+ok "--help names the new options" sh -c "$bin --help | grep -q 'format=openmetrics|prometheus' && \
+	$bin --help | grep -q -- '--wait=S] \[--force\] \[--create-cgroups\]'"
 if command -v valgrind > /dev/null; then
 	for c in "enable --bogus" "migrator set mtcopy threads=1 push=x" "status" "stats --interval=1" \
-		"batch set --latency=junk" "batch" "enable --reason=demotion --auto"; do
-		# shellcheck disable=SC2086
-		ok "valgrind clean: $c" sh -c "valgrind -q --error-exitcode=99 --leak-check=full \
-			--errors-for-leak-kinds=all $bin $c > /dev/null 2> $tmp/vg; test \$? != 99 || { cat $tmp/vg; false; }"
+		"batch set --latency=junk" "batch" "enable --reason=demotion --auto" \
+		"config load --force $tmp/new.json" "stats --format=openmetrics"; do
+		case $c in
+		status|stats*|batch|"enable --reason"*|"config load"*)
+			# shellcheck disable=SC2086
+			nodev "valgrind clean: $c" sh -c "valgrind -q --error-exitcode=99 --leak-check=full \
+				--errors-for-leak-kinds=all $bin $c > /dev/null 2> $tmp/vg; test \$? != 99 || { cat $tmp/vg; false; }" ;;
+		*)
+			# shellcheck disable=SC2086
+			ok "valgrind clean: $c" sh -c "valgrind -q --error-exitcode=99 --leak-check=full \
+				--errors-for-leak-kinds=all $bin $c > /dev/null 2> $tmp/vg; test \$? != 99 || { cat $tmp/vg; false; }" ;;
+		esac
 	done
 fi
 
@@ -158,6 +218,17 @@ COMP_WORDS=(migoffloadctl batch set --latency=); COMP_CWORD=3; _migoffloadctl; e
 ok "bash completion: enable --auto" sh -c "bash -c '. $here/migoffloadctl.bash-completion; \
 COMP_WORDS=(migoffloadctl enable --a); COMP_CWORD=2; _migoffloadctl; echo \${COMPREPLY[@]}' | grep -qx -- '--auto'"
 ok "man page documents --auto and --latency" sh -c "grep -q 'auto' $here/migoffloadctl.8 && grep -q 'latency' $here/migoffloadctl.8"
+ok "bash completion: config load options" sh -c "bash -c '. $here/migoffloadctl.bash-completion; \
+COMP_WORDS=(migoffloadctl config load --); COMP_CWORD=3; _migoffloadctl; echo \${COMPREPLY[@]}' | grep -qx -- '--wait= --force --create-cgroups'"
+ok "bash completion: stats --format and --output" sh -c "bash -c '. $here/migoffloadctl.bash-completion; \
+COMP_WORDS=(migoffloadctl stats --); COMP_CWORD=2; _migoffloadctl; echo \${COMPREPLY[@]}' | grep -q -- '--format= --output='"
+ok "bash completion: stats --format= values, as bash splits the word" sh -c "bash -c '. $here/migoffloadctl.bash-completion; \
+COMP_WORDS=(migoffloadctl stats --format = o); COMP_CWORD=4; _migoffloadctl; echo \${COMPREPLY[@]}' | grep -qx openmetrics"
+ok "bash completion: stats --format= right after the =" sh -c "bash -c '. $here/migoffloadctl.bash-completion; \
+COMP_WORDS=(migoffloadctl stats --format =); COMP_CWORD=3; _migoffloadctl; echo \${COMPREPLY[@]}' | grep -qx 'openmetrics prometheus'"
+ok "man page documents the configuration at boot, quotas and metrics" sh -c "for w in -wait -force -create -cgroups \
+	quotas openmetrics prometheus migoffload.service migoffload -metrics.timer /etc/migoffload/config.json; do \
+	grep -q -- \"\$w\" $here/migoffloadctl.8 || { echo \"missing: \$w\"; exit 1; }; done"
 ok "bash completion: quota set options" sh -c "bash -c '. $here/migoffloadctl.bash-completion; \
 COMP_WORDS=(migoffloadctl quota set cg --r); COMP_CWORD=4; _migoffloadctl; echo \${COMPREPLY[@]}' | grep -q -- '--rate= --reason='"
 

@@ -152,7 +152,28 @@ static void test_corpus(void)
 		{ "{\"routes\": {\"demotion\": \"cpu\"},\n \"auto_reasons\": [\"demotion\",\n \"demotion\"]}", "3: $.auto_reasons[1]: demotion twice (line 2)" },
 		{ "{\"auto_reasons\": [\"demotion\"]}", "$.auto_reasons: demotion: an automatic route needs a migrator in $.routes.demotion" },
 		{ "{\"auto_reasons\": [\"syscall\"], \"routes\": {\"syscall\": null}}", "$.auto_reasons: syscall_or_cpuset: an automatic route needs a migrator" },
-		{ "{\"auto_reason\": []}", "$.auto_reason: unknown key (api_version, routes, auto_reasons, batch or migrators)" },
+		{ "{\"auto_reason\": []}", "$.auto_reason: unknown key (api_version, routes, auto_reasons, batch, migrators or quotas); --force makes it a warning" },
+		/* Issue 16: quotas. */
+		{ "{\"quotas\": {}}", "$.quotas: expected an array, got an object" },
+		{ "{\"quotas\": [5]}", "$.quotas[0]: expected an object, got a number" },
+		{ "{\"quotas\": [{\"rate\": 1, \"burst\": 1}]}", "1: $.quotas[0]: a quota needs \"cgroup\"" },
+		{ "{\"quotas\": [{\"cgroup\": \"a\", \"burst\": 1}]}", "$.quotas[0]: a quota needs \"rate\"" },
+		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1}]}", "$.quotas[0]: a quota needs \"burst\"" },
+		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 0, \"burst\": 1}]}", "$.quotas[0].rate: must be > 0" },
+		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1, \"burst\": 0}]}", "$.quotas[0].burst: must be > 0" },
+		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": \"64M\", \"burst\": 1}]}", "$.quotas[0].rate: expected a number, got a string" },
+		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": -1, \"burst\": 1}]}", "$.quotas[0].rate: -1 is not a non-negative integer" },
+		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1, \"burst\": 18446744073709551616}]}", "$.quotas[0].burst: 18446744073709551616 is out of range" },
+		{ "{\"quotas\": [{\"cgroup\": \"\", \"rate\": 1, \"burst\": 1}]}", "$.quotas[0].cgroup: empty cgroup path" },
+		{ "{\"quotas\": [{\"cgroup\": 7, \"rate\": 1, \"burst\": 1}]}", "$.quotas[0].cgroup: expected a string, got a number" },
+		{ "{\"quotas\": [{\"cgroup\": \"a/../../etc\", \"rate\": 1, \"burst\": 1}]}", "$.quotas[0].cgroup: 'a/../../etc' leaves /sys/fs/cgroup" },
+		{ "{\"quotas\": [{\"cgroup\": \"..\", \"rate\": 1, \"burst\": 1}]}", "leaves /sys/fs/cgroup" },
+		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1, \"burst\": 1, \"reasons\": []}]}", "$.quotas[0].reasons: empty (every reason: leave \"reasons\" out)" },
+		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1, \"burst\": 1, \"reasons\": \"demotion\"}]}", "$.quotas[0].reasons: expected an array, got a string" },
+		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1, \"burst\": 1,\n \"reasons\": [\"demotion\", \"bogus\"]}]}", "2: $.quotas[0].reasons[1]: unknown reason 'bogus'" },
+		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1, \"burst\": 1, \"colour\": 1}]}", "$.quotas[0].colour: unknown key (cgroup, rate, burst or reasons)" },
+		{ "{\"quotas\": [{\"cgroup\": \"a/b\", \"rate\": 1, \"burst\": 1},\n {\"cgroup\": \"/sys/fs/cgroup/a/b/\", \"rate\": 2, \"burst\": 2}]}", "2: $.quotas[1]: the same cgroup as line 1" },
+		{ "{\"quotas\": [{\"cgroup\": \"/x\", \"rate\": 1, \"burst\": 1},\n {\"cgroup\": \"/x//\", \"rate\": 2, \"burst\": 2}]}", "2: $.quotas[1]: the same cgroup as line 1" },
 	};
 	unsigned int i;
 
@@ -181,6 +202,51 @@ static void test_corpus(void)
 	/* The error names the line of the bad member. */
 	CHECK(parse("{\n \"routes\": {\n  \"demotion\": \"cpu\",\n  \"damon\": 3\n }\n}") == -EINVAL);
 	CHECK(!strncmp(msg, "4: $.routes.damon:", 18));
+
+	/* Quotas: the path as written and absolute, every reason as none named. */
+	CHECK(parse("{\"quotas\": [{\"cgroup\": \"work.slice/x\", \"rate\": 67108864, \"burst\": 4194304},\n"
+		    " {\"cgroup\": \"/sys/fs/cgroup/b\", \"rate\": 1, \"burst\": 2, \"reasons\": [\"demotion\", \"syscall\"]},\n"
+		    " {\"cgroup\": \"/mnt/cg2/c\", \"rate\": 3, \"burst\": 4, \"reasons\": [\"all\"]}]}") == -EINVAL &&
+	      strstr(msg, "3: $.quotas[2].reasons[0]: unknown reason 'all'"));
+	CHECK(parse("{\"quotas\": [{\"cgroup\": \"work.slice/x\", \"rate\": 67108864, \"burst\": 4194304},\n"
+		    " {\"cgroup\": \"/sys/fs/cgroup/b\", \"rate\": 1, \"burst\": 2, \"reasons\": [\"demotion\", \"syscall\"]},\n"
+		    " {\"cgroup\": \"/mnt/cg2/c\", \"rate\": 3, \"burst\": 4}]}") == 0);
+	CHECK(cfg.nr_quotas == 3);
+	CHECK(!strcmp(cfg.quotas[0].cgroup, "work.slice/x") &&
+	      !strcmp(cfg.quotas[0].path, "/sys/fs/cgroup/work.slice/x") &&
+	      cfg.quotas[0].rate == 64ULL << 20 && cfg.quotas[0].burst == 4ULL << 20 &&
+	      cfg.quotas[0].reasons == 0 && cfg.quotas[0].line == 1);
+	CHECK(!strcmp(cfg.quotas[1].path, "/sys/fs/cgroup/b") && cfg.quotas[1].line == 2 &&
+	      cfg.quotas[1].reasons == (MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION) |
+					MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL)));
+	CHECK(!strcmp(cfg.quotas[2].path, "/mnt/cg2/c"));
+	/* /mnt/cg2/c (another cgroup2 mount) is not mnt/cg2/c under /sys/fs/cgroup. */
+	CHECK(parse("{\"quotas\": [{\"cgroup\": \"/mnt/cg2/c\", \"rate\": 1, \"burst\": 1},"
+		    " {\"cgroup\": \"mnt/cg2/c\", \"rate\": 1, \"burst\": 1}]}") == 0 && cfg.nr_quotas == 2);
+	{
+		char text[8192];
+		size_t n = 0;
+
+		n += sprintf(text, "{\"quotas\": [");
+		for (i = 0; i < CFG_MAX_QUOTAS; i++)
+			n += sprintf(text + n, "%s{\"cgroup\": \"q%u\", \"rate\": 1, \"burst\": 1}",
+				     i ? "," : "", i);
+		strcpy(text + n, "]}");
+		CHECK(parse(text) == 0 && cfg.nr_quotas == CFG_MAX_QUOTAS);
+		strcpy(text + n, ", {\"cgroup\": \"one-more\", \"rate\": 1, \"burst\": 1}]}");
+		CHECK(parse(text) == -EINVAL && strstr(msg, "$.quotas[64]: more than 64 quotas"));
+		/* Every reason, listed: the same as none listed. */
+		n = sprintf(text, "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1, \"burst\": 1, \"reasons\": [");
+		for (i = 0; i < MIGOFF_REASON_COUNT; i++)
+			n += sprintf(text + n, "%s\"%s\"", i ? "," : "", migoff_reason_name(i));
+		strcpy(text + n, "]}]}");
+		CHECK(parse(text) == 0 && cfg.quotas[0].reasons == 0);
+		/* A cgroup path that does not fit. */
+		n = sprintf(text, "{\"quotas\": [{\"cgroup\": \"");
+		memset(text + n, 'c', CFG_CGROUP_LEN);
+		strcpy(text + n + CFG_CGROUP_LEN, "\", \"rate\": 1, \"burst\": 1}]}");
+		CHECK(parse(text) == -EINVAL && strstr(msg, "cgroup path longer than 511 bytes"));
+	}
 
 	/* Too many migrators; a huge file; many keys. */
 	{
@@ -212,6 +278,38 @@ static void test_corpus(void)
 		strcat(text, "\": {}}}");
 		CHECK(parse(text) == -EINVAL && strstr(msg, "longer than 31"));
 	}
+}
+
+/* --force: an unknown key is a warning naming it and its line, and ignored. */
+static void test_force(void)
+{
+	const char *text =
+		"{\"routes\": {\"demotion\": \"cpu\"},\n"
+		" \"new_thing\": {\"x\": [1, 2]},\n"
+		" \"batch\": {\"max_pages\": 64, \"shiny\": true},\n"
+		" \"migrators\": {\"mtcopy\": {\"params\": {\"threads\": 2}, \"numa\": 1}},\n"
+		" \"quotas\": [{\"cgroup\": \"a\", \"rate\": 1, \"burst\": 1, \"priority\": 3}]}";
+
+	CHECK(parse(text) == -EINVAL && strstr(msg, "2: $.new_thing: unknown key") &&
+	      strstr(msg, "--force makes it a warning"));
+	CHECK(config_parse_flags(text, strlen(text), CFG_FORCE, &cfg, msg, sizeof(msg)) == 0);
+	CHECK(cfg.nr_warnings == 4);
+	CHECK(strstr(cfg.warnings, "2: $.new_thing: unknown key (api_version, routes, auto_reasons, batch, migrators or quotas): ignored (--force)\n"));
+	CHECK(strstr(cfg.warnings, "3: $.batch.shiny: unknown key (max_pages, min_folios or latency_us): ignored"));
+	CHECK(strstr(cfg.warnings, "4: $.migrators.mtcopy.numa: unknown key"));
+	CHECK(strstr(cfg.warnings, "5: $.quotas[0].priority: unknown key (cgroup, rate, burst or reasons)"));
+	/* What it knows is still read, and checked. */
+	CHECK(cfg.max_pages == 64 && cfg.batch_flags == MIGOFF_BATCH_SET_MAX_PAGES &&
+	      cfg.nr_migrators == 1 && cfg.migrators[0].params[0].value == 2 &&
+	      cfg.nr_quotas == 1 && !strcmp(cfg.route[MIGOFF_REASON_DEMOTION], "cpu"));
+	text = "{\"new_thing\": 1, \"batch\": {\"max_pages\": \"64\"}}";
+	CHECK(config_parse_flags(text, strlen(text), CFG_FORCE, &cfg, msg, sizeof(msg)) == -EINVAL &&
+	      strstr(msg, "$.batch.max_pages: expected a number") && cfg.nr_warnings == 0);
+	text = "{\"routes\": {\"someday\": \"cpu\"}}";
+	CHECK(config_parse_flags(text, strlen(text), CFG_FORCE, &cfg, msg, sizeof(msg)) == -EINVAL &&
+	      strstr(msg, "$.routes.someday: unknown reason"));
+	/* Without unknown keys, no warning. */
+	CHECK(parse("{\"routes\": {}}") == 0 && cfg.nr_warnings == 0 && !cfg.warnings[0]);
 }
 
 /* The system a file is resolved against and that the mock ops change. */
@@ -314,11 +412,20 @@ static void test_resolve(void)
 }
 
 /* A mock device: the state the ops change, and a step that fails. */
+struct mock_quota {
+	char path[96];
+	uint64_t rate, burst, reasons;
+};
+
 struct mock {
 	uint32_t max_pages, min_folios, latency_us;
 	uint64_t params[3][MIGOFF_MAX_PARAMS];
 	char route[MIGOFF_REASON_COUNT][MIGOFF_NAME_LEN];
 	uint64_t auto_reasons;
+	/* cgroup directories (a cgroup2 tree under /sys/fs/cgroup) and quotas */
+	unsigned int nr_dirs, nr_quotas;
+	char dirs[16][96];
+	struct mock_quota quotas[8];
 	int calls, fail_at, fail_also, fail_err;
 	char log[1024];
 };
@@ -413,7 +520,145 @@ static int m_disable(void *arg, uint64_t reasons)
 	return 0;
 }
 
-static const struct cfg_ops mock_ops = { m_batch, m_param, m_enable, m_disable };
+static int m_dir(const struct mock *m, const char *path)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr_dirs; i++)
+		if (!strcmp(m->dirs[i], path))
+			return i;
+	return -1;
+}
+
+static struct mock_quota *m_quota(struct mock *m, const char *path)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr_quotas; i++)
+		if (!strcmp(m->quotas[i].path, path))
+			return &m->quotas[i];
+	return NULL;
+}
+
+static int m_quota_get(void *arg, const char *cgroup, uint64_t *rate, uint64_t *burst,
+		       uint64_t *reasons)
+{
+	struct mock_quota *q = m_quota(arg, cgroup);
+
+	if (!q)
+		return -ENOENT;
+	*rate = q->rate;
+	*burst = q->burst;
+	*reasons = q->reasons;
+	return 0;
+}
+
+static int m_quota_set(void *arg, const char *cgroup, uint64_t rate, uint64_t burst,
+		       uint64_t reasons)
+{
+	struct mock *m = arg;
+	struct mock_quota *q;
+	char what[160];
+	int err;
+
+	snprintf(what, sizeof(what), "quota %s %llu/%llu/%#llx", cgroup, (unsigned long long)rate,
+		 (unsigned long long)burst, (unsigned long long)reasons);
+	err = mock_step(m, what);
+	if (err)
+		return err;
+	if (m_dir(m, cgroup) < 0)
+		return -ENOENT;
+	q = m_quota(m, cgroup);
+	if (!q) {
+		q = &m->quotas[m->nr_quotas++];
+		snprintf(q->path, sizeof(q->path), "%s", cgroup);
+	}
+	q->rate = rate;
+	q->burst = burst;
+	q->reasons = reasons;
+	return 0;
+}
+
+static int m_quota_clear(void *arg, const char *cgroup)
+{
+	struct mock *m = arg;
+	struct mock_quota *q;
+	char what[128];
+	int err;
+
+	snprintf(what, sizeof(what), "clear %s", cgroup);
+	err = mock_step(m, what);
+	if (err)
+		return err;
+	q = m_quota(m, cgroup);
+	if (!q)
+		return -ENOENT;
+	*q = m->quotas[--m->nr_quotas];
+	return 0;
+}
+
+/* Directories under /sys/fs/cgroup are cgroups; "/", "/tmp" are not. */
+static int m_cgroup_state(void *arg, const char *cgroup)
+{
+	if (m_dir(arg, cgroup) >= 0)
+		return 0;
+	if (!strcmp(cgroup, "/") || !strcmp(cgroup, "/tmp") || !strcmp(cgroup, "/sys") ||
+	    !strcmp(cgroup, "/sys/fs"))
+		return -EMEDIUMTYPE;
+	return -ENOENT;
+}
+
+static int m_cgroup_mkdir(void *arg, const char *cgroup)
+{
+	struct mock *m = arg;
+	char what[128], parent[96], *slash;
+	int err;
+
+	snprintf(what, sizeof(what), "mkdir %s", cgroup);
+	err = mock_step(m, what);
+	if (err)
+		return err;
+	snprintf(parent, sizeof(parent), "%s", cgroup);
+	slash = strrchr(parent, '/');
+	if (slash)
+		*slash = '\0';
+	if (m_dir(m, cgroup) >= 0)
+		return -EEXIST;
+	if (m_dir(m, parent) < 0)
+		return -ENOENT;
+	snprintf(m->dirs[m->nr_dirs++], sizeof(m->dirs[0]), "%s", cgroup);
+	return 0;
+}
+
+static int m_cgroup_rmdir(void *arg, const char *cgroup)
+{
+	struct mock *m = arg;
+	struct mock_quota *q;
+	char what[128];
+	unsigned int i;
+	int d, err;
+
+	snprintf(what, sizeof(what), "rmdir %s", cgroup);
+	err = mock_step(m, what);
+	if (err)
+		return err;
+	d = m_dir(m, cgroup);
+	if (d < 0)
+		return -ENOENT;
+	for (i = 0; i < m->nr_dirs; i++)	/* not empty */
+		if (!strncmp(m->dirs[i], cgroup, strlen(cgroup)) && m->dirs[i][strlen(cgroup)] == '/')
+			return -EBUSY;
+	memcpy(m->dirs[d], m->dirs[--m->nr_dirs], sizeof(m->dirs[0]));
+	q = m_quota(m, cgroup);	/* the kernel drops the quota of a removed cgroup */
+	if (q)
+		*q = m->quotas[--m->nr_quotas];
+	return 0;
+}
+
+static const struct cfg_ops mock_ops = {
+	m_batch, m_param, m_enable, m_disable,
+	m_quota_get, m_quota_set, m_quota_clear, m_cgroup_state, m_cgroup_mkdir, m_cgroup_rmdir,
+};
 
 static void mock_init(struct mock *m)
 {
@@ -431,15 +676,38 @@ static void mock_init(struct mock *m)
 		for (i = 0; i < sys0.nr_migrators; i++)
 			if (sys0.migrators[i].id == sys0.route_ids[r])
 				strcpy(m->route[r], sys0.migrators[i].name);
+	/* /sys/fs/cgroup/a (quota 10/20, demotion only) and /sys/fs/cgroup/b */
+	m->nr_dirs = 3;
+	strcpy(m->dirs[0], "/sys/fs/cgroup");
+	strcpy(m->dirs[1], "/sys/fs/cgroup/a");
+	strcpy(m->dirs[2], "/sys/fs/cgroup/b");
+	m->nr_quotas = 1;
+	strcpy(m->quotas[0].path, "/sys/fs/cgroup/a");
+	m->quotas[0].rate = 10;
+	m->quotas[0].burst = 20;
+	m->quotas[0].reasons = MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION);
 }
 
 static bool same_state(const struct mock *a, const struct mock *b)
 {
+	const struct mock_quota *q;
 	unsigned int r;
 
 	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
 		if (strcmp(a->route[r], b->route[r]))
 			return false;
+	/* The same directories and quotas, in any order. */
+	if (a->nr_dirs != b->nr_dirs || a->nr_quotas != b->nr_quotas)
+		return false;
+	for (r = 0; r < a->nr_dirs; r++)
+		if (m_dir(b, a->dirs[r]) < 0)
+			return false;
+	for (r = 0; r < a->nr_quotas; r++) {
+		q = m_quota((struct mock *)b, a->quotas[r].path);
+		if (!q || q->rate != a->quotas[r].rate || q->burst != a->quotas[r].burst ||
+		    q->reasons != a->quotas[r].reasons)
+			return false;
+	}
 	return a->max_pages == b->max_pages && a->min_folios == b->min_folios &&
 	       a->latency_us == b->latency_us && a->auto_reasons == b->auto_reasons &&
 	       !memcmp(a->params, b->params, sizeof(a->params));
@@ -623,14 +891,162 @@ static void test_apply_auto(void)
 	make_system();
 }
 
+/* Issue 16: what --wait waits for. */
+static void test_missing(void)
+{
+	struct cfg_system sys = sys0;
+	const char *why = NULL;
+
+	CHECK(parse("{\"routes\": {\"demotion\": \"mtcopy\", \"compaction\": null}}") == 0);
+	CHECK(config_missing(&cfg, &sys, &why) == NULL);
+	CHECK(parse("{\"routes\": {\"demotion\": \"mtcopy\", \"damon\": \"dcbm\"}}") == 0);
+	CHECK(config_missing(&cfg, &sys, &why) && !strcmp(config_missing(&cfg, &sys, &why), "dcbm") &&
+	      !strcmp(why, "available"));
+	CHECK(parse("{\"routes\": {\"demotion\": \"ioat\"}}") == 0);
+	CHECK(config_missing(&cfg, &sys, &why) && !strcmp(why, "registered"));
+	/* Parameters need the migrator registered, not available. */
+	CHECK(parse("{\"migrators\": {\"dcbm\": {\"params\": {\"channels\": 2}}}}") == 0);
+	CHECK(config_missing(&cfg, &sys, &why) == NULL);
+	CHECK(parse("{\"migrators\": {\"later\": {}}}") == 0);
+	CHECK(config_missing(&cfg, &sys, &why) && !strcmp(why, "registered"));
+	/* dcbm's DMA provider probed: nothing is missing any more. */
+	sys.migrators[2].state = MIGOFF_MIGRATOR_AVAILABLE;
+	CHECK(parse("{\"routes\": {\"damon\": \"dcbm\"}}") == 0);
+	CHECK(config_missing(&cfg, &sys, &why) == NULL);
+	CHECK(config_resolve(&cfg, &sys, msg, sizeof(msg)) == 0);
+}
+
+/* Issue 16: quotas resolved, probed, applied and undone. */
+static void test_quotas(void)
+{
+	const char *file =
+		"{\"routes\": {\"demotion\": \"cpu\"},\n"
+		" \"quotas\": [{\"cgroup\": \"a\", \"rate\": 100, \"burst\": 200},\n"
+		"  {\"cgroup\": \"/sys/fs/cgroup/b\", \"rate\": 5, \"burst\": 6, \"reasons\": [\"compaction\"]},\n"
+		"  {\"cgroup\": \"new/deep\", \"rate\": 7, \"burst\": 8}]}";
+	struct cfg_system sys;
+	struct mock init, m, want;
+	struct mock_quota *q;
+	bool restored;
+	int err, step, steps;
+
+	make_system();
+	sys = sys0;
+	mock_init(&init);
+
+	/* A kernel without quotas; a reason it cannot offload. */
+	CHECK(parse(file) == 0);
+	CHECK(config_resolve(&cfg, &sys, msg, sizeof(msg)) == -EOPNOTSUPP &&
+	      strstr(msg, "2: $.quotas: this kernel has no quotas"));
+	sys.features = MIGOFF_FEAT_QUOTAS;
+	sys.reasons_supported &= ~MIGOFF_REASON_BIT(MIGOFF_REASON_COMPACTION);
+	CHECK(config_resolve(&cfg, &sys, msg, sizeof(msg)) == -EOPNOTSUPP &&
+	      strstr(msg, "3: $.quotas[1].reasons: this kernel cannot offload compaction"));
+	sys = sys0;
+	sys.features = MIGOFF_FEAT_QUOTAS;
+	CHECK(config_resolve(&cfg, &sys, msg, sizeof(msg)) == 0);
+
+	/* A missing cgroup: an error naming it and its line, unless created. */
+	m = init;
+	CHECK(config_probe_quotas(&cfg, &mock_ops, &m, false, msg, sizeof(msg)) == -ENOENT);
+	CHECK(!strcmp(msg, "4: $.quotas[2].cgroup: no cgroup /sys/fs/cgroup/new/deep: create it, or load with --create-cgroups"));
+	CHECK(m.calls == 0);
+	CHECK(config_probe_quotas(&cfg, &mock_ops, &m, true, msg, sizeof(msg)) == 0);
+	CHECK(cfg.quotas[0].had_quota && cfg.quotas[0].old_rate == 10 && cfg.quotas[0].missing == 0);
+	CHECK(!cfg.quotas[1].had_quota && cfg.quotas[1].missing == 0);
+	CHECK(!cfg.quotas[2].had_quota && cfg.quotas[2].missing == 2);
+	CHECK(m.calls == 0);
+
+	/* Success: the routes, then each quota, its cgroup created first. */
+	err = config_apply(&cfg, &sys, &mock_ops, &m, &restored, msg, sizeof(msg));
+	CHECK(err == 0);
+	if (strcmp(m.log, "enable 0x80 cpu;quota /sys/fs/cgroup/a 100/200/0;"
+		   "quota /sys/fs/cgroup/b 5/6/0x1;mkdir /sys/fs/cgroup/new;"
+		   "mkdir /sys/fs/cgroup/new/deep;quota /sys/fs/cgroup/new/deep 7/8/0;"))
+		fprintf(stderr, "apply quotas: %s\n", m.log);
+	CHECK(!strcmp(m.log, "enable 0x80 cpu;quota /sys/fs/cgroup/a 100/200/0;"
+		      "quota /sys/fs/cgroup/b 5/6/0x1;mkdir /sys/fs/cgroup/new;"
+		      "mkdir /sys/fs/cgroup/new/deep;quota /sys/fs/cgroup/new/deep 7/8/0;"));
+	steps = m.calls;
+	want = init;
+	strcpy(want.route[MIGOFF_REASON_DEMOTION], "cpu");
+	want.quotas[0].rate = 100;
+	want.quotas[0].burst = 200;
+	want.quotas[0].reasons = 0;
+	strcpy(want.dirs[want.nr_dirs++], "/sys/fs/cgroup/new");
+	strcpy(want.dirs[want.nr_dirs++], "/sys/fs/cgroup/new/deep");
+	q = &want.quotas[want.nr_quotas++];
+	strcpy(q->path, "/sys/fs/cgroup/b");
+	q->rate = 5;
+	q->burst = 6;
+	q->reasons = MIGOFF_REASON_BIT(MIGOFF_REASON_COMPACTION);
+	q = &want.quotas[want.nr_quotas++];
+	strcpy(q->path, "/sys/fs/cgroup/new/deep");
+	q->rate = 7;
+	q->burst = 8;
+	CHECK(same_state(&m, &want));
+
+	/* Whichever step fails, everything is as before: quotas, cgroups, routes. */
+	for (step = 1; step <= steps; step++) {
+		m = init;
+		m.fail_at = step;
+		m.fail_err = -EPERM;
+		CHECK(config_probe_quotas(&cfg, &mock_ops, &m, true, msg, sizeof(msg)) == 0);
+		err = config_apply(&cfg, &sys, &mock_ops, &m, &restored, msg, sizeof(msg));
+		if (!same_state(&m, &init))
+			fprintf(stderr, "apply quotas failing at step %d left a mixed state: %s\n", step, m.log);
+		CHECK(err == -EPERM && restored && same_state(&m, &init));
+	}
+	m = init;
+	m.fail_at = 5;
+	m.fail_err = -EACCES;
+	CHECK(config_probe_quotas(&cfg, &mock_ops, &m, true, msg, sizeof(msg)) == 0);
+	CHECK(config_apply(&cfg, &sys, &mock_ops, &m, &restored, msg, sizeof(msg)) == -EACCES);
+	CHECK(!strcmp(msg, "4: $.quotas[2].cgroup: creating /sys/fs/cgroup/new/deep"));
+	m = init;
+	m.fail_at = 3;
+	m.fail_err = -ENOSPC;
+	CHECK(config_probe_quotas(&cfg, &mock_ops, &m, true, msg, sizeof(msg)) == 0);
+	CHECK(config_apply(&cfg, &sys, &mock_ops, &m, &restored, msg, sizeof(msg)) == -ENOSPC);
+	CHECK(!strcmp(msg, "3: $.quotas[1]: setting the quota of /sys/fs/cgroup/b"));
+	/* An undo that fails too is reported. */
+	m = init;
+	m.fail_at = 6;
+	m.fail_also = 7;
+	m.fail_err = -EIO;
+	CHECK(config_probe_quotas(&cfg, &mock_ops, &m, true, msg, sizeof(msg)) == 0);
+	CHECK(config_apply(&cfg, &sys, &mock_ops, &m, &restored, msg, sizeof(msg)) == -EIO);
+	CHECK(!restored);
+
+	/* What is there already changes nothing; a new cgroup's quota is set. */
+	CHECK(parse("{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 10, \"burst\": 20, \"reasons\": [\"demotion\"]}]}") == 0);
+	m = init;
+	CHECK(config_probe_quotas(&cfg, &mock_ops, &m, false, msg, sizeof(msg)) == 0);
+	CHECK(config_apply(&cfg, &sys, &mock_ops, &m, &restored, msg, sizeof(msg)) == 0 && m.calls == 0);
+
+	/* Not a cgroup v2 directory, where it is or where it would be created. */
+	CHECK(parse("{\"quotas\": [{\"cgroup\": \"/tmp\", \"rate\": 1, \"burst\": 1}]}") == 0);
+	CHECK(config_probe_quotas(&cfg, &mock_ops, &m, true, msg, sizeof(msg)) == -EMEDIUMTYPE &&
+	      !strcmp(msg, "1: $.quotas[0].cgroup: /tmp is not a cgroup v2 directory"));
+	CHECK(parse("{\"quotas\": [{\"cgroup\": \"/tmp/x/y/\", \"rate\": 1, \"burst\": 1}]}") == 0);
+	CHECK(config_probe_quotas(&cfg, &mock_ops, &m, false, msg, sizeof(msg)) == -ENOENT &&
+	      strstr(msg, "no cgroup /tmp/x/y: create it"));
+	CHECK(config_probe_quotas(&cfg, &mock_ops, &m, true, msg, sizeof(msg)) == -EMEDIUMTYPE &&
+	      !strcmp(msg, "1: $.quotas[0].cgroup: /tmp, where it would be created, is not a cgroup v2 directory"));
+	CHECK(m.calls == 0);
+}
+
 int main(void)
 {
 	test_reader();
 	test_corpus();
+	test_force();
 	make_system();
 	test_resolve();
 	test_apply();
 	test_apply_auto();
+	test_missing();
+	test_quotas();
 	printf("unit_config: %s (%d failures)\n", failures ? "FAIL" : "ok", failures);
 	return failures ? 1 : 0;
 }
