@@ -78,7 +78,16 @@ TEST_F_TIMEOUT(reg, reason_filter, 300)
 	ASSERT_EQ(0, testmig_set("reasons", reason_mask(MR_COMPACTION)));
 	ASSERT_EQ(0, testmig_set("registered", "1"));
 	ASSERT_EQ(0, migoff_round_trip(MiB(8), KiB(4), 1, why, sizeof(why))) TH_LOG("%s", why);
-	/* Background compaction may use it; move_pages(2) must not. */
+	/*
+	 * Background compaction may use it; move_pages(2) must not: none of
+	 * the round trip's folios reached the migrator, and no batch of a
+	 * reason outside the mask did (the reads must work for that to mean
+	 * anything).
+	 */
+	ASSERT_LE(0, testmig_get("batches")) TH_LOG("cannot read the test migrator's counters");
+	EXPECT_EQ(0, testmig_get("wrong_reason"));
+	EXPECT_GT(2 * (long long)(MiB(8) / KiB(4)), testmig_get("folios_copied"))
+		TH_LOG("the syscall round trip was offloaded with only compaction allowed");
 	EXPECT_NE(MR_SYSCALL, testmig_get("last_reason"))
 		TH_LOG("syscall batch offloaded with only compaction allowed");
 
@@ -179,17 +188,26 @@ TEST_F_TIMEOUT(reg, never_a_reason_outside_the_mask, 600)
 }
 
 /*
- * The callback runs in a no-reclaim scope, whatever the migration's
- * context: an allocation in it must not recurse into reclaim (and from
- * there into demotion and the migrator again).
+ * The callback of a move_pages(2) migration gets no emergency reserves
+ * (PF_MEMALLOC, which the mm core once set around it as a recursion
+ * guard, makes every allocation in it ignore the watermarks), and is
+ * marked PF_MIGRATE_COPY, so that a migration an allocation might start
+ * from inside it is copied by the CPU. It allocates as a DMA driver would
+ * (GFP_NOWAIT, 16 pages per batch), with lockdep watching.
  */
-TEST_F_TIMEOUT(reg, callback_cannot_enter_reclaim, 300)
+TEST_F_TIMEOUT(reg, callback_gets_no_reserves_and_is_guarded, 300)
 {
+	ASSERT_EQ(0, testmig_set("alloc_pages", "16"));
 	ASSERT_EQ(0, testmig_set("registered", "1"));
 	ASSERT_EQ(0, migoff_round_trip(MiB(8), KiB(4), 0x5ca, why, sizeof(why)))
 		TH_LOG("%s", why);
+	testmig_set("alloc_pages", "0");
+	TH_LOG("%lld batches, %lld with PF_MEMALLOC, %lld unguarded, %lld allocations failed",
+	       testmig_get("batches"), testmig_get("memalloc"), testmig_get("unguarded"),
+	       testmig_get("alloc_failed"));
 	EXPECT_LT(0, testmig_get("batches"));
-	EXPECT_EQ(0, testmig_get("reclaim_allowed"));
+	EXPECT_EQ(0, testmig_get("memalloc"));
+	EXPECT_EQ(0, testmig_get("unguarded"));
 }
 
 FIXTURE(fallback) {

@@ -31,8 +31,17 @@
  *   wrong_reason     batches handed over for a reason outside the mask
  *                    the mm core had been given (or to the second
  *                    migrator, whose mask is empty)
- *   reclaim_allowed  batches during which the callback could have entered
- *                    reclaim (PF_MEMALLOC not set)
+ *   memalloc        batches whose callback ran with PF_MEMALLOC set, i.e.
+ *                    with the emergency reserves open to its allocations
+ *                    (the mm core must not set it; kswapd and compaction
+ *                    have it of their own)
+ *   unguarded       batches whose callback ran without PF_MIGRATE_COPY,
+ *                    the mark that keeps a recursive migration from
+ *                    re-entering the migrator
+ *   alloc_pages     pages the callback allocates (GFP_NOWAIT, as a
+ *                    dmaengine or IOMMU driver would, without
+ *                    __GFP_NOMEMALLOC) and frees in every batch;
+ *                    alloc_failed counts those it could not get
  *   reset            writing 1 clears the statistics
  *
  * Locking: testmig_lock serialises registration changes; the copy callback
@@ -72,7 +81,8 @@ static atomic64_t stat_copied;
 static atomic64_t stat_bytes;
 static atomic_t stat_last_reason = ATOMIC_INIT(-1);
 static atomic64_t stat_wrong_reason;
-static atomic64_t stat_reclaim_allowed;
+static atomic64_t stat_memalloc, stat_unguarded, stat_alloc_failed;
+static unsigned int alloc_pages_nr;
 static atomic_t partial_seq;
 static unsigned int max_batch_pages;	/* under testmig_lock */
 
@@ -96,6 +106,20 @@ static void testmig_scribble(struct folio *dst)
 	}
 }
 
+/* Allocate and free @nr pages as a driver in the callback might. */
+static void testmig_alloc(unsigned int nr)
+{
+	while (nr--) {
+		struct page *p = alloc_page(GFP_NOWAIT);
+
+		if (!p) {
+			atomic64_inc(&stat_alloc_failed);
+			continue;
+		}
+		__free_page(p);
+	}
+}
+
 static int testmig_copy(struct list_head *dst_list, struct list_head *src_list,
 			unsigned int nr_folios, enum migrate_reason reason)
 {
@@ -110,8 +134,11 @@ static int testmig_copy(struct list_head *dst_list, struct list_head *src_list,
 	atomic_set(&stat_last_reason, reason);
 	if (!(READ_ONCE(allowed) & BIT(reason)))
 		atomic64_inc(&stat_wrong_reason);
-	if (!(current->flags & PF_MEMALLOC))
-		atomic64_inc(&stat_reclaim_allowed);
+	if (current->flags & PF_MEMALLOC)
+		atomic64_inc(&stat_memalloc);
+	if (!(current->flags & PF_MIGRATE_COPY))
+		atomic64_inc(&stat_unguarded);
+	testmig_alloc(READ_ONCE(alloc_pages_nr));
 	if (delay)
 		usleep_range(delay, delay + delay / 4 + 1);
 
@@ -308,7 +335,10 @@ module_param_cb(folios_offered, &stat_ops, &stat_offered, 0444);
 module_param_cb(folios_copied, &stat_ops, &stat_copied, 0444);
 module_param_cb(bytes_copied, &stat_ops, &stat_bytes, 0444);
 module_param_cb(wrong_reason, &stat_ops, &stat_wrong_reason, 0444);
-module_param_cb(reclaim_allowed, &stat_ops, &stat_reclaim_allowed, 0444);
+module_param_cb(memalloc, &stat_ops, &stat_memalloc, 0444);
+module_param_cb(unguarded, &stat_ops, &stat_unguarded, 0444);
+module_param_cb(alloc_failed, &stat_ops, &stat_alloc_failed, 0444);
+module_param_named(alloc_pages, alloc_pages_nr, uint, 0644);
 
 static int last_reason_get(char *buf, const struct kernel_param *kp)
 {
@@ -327,7 +357,9 @@ static int reset_set(const char *val, const struct kernel_param *kp)
 	atomic64_set(&stat_copied, 0);
 	atomic64_set(&stat_bytes, 0);
 	atomic64_set(&stat_wrong_reason, 0);
-	atomic64_set(&stat_reclaim_allowed, 0);
+	atomic64_set(&stat_memalloc, 0);
+	atomic64_set(&stat_unguarded, 0);
+	atomic64_set(&stat_alloc_failed, 0);
 	atomic_set(&stat_last_reason, -1);
 	return 0;
 }
