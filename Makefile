@@ -47,6 +47,7 @@ unit: lib tools
 	@packaging/test/install_test.sh
 	@kernel/test/kbuild_guard_test.sh
 	@kernel/test/patch_step_test.sh
+	@tools/lint-tests --self-test && tools/lint-tests
 
 deps:
 	@tools/install-deps
@@ -174,5 +175,12 @@ deb:
 	@tools/install-deps build deb
 	@packaging/build-deb $(B)/deb
 
+# The kernel with the series, packaged by its own bindeb-pkg (linux-image,
+# linux-headers) in build/deb/kernel-server: base.config's small server
+# configuration with LOCALVERSION=-migoff, or KCONFIG=FILE (e.g.
+# /boot/config-$$(uname -r)) with the series' option merged in.
+deb-kernel: deps
+	@kernel/build-kernel --flavour=server --deb
+
 .PHONY: all lib tools unit install install-bench deps build-deps kernel modules modules_install \
-	selftests check demo bench bench-baseline checkpatch sparse clean deb
+	selftests check demo bench bench-baseline checkpatch sparse clean deb deb-kernel

@@ -8,6 +8,12 @@
 set -u
 bin=$1/migoffloadctl bench=$2
 tmp=$(mktemp -d)
+# nobody runs a copy of its own: the checkout may be in a 0700 home
+# directory (Debian 12's default; /root too), which the guest sees with the
+# host's modes over 9p.
+nbin=$(mktemp -d /tmp/migoff-cli.XXXXXX)
+cp "$bin" "$nbin/migoffloadctl"
+chmod 755 "$nbin" "$nbin/migoffloadctl"
 n=0 pass=0 fail=0
 
 ok() {	# ok DESCRIPTION COMMAND...
@@ -26,7 +32,9 @@ $bin disable >/dev/null 2>&1
 $bin stats --reset >/dev/null 2>&1
 echo "TAP version 13"
 
-ok "status prints every reason" sh -c "$bin status | grep -q '^syscall_or_cpuset '"
+ok "status prints every reason" sh -c "$bin status > $tmp/st.txt && for r in compaction memory_hotplug \
+	syscall_or_cpuset mempolicy_mbind numa_misplaced contig_range longterm_pin demotion damon; do \
+	grep -q \"^\$r \" $tmp/st.txt || { echo \"missing \$r\"; exit 1; }; done"
 ok "status -j is JSON with api_version 1" sh -c "$bin -j status > $tmp/s.json && \
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j[\"api_version\"] == 1' $tmp/s.json"
 
@@ -38,8 +46,8 @@ ok "enable without a migrator uses cpu" sh -c "$bin enable --reason=compaction &
 	$bin -j status | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"routes\"][\"compaction\"] == \"cpu\"'"
 ok "unknown reason: exit 2, says so" sh -c "$bin enable --reason=bogus 2>$tmp/e; test \$? = 2 && grep -q 'unknown reason' $tmp/e"
 ok "enable without --reason: exit 2" sh -c "$bin enable; test \$? = 2"
-ok "unknown migrator: exit 1, names it" sh -c "$bin enable --reason=demotion --migrator=nosuch 2>&1 | grep -q \"no migrator 'nosuch'\"; \
-	$bin enable --reason=demotion --migrator=nosuch 2>/dev/null; test \$? = 1"
+ok "unknown migrator: exit 1, names it" sh -c "$bin enable --reason=demotion --migrator=nosuch 2>$tmp/e; \
+	test \$? = 1 && grep -q \"no migrator 'nosuch'\" $tmp/e"
 ok "unknown command: exit 2" sh -c "$bin frobnicate 2>/dev/null; test \$? = 2"
 ok "unknown option after the command: exit 2, a clean message" sh -c "$bin enable --bogus 2>$tmp/e; test \$? = 2 && \
 	grep -qx \"migoffloadctl: enable: unknown option '--bogus'\" $tmp/e"
@@ -187,7 +195,7 @@ priv=$(mktemp /tmp/migoff-priv.XXXXXX)	# readable by nobody, unlike $tmp
 chmod 644 $priv
 printf '{"batch": {"max_pages": 128}, "routes": {"demotion": null, "compaction": "cpu"}}' > $priv
 ok "config load as nobody: exit 1, EPERM, needs root, nothing changed" sh -c "$bin -j status > $tmp/b.json; \
-	setpriv --reuid=65534 --regid=65534 --clear-groups $bin config load $priv 2>$tmp/e; rc=\$?; cat $tmp/e; \
+	setpriv --reuid=65534 --regid=65534 --clear-groups $nbin/migoffloadctl config load $priv 2>$tmp/e; rc=\$?; cat $tmp/e; \
 	$bin -j status > $tmp/a.json; test \$rc = 1 && cmp -s $tmp/a.json $tmp/b.json && \
 	grep -q 'Operation not permitted: needs root' $tmp/e && grep -q 'nothing changed' $tmp/e"
 rm -f $priv
@@ -226,7 +234,7 @@ ok "batch set --latency=off --max-pages=0: no target, effective cap = max_pages"
 	$bin -j batch | python3 -c 'import json,sys; b=json.load(sys.stdin); \
 assert b[\"latency_us\"] == 0 and b[\"effective_pages\"] == b[\"max_pages\"], b' && $bin batch | grep -qx 'latency  *off'"
 ok "as nobody: batch works, batch set --latency fails with 'needs root'" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups \
-	$bin batch > /dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups $bin batch set --latency=1ms 2>$tmp/e; \
+	$nbin/migoffloadctl batch > /dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups $nbin/migoffloadctl batch set --latency=1ms 2>$tmp/e; \
 	test \$? = 1 && grep -q 'needs root' $tmp/e"
 # monitor: the auto flag of an enable, the latency of a batch change.
 $bin -j monitor --count=3 > $tmp/amon 2>$tmp/amon.err &
@@ -286,15 +294,18 @@ ok "stats (table): auto column and the size class table" sh -c "$bin stats > $tm
 	grep -q '^auto: ' $tmp/ast.txt && test \$(grep -c '^  syscall_or_cpuset  *[0-9]*[KMG] ' $tmp/ast.txt) = 4"
 ok "stats --interval=1 --count=1 -j: auto classes with batch rates" sh -c "$bin -j stats --interval=1 --count=1 | python3 -c 'import json,sys; \
 a=json.load(sys.stdin)[\"auto\"][\"syscall_or_cpuset\"]; assert len(a) == 4 and all(\"batches_cpu_per_s\" in c for c in a), a'"
-ok "stats --reset keeps the estimates, zeroes the batch counts" sh -c "$bin stats --reset > /dev/null && $bin -j stats | python3 -c 'import json,sys; \
+ok "stats --reset forgets the estimates and the batch counts" sh -c "$bin -j stats | python3 -c 'import json,sys; \
+a=json.load(sys.stdin)[\"auto\"][\"syscall_or_cpuset\"]; \
+assert any(c[\"migrator_ns_per_mib\"] or c[\"cpu_ns_per_mib\"] for c in a), a' && \
+	$bin stats --reset > /dev/null && $bin -j stats | python3 -c 'import json,sys; \
 a=json.load(sys.stdin)[\"auto\"][\"syscall_or_cpuset\"]; \
 assert all(c[\"batches_migrator\"] == c[\"batches_cpu\"] == c[\"batches_probe\"] == 0 for c in a), a; \
-assert any(c[\"migrator_ns_per_mib\"] or c[\"cpu_ns_per_mib\"] for c in a), a'"
+assert not any(c[\"migrator_ns_per_mib\"] or c[\"cpu_ns_per_mib\"] for c in a), a'"
 ok "a reason routed without --auto has no auto entries in the dump" sh -c "$bin enable --reason=syscall --migrator=mtcopy && \
 	$bin -j stats | python3 -c 'import json,sys; assert \"syscall_or_cpuset\" not in json.load(sys.stdin).get(\"auto\", {})'"
 for args in "batch" "-j batch" "-j stats" "stats" "enable --reason=demotion --migrator=mtcopy --auto" "batch set --latency=1ms"; do
 	ok "valgrind clean: $args" sh -c "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
-		$bin $args >/dev/null 2>$tmp/vg; test \$? != 99 || { cat $tmp/vg; false; }"
+		$bin $args >/dev/null 2>$tmp/vg; test \$? -le 2 || { cat $tmp/vg; false; }"
 done
 $bin batch set --latency=off
 $bin disable
@@ -344,17 +355,17 @@ ok "quota clear again: exit 1, no quota" sh -c "$bin quota clear migoff-cli 2>$t
 rmdir /sys/fs/cgroup/migoff-cli
 
 # An unprivileged user reads but cannot change anything.
-ok "as nobody: status works" setpriv --reuid=65534 --regid=65534 --clear-groups $bin status
+ok "as nobody: status works" setpriv --reuid=65534 --regid=65534 --clear-groups $nbin/migoffloadctl status
 ok "as nobody: enable fails with 'needs root'" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups \
-	$bin enable --reason=damon 2>$tmp/e; test \$? = 1 && grep -q 'needs root' $tmp/e"
-ok "as nobody: stats --reset fails" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups $bin stats --reset >/dev/null 2>&1; test \$? = 1"
+	$nbin/migoffloadctl enable --reason=damon 2>$tmp/e; test \$? = 1 && grep -q 'needs root' $tmp/e"
+ok "as nobody: stats --reset fails" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups $nbin/migoffloadctl stats --reset >/dev/null 2>&1; test \$? = 1"
 
 # No leaks or bad accesses.
 for args in "-j status" "-j migrator list" "-j stats" "config load $tmp/cfg.json" "config load $tmp/bad.json" \
 	"config load $tmp/late.json" "config save $tmp/cfg2.json" "enable --reason=bogus" \
 	"-j stats --interval=1 --count=2" "monitor --count=1 --bogus"; do
 	ok "valgrind clean: $args" sh -c "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
-		$bin $args >/dev/null 2>$tmp/vg; test \$? != 99 || { cat $tmp/vg; false; }"
+		$bin $args >/dev/null 2>$tmp/vg; test \$? -le 2 || { cat $tmp/vg; false; }"
 done
 
 # The example daemon routes demotion to the fastest migrator (dcbm here).
@@ -367,6 +378,6 @@ ok "tiering_policy: bad usage exits 2 before opening the device" sh -c "$(dirnam
 
 $bin disable
 $bin migrator set mtcopy threads=2 push=0
-rm -rf "$tmp"
+rm -rf "$tmp" "$nbin"
 echo "1..$n"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"

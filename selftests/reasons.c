@@ -383,6 +383,7 @@ TEST_F_TIMEOUT(rs, demotion_memory_pressure, 900)
 	long long free_kb = migoff_node_free_kb(0);
 	struct migoff_buf b;
 	size_t len;
+	long off;
 
 	ASSERT_LT(MiB(32) / 1024, free_kb);
 	len = ((size_t)free_kb * 1024 + MiB(96)) & ~(MiB(2) - 1);
@@ -402,8 +403,9 @@ TEST_F_TIMEOUT(rs, demotion_memory_pressure, 900)
 	}
 	migoff_fill(b.mem, len, 0x16);
 	EXPECT_LT(0, migoff_vmstat("pgdemote_kswapd") - k0 + migoff_vmstat("pgdemote_direct") - d0);
-	EXPECT_LT(0, (long long)(b.len / KiB(4)) - migoff_pages_off_node(&b, SLOW))
-		TH_LOG("nothing of the buffer is on the slow node");
+	off = migoff_pages_off_node(&b, SLOW);
+	ASSERT_LE(0, off) TH_LOG("querying the pages' nodes failed");
+	EXPECT_LT(off, (long)(b.len / KiB(4))) TH_LOG("nothing of the buffer is on the slow node");
 	verify(_metadata, x, &b, 0x16);
 	check(_metadata, x, MIGOFF_REASON_DEMOTION, 0);
 	migoff_buf_free(&b);
@@ -466,6 +468,7 @@ TEST_F_TIMEOUT(rs, numa_misplaced_promotion, 600)
 	balancing(2);
 	off = touch_until_on(&b, 0, 180);
 	balancing(0);
+	ASSERT_LE(0, off) TH_LOG("querying the pages' nodes failed");
 	EXPECT_GE((long)(b.len / KiB(4) / 32), off)
 		TH_LOG("%ld pages not promoted to node 0", off);
 	EXPECT_LT(0, migoff_vmstat("pgpromote_success") - p0);
@@ -487,6 +490,7 @@ TEST_F_TIMEOUT(rs, numa_misplaced_balancing, 600)
 	balancing(1);
 	off = touch_until_on(&b, 0, 180);
 	balancing(0);
+	ASSERT_LE(0, off) TH_LOG("querying the pages' nodes failed");
 	EXPECT_GE((long)(b.len / KiB(4) / 32), off)
 		TH_LOG("%ld pages not moved to node 0", off);
 	verify(_metadata, x, &b, 0x18);
@@ -800,6 +804,7 @@ TEST_F_TIMEOUT(rs, damon_migrate_hot, 600)
 		toucher(&b);
 	damon_stop();
 	/* A few pages may be caught between scans when time runs out. */
+	ASSERT_LE(0, off) TH_LOG("querying the pages' nodes failed");
 	EXPECT_GE((long)(b.len / KiB(4) / 32), off)
 		TH_LOG("%ld hot pages not migrated to node 0", off);
 	verify(_metadata, x, &b, 0x1f);
@@ -831,6 +836,7 @@ TEST_F_TIMEOUT(rs, damon_migrate_cold, 600)
 		sleep(1);
 	damon_stats(why, sizeof(why));
 	damon_stop();
+	ASSERT_LE(0, off) TH_LOG("querying the pages' nodes failed");
 	EXPECT_GE((long)(b.len / KiB(4) / 32), off)
 		TH_LOG("%ld cold pages not migrated to node %d (DAMOS %s)", off, SLOW, why);
 	verify(_metadata, x, &b, 0x1e);

@@ -319,7 +319,7 @@ struct migoff_auto {
 #define MIGOFF_AUTO_OBJECTIVE_WALL	0
 #define MIGOFF_AUTO_OBJECTIVE_CPU	1
 
-/* MIGOFF_IOC_RESET_STATS: zero every counter. CAP_SYS_ADMIN. */
+/* MIGOFF_IOC_RESET_STATS: zero every counter, forget the auto estimates. CAP_SYS_ADMIN. */
 struct migoff_reset {
 	__u32 size;
 	__u32 flags;			/* in: 0 */
