@@ -14,7 +14,8 @@
  * A channel thus only ever holds the descriptors of one window. A batch
  * has one deadline, "timeout_ms" from its start: a window that would start
  * after it is left to the CPU, and a window still copying at the deadline
- * times out.
+ * times out (a window gets at least DCBM_MIN_WAIT_MS, so that one started
+ * just before the deadline is not held for copies that take microseconds).
  *
  * Descriptors: each folio is mapped on its own (dma_map_page() of the
  * whole folio, which is physically contiguous). Consecutive folios of a
@@ -149,6 +150,8 @@
 #define DCBM_CLAIM_WAIT_MS	2
 /* How often the reaper looks at held windows. */
 #define DCBM_REAP_MS		20
+/* A window gets at least this long to finish, whatever the batch deadline. */
+#define DCBM_MIN_WAIT_MS	10
 /* A held window still outstanding after this long is reported. */
 #define DCBM_STUCK_SECS		10
 
@@ -588,7 +591,7 @@ static void dcbm_submit_runs(struct dcbm_xfer *x, unsigned int n,
 }
 
 /*
- * Whether a channel's provider stops its hardware when
+ * Whether a channel's provider stops its hardware, and its callbacks, when
  * dmaengine_terminate_sync() succeeds. The dmaengine contract says so;
  * 6.12's ptdma (and ae4dma, which reuses it) frees the queued descriptors
  * but lets the one its queue runs finish, and so does the software
@@ -600,7 +603,12 @@ static bool dcbm_can_abort(struct dma_chan *chan)
 	const char *drv = dev_driver_string(chan->device->dev);
 	unsigned int i;
 
-	if (!chan->device->device_terminate_all)
+	/*
+	 * Without device_synchronize, dmaengine_terminate_sync() does not wait
+	 * for a callback already running (pl330, dw, ...): it could then drop
+	 * a count dcbm already gave up on.
+	 */
+	if (!chan->device->device_terminate_all || !chan->device->device_synchronize)
 		return false;
 	for (i = 0; i < ARRAY_SIZE(runs_on); i++)
 		if (!strcmp(drv, runs_on[i]))
@@ -647,7 +655,8 @@ static unsigned int dcbm_outstanding(struct dcbm_window *w, unsigned int c)
 static int dcbm_settle(struct dcbm_window *w, struct dma_chan **chans,
 		       unsigned int k, unsigned long deadline, u64 *wait_ns)
 {
-	long left = (long)(deadline - jiffies);
+	long left = max_t(long, (long)(deadline - jiffies),
+			  msecs_to_jiffies(DCBM_MIN_WAIT_MS));
 	unsigned int c, dead = 0;
 	bool done;
 	u64 t0;
@@ -656,7 +665,7 @@ static int dcbm_settle(struct dcbm_window *w, struct dma_chan **chans,
 	if (atomic_dec_and_test(&w->pending))
 		return 0;
 	t0 = ktime_get_ns();
-	done = left > 0 && wait_for_completion_timeout(&w->done, left);
+	done = wait_for_completion_timeout(&w->done, left);
 	*wait_ns += ktime_get_ns() - t0;
 	if (done)
 		return 0;
@@ -678,9 +687,14 @@ static int dcbm_settle(struct dcbm_window *w, struct dma_chan **chans,
 	}
 	/* The callbacks that will never come; the last one settles @w. */
 	if (dead && atomic_sub_and_test(dead, &w->pending))
-		return -ETIMEDOUT;
+		return -ETIMEDOUT;	/* we took the last count: no complete() */
 	if (!w->nr_quarantine) {
-		/* Only stopped channels were outstanding: nothing can call back. */
+		/*
+		 * Only callbacks already under way remain (they set their
+		 * result before the timeout was decided, and have yet to drop
+		 * their count): the last one completes @w, soon.
+		 */
+		wait_for_completion(&w->done);
 		return -ETIMEDOUT;
 	}
 	/* Takes the completion's lock: the last callback is done with @w. */
@@ -731,6 +745,15 @@ static void dcbm_reap_fn(struct work_struct *work)
 			continue;
 		}
 		list_move(&w->held_node, &done);
+	}
+	spin_unlock(&pool_lock);
+
+	/* Unmap through the channels' devices while the slots still hold them. */
+	list_for_each_entry(w, &done, held_node)
+		dcbm_release_held(w);
+
+	spin_lock(&pool_lock);
+	list_for_each_entry(w, &done, held_node) {
 		for (q = 0; q < w->nr_quarantine; q++) {
 			struct dcbm_slot *s = &slots[w->quarantine[q]];
 
@@ -744,7 +767,6 @@ static void dcbm_reap_fn(struct work_struct *work)
 	spin_unlock(&pool_lock);
 
 	list_for_each_entry_safe(w, tmp, &done, held_node) {
-		dcbm_release_held(w);
 		kfree(w);
 		module_put(THIS_MODULE);
 	}
@@ -906,9 +928,10 @@ static int dcbm_copy_window(struct dcbm_window *w, unsigned int n,
 		if (!ok && !rc)
 			rc = -EIO;
 	}
+	/* The quarantined slots stay claimed; the others are free again. */
+	dcbm_unclaim(mine, k);
 	if (rc == -EINPROGRESS)
 		dcbm_park(w);
-	dcbm_unclaim(mine, k);
 	return rc;
 }
 
