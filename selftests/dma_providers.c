@@ -44,30 +44,13 @@
 
 static char why[256];
 
-static long long param_get(const char *dir, const char *param)
-{
-	char path[256];
-	long long v;
-
-	snprintf(path, sizeof(path), "%s%s", dir, param);
-	return migoff_read_ll(path, &v) ? -1 : v;
-}
-
-static int param_set(const char *dir, const char *param, const char *val)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s%s", dir, param);
-	return migoff_write_file(path, val);
-}
-
 static void swdma_quiet(void)
 {
-	param_set(SWDMA, "fail_every", "0");
-	param_set(SWDMA, "drop_every", "0");
-	param_set(SWDMA, "delay_us", "0");
-	param_set(SWDMA, "reorder", "0");
-	param_set(SWDMA, "slow_terminate_ms", "0");
+	migoff_param_set(SWDMA, "fail_every", "0");
+	migoff_param_set(SWDMA, "drop_every", "0");
+	migoff_param_set(SWDMA, "delay_us", "0");
+	migoff_param_set(SWDMA, "reorder", "0");
+	migoff_param_set(SWDMA, "slow_terminate_ms", "0");
 }
 
 /* Wait until dcbm holds nothing (the reaper released every late window). */
@@ -76,7 +59,7 @@ static int dcbm_wait_unheld(double secs)
 	double t0 = migoff_now(CLOCK_MONOTONIC);
 
 	/* An older dcbm without the counter holds nothing. */
-	while (param_get(DCBM, "quarantined") > 0) {
+	while (migoff_param_get(DCBM, "quarantined") > 0) {
 		if (migoff_now(CLOCK_MONOTONIC) - t0 > secs)
 			return -1;
 		usleep(20000);
@@ -124,7 +107,7 @@ static void personality_teardown(struct __test_metadata *_metadata, int fd,
 
 	migoff_disable_all(fd);
 	swdma_quiet();
-	param_set(SWDMA, "complete_dropped", "1");
+	migoff_param_set(SWDMA, "complete_dropped", "1");
 	dcbm_wait_unheld(30);
 	/* Back to the default engine for the suites that follow. */
 	migoff_mod_unload("migoff_swdma");
@@ -176,8 +159,8 @@ FIXTURE_VARIANT_ADD(prov_hang, ptdma) { .v = PTDMA };
 TEST_F_TIMEOUT(prov, late_descriptors_never_write_user_memory, 600)
 {
 	const size_t len = MiB(16), npages = len / KiB(4);
-	long long held0 = param_get(DCBM, "held"), term0 = param_get(DCBM, "terminated");
-	long long to0 = param_get(DCBM, "timeouts");
+	long long held0 = migoff_param_get(DCBM, "held"), term0 = migoff_param_get(DCBM, "terminated");
+	long long to0 = migoff_param_get(DCBM, "timeouts");
 	struct migoff_counters r;
 	struct migoff_buf b;
 	long not_moved, total_not_moved = 0;
@@ -186,7 +169,7 @@ TEST_F_TIMEOUT(prov, late_descriptors_never_write_user_memory, 600)
 
 	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", 10));
 	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
-	ASSERT_EQ(0, param_set(SWDMA, "delay_us", "3000"));
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "delay_us", "3000"));
 	ASSERT_EQ(0, migoff_buf_alloc(&b, len, KiB(4), 0, 0x1700, why, sizeof(why)))
 		TH_LOG("%s", why);
 	for (i = 0; i < 4; i++) {
@@ -204,7 +187,7 @@ TEST_F_TIMEOUT(prov, late_descriptors_never_write_user_memory, 600)
 					  i, bad);
 		node = to;
 	}
-	param_set(SWDMA, "delay_us", "0");
+	migoff_param_set(SWDMA, "delay_us", "0");
 	ASSERT_EQ(0, dcbm_wait_unheld(30)) TH_LOG("late windows were never released");
 	ASSERT_EQ(-1, migoff_verify(b.mem, b.len, 0x1713));
 	migoff_buf_free(&b);
@@ -212,20 +195,20 @@ TEST_F_TIMEOUT(prov, late_descriptors_never_write_user_memory, 600)
 	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON, SYSCALL, &r));
 	TH_LOG("%s: %lld timeouts, %lld channels terminated, %lld folios held, "
 	       "%ld of %zu pages not moved; %llu offloaded, %llu timeout fallbacks",
-	       variant->v.personality, param_get(DCBM, "timeouts") - to0,
-	       param_get(DCBM, "terminated") - term0, param_get(DCBM, "held") - held0,
+	       variant->v.personality, migoff_param_get(DCBM, "timeouts") - to0,
+	       migoff_param_get(DCBM, "terminated") - term0, migoff_param_get(DCBM, "held") - held0,
 	       total_not_moved, 4 * npages, (unsigned long long)r.folios,
 	       (unsigned long long)r.fallback[MIGOFF_FALLBACK_TIMEOUT]);
 	EXPECT_LE(0, held0) TH_LOG("dcbm exposes no held counter");
-	EXPECT_LT(0, param_get(DCBM, "timeouts") - to0);
+	EXPECT_LT(0, migoff_param_get(DCBM, "timeouts") - to0);
 	if (variant->v.can_abort) {
-		EXPECT_LT(0, param_get(DCBM, "terminated") - term0);
-		EXPECT_EQ(0, param_get(DCBM, "held") - held0);
+		EXPECT_LT(0, migoff_param_get(DCBM, "terminated") - term0);
+		EXPECT_EQ(0, migoff_param_get(DCBM, "held") - held0);
 		EXPECT_EQ(0, total_not_moved);
 	} else {
 		/* Never terminated: held, and those folios stayed where they were. */
-		EXPECT_EQ(0, param_get(DCBM, "terminated") - term0);
-		EXPECT_LT(0, param_get(DCBM, "held") - held0);
+		EXPECT_EQ(0, migoff_param_get(DCBM, "terminated") - term0);
+		EXPECT_LT(0, migoff_param_get(DCBM, "held") - held0);
 		EXPECT_LT(0, total_not_moved);
 	}
 }
@@ -234,8 +217,8 @@ TEST_F_TIMEOUT(prov, late_descriptors_never_write_user_memory, 600)
 TEST_F_TIMEOUT(prov, offloads_without_timeouts, 300)
 {
 	const size_t len = MiB(16), nfolios = len / KiB(4);
-	long long to0 = param_get(DCBM, "timeouts"), descs0 = param_get(DCBM, "descriptors");
-	long long cb0 = param_get(SWDMA, "callbacks");
+	long long to0 = migoff_param_get(DCBM, "timeouts"), descs0 = migoff_param_get(DCBM, "descriptors");
+	long long cb0 = migoff_param_get(SWDMA, "callbacks");
 	struct migoff_counters r;
 	double t0, secs;
 
@@ -250,9 +233,9 @@ TEST_F_TIMEOUT(prov, offloads_without_timeouts, 300)
 	       (unsigned long long)migoff_fallbacks(&r));
 	EXPECT_EQ(2 * nfolios, r.folios);
 	EXPECT_EQ(0, migoff_fallbacks(&r));
-	EXPECT_EQ(0, param_get(DCBM, "timeouts") - to0);
+	EXPECT_EQ(0, migoff_param_get(DCBM, "timeouts") - to0);
 	/* One callback per descriptor: the one contract all providers keep. */
-	EXPECT_EQ(param_get(DCBM, "descriptors") - descs0, param_get(SWDMA, "callbacks") - cb0);
+	EXPECT_EQ(migoff_param_get(DCBM, "descriptors") - descs0, migoff_param_get(SWDMA, "callbacks") - cb0);
 	/* 2 x 16 windows of 2 s would be a minute. */
 	EXPECT_GT(30.0, secs);
 }
@@ -263,8 +246,8 @@ TEST_F_TIMEOUT(prov_err, failed_descriptors_fall_back, 300)
 	const size_t len = MiB(8), nfolios = len / KiB(4);
 	struct migoff_counters r;
 	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
-	ASSERT_EQ(0, param_set(SWDMA, "fail_every", "7"));
-	ASSERT_EQ(0, param_set(SWDMA, "reorder", "1"));
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "fail_every", "7"));
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "reorder", "1"));
 	ASSERT_EQ(0, migoff_round_trip(len, KiB(4), 0x1730, why, sizeof(why)))
 		TH_LOG("%s", why);
 	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON, SYSCALL, &r));
@@ -285,28 +268,28 @@ TEST_F_TIMEOUT(prov_err, failed_descriptors_fall_back, 300)
 TEST_F_TIMEOUT(prov_hang, hung_descriptors_quarantine_the_channel, 300)
 {
 	const size_t len = MiB(4);
-	long long held0 = param_get(DCBM, "held"), late0 = param_get(DCBM, "late");
+	long long held0 = migoff_param_get(DCBM, "held"), late0 = migoff_param_get(DCBM, "late");
 	struct migoff_buf b;
 	long not_moved;
 	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", 50));
 	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
-	ASSERT_EQ(0, param_set(SWDMA, "drop_every", "40"));
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "drop_every", "40"));
 	ASSERT_EQ(0, migoff_buf_alloc(&b, len, KiB(4), 0, 0x1740, why, sizeof(why)))
 		TH_LOG("%s", why);
 	ASSERT_EQ(0, migoff_move_some(&b, 1, 0, &not_moved, why, sizeof(why)))
 		TH_LOG("%s", why);
-	param_set(SWDMA, "drop_every", "0");
+	migoff_param_set(SWDMA, "drop_every", "0");
 	migoff_fill(b.mem, b.len, 0x1741);
-	EXPECT_LT(0, param_get(DCBM, "quarantined"));
-	EXPECT_LT(0, param_get(DCBM, "held") - held0);
+	EXPECT_LT(0, migoff_param_get(DCBM, "quarantined"));
+	EXPECT_LT(0, migoff_param_get(DCBM, "held") - held0);
 	EXPECT_LT(0, not_moved);
 	/* The module cannot go while the engine may still call it back. */
 	EXPECT_NE(0, migoff_mod_unload("migoff_dcbm"));
 
 	/* The engine recovers: the dropped descriptors write now. */
-	ASSERT_EQ(0, param_set(SWDMA, "complete_dropped", "1"));
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "complete_dropped", "1"));
 	ASSERT_EQ(0, dcbm_wait_unheld(30));
-	EXPECT_LT(0, param_get(DCBM, "late") - late0);
+	EXPECT_LT(0, migoff_param_get(DCBM, "late") - late0);
 	EXPECT_EQ(-1, migoff_verify(b.mem, b.len, 0x1741));
 	/* And the channels serve again. */
 	ASSERT_EQ(0, migoff_move_some(&b, 1, 0, &not_moved, why, sizeof(why)))
@@ -364,7 +347,7 @@ TEST_F_TIMEOUT(prov, no_update_lost_under_any_migrator, 900)
 	}
 	/* dcbm: descriptors slower than the deadline now and then. */
 	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", 10));
-	ASSERT_EQ(0, param_set(SWDMA, "delay_us", "400"));
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "delay_us", "400"));
 	for (m = 0; m < sizeof(migrators) / sizeof(migrators[0]); m++) {
 		ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, migrators[m]));
 		for (j = 0; j < 6; j++) {
@@ -376,7 +359,7 @@ TEST_F_TIMEOUT(prov, no_update_lost_under_any_migrator, 900)
 	stop = true;
 	for (i = 0; i < WRITERS; i++)
 		pthread_join(t[i], NULL);
-	param_set(SWDMA, "delay_us", "0");
+	migoff_param_set(SWDMA, "delay_us", "0");
 	for (i = 0; i < WRITERS; i++) {
 		for (j = 0; j < COUNTERS; j++) {
 			uint64_t got = w[i].base[(size_t)j * 512];

@@ -569,6 +569,23 @@ long migoff_kernel_splats(void)
 	return n;
 }
 
+long long migoff_param_get(const char *dir, const char *name)
+{
+	char path[256];
+	long long v;
+
+	snprintf(path, sizeof(path), "%s%s", dir, name);
+	return migoff_read_ll(path, &v) ? -1 : v;
+}
+
+int migoff_param_set(const char *dir, const char *name, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s%s", dir, name);
+	return migoff_write_file(path, val);
+}
+
 int migoff_numa_balancing_off(void)
 {
 	int err = migoff_write_file("/proc/sys/kernel/numa_balancing", "0");

@@ -102,6 +102,11 @@ long long migoff_node_free_kb(int node);
 /* /proc/vmstat counter, or -1. */
 long long migoff_vmstat(const char *name);
 
+/* A module's parameter DIR NAME (DIR ends with '/'): its value, or -1. */
+long long migoff_param_get(const char *dir, const char *name);
+/* Set it: 0 or -errno. */
+int migoff_param_set(const char *dir, const char *name, const char *val);
+
 /* Sysfs/procfs scalar files. Return 0 or -errno. */
 int migoff_write_file(const char *path, const char *val);
 int migoff_read_ll(const char *path, long long *val);

@@ -59,30 +59,13 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static long long param_get(const char *dir, const char *name)
-{
-	char path[256];
-	long long v;
-
-	snprintf(path, sizeof(path), "%s%s", dir, name);
-	return migoff_read_ll(path, &v) ? -1 : v;
-}
-
-static int param_set(const char *dir, const char *name, const char *val)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s%s", dir, name);
-	return migoff_write_file(path, val);
-}
-
 static void swdma_defaults(void)
 {
-	param_set(SWDMA, "fail_every", "0");
-	param_set(SWDMA, "drop_every", "0");
-	param_set(SWDMA, "delay_us", "0");
-	param_set(SWDMA, "reorder", "0");
-	param_set(SWDMA, "fail_chan_alloc", "0");
+	migoff_param_set(SWDMA, "fail_every", "0");
+	migoff_param_set(SWDMA, "drop_every", "0");
+	migoff_param_set(SWDMA, "delay_us", "0");
+	migoff_param_set(SWDMA, "reorder", "0");
+	migoff_param_set(SWDMA, "fail_chan_alloc", "0");
 }
 
 static uint64_t fallbacks(const struct migoff_counters *c)
@@ -182,10 +165,10 @@ static void common_teardown(int fd, struct migoff_thp_state *thp)
 	if (!migoff_mod_loaded("migoff_swdma"))
 		migoff_mod_load("migoff_swdma", NULL);
 	swdma_defaults();
-	param_set(FAILSLAB, "probability", "0");
-	param_set(FAILPAGE, "probability", "0");
-	param_set(FAILSLAB, "task-filter", "N");
-	param_set(FAILPAGE, "task-filter", "N");
+	migoff_param_set(FAILSLAB, "probability", "0");
+	migoff_param_set(FAILPAGE, "probability", "0");
+	migoff_param_set(FAILSLAB, "task-filter", "N");
+	migoff_param_set(FAILPAGE, "task-filter", "N");
 	migoff_thp_restore(thp);
 	cg_remove("migoff-hard/child");
 	cg_remove("migoff-hard/own");
@@ -376,9 +359,9 @@ TEST_F_TIMEOUT(hard, mtcopy_one_thp_one_range_per_cpu, 300)
 	ASSERT_LE(0, id);
 	ASSERT_EQ(0, migoff_set_param(self->fd, "mtcopy", "threads", 8));
 	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "mtcopy"));
-	thr0 = param_get(MTCOPY, "batches_threaded");
-	wk0 = param_get(MTCOPY, "workers");
-	in0 = param_get(MTCOPY, "batches_inline");
+	thr0 = migoff_param_get(MTCOPY, "batches_threaded");
+	wk0 = migoff_param_get(MTCOPY, "workers");
+	in0 = migoff_param_get(MTCOPY, "batches_inline");
 	ASSERT_LE(0, thr0) TH_LOG("mtcopy exposes no batches_threaded");
 	ASSERT_LE(0, wk0);
 
@@ -386,9 +369,9 @@ TEST_F_TIMEOUT(hard, mtcopy_one_thp_one_range_per_cpu, 300)
 	ASSERT_EQ(0, migoff_round_trip(MiB(2), MiB(2), 0x11a, why, sizeof(why)))
 		TH_LOG("%s", why);
 	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_MIGRATOR, id, &m));
-	thr1 = param_get(MTCOPY, "batches_threaded");
-	wk1 = param_get(MTCOPY, "workers");
-	in1 = param_get(MTCOPY, "batches_inline");
+	thr1 = migoff_param_get(MTCOPY, "batches_threaded");
+	wk1 = migoff_param_get(MTCOPY, "workers");
+	in1 = migoff_param_get(MTCOPY, "batches_inline");
 	EXPECT_EQ(2, m.folios);
 	EXPECT_EQ(0, fallbacks(&m));
 	EXPECT_EQ(m.batches, thr1 - thr0) TH_LOG("a THP batch was copied inline");
@@ -399,12 +382,12 @@ TEST_F_TIMEOUT(hard, mtcopy_one_thp_one_range_per_cpu, 300)
 		       thr1 > thr0 ? (wk1 - wk0) / (thr1 - thr0) : 0, ranges - 1, cpus);
 
 	/* One 4 KiB folio is not worth a worker. */
-	in0 = param_get(MTCOPY, "batches_inline");
-	wk0 = param_get(MTCOPY, "workers");
+	in0 = migoff_param_get(MTCOPY, "batches_inline");
+	wk0 = migoff_param_get(MTCOPY, "workers");
 	ASSERT_EQ(0, migoff_round_trip(KiB(4), KiB(4), 0x11b, why, sizeof(why)))
 		TH_LOG("%s", why);
-	EXPECT_EQ(2, param_get(MTCOPY, "batches_inline") - in0);
-	EXPECT_EQ(wk0, param_get(MTCOPY, "workers"));
+	EXPECT_EQ(2, migoff_param_get(MTCOPY, "batches_inline") - in0);
+	EXPECT_EQ(wk0, migoff_param_get(MTCOPY, "workers"));
 }
 
 /* --- item 15: per-batch allocations fail; the CPU copies everything --- */
@@ -420,7 +403,7 @@ static int fault_dir_on(const char *dir)
 	int err;
 
 	for (i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
-		err = param_set(dir, set[i][0], set[i][1]);
+		err = migoff_param_set(dir, set[i][0], set[i][1]);
 		if (err)
 			return err;
 	}
@@ -491,8 +474,8 @@ TEST_F_TIMEOUT(alloc, failure_falls_back_to_cpu, 300)
 		_exit(rc);
 	}
 	ASSERT_EQ(0, child_status(pid)) TH_LOG("the mover failed or lost data");
-	param_set(FAILSLAB, "probability", "0");
-	param_set(FAILPAGE, "probability", "0");
+	migoff_param_set(FAILSLAB, "probability", "0");
+	migoff_param_set(FAILPAGE, "probability", "0");
 
 	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
 				     MIGOFF_REASON_SYSCALL, &r));
@@ -556,9 +539,9 @@ TEST_F_TIMEOUT(hard, dcbm_timeout_stops_only_its_batch, 900)
 	/* Batches of at most 32 folios: at most one drop in each. */
 	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, 32, 0));
 	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
-	ASSERT_EQ(0, param_set(SWDMA, "drop_every", "50"));
-	drop0 = param_get(SWDMA, "descs_dropped");
-	to0 = param_get(DCBM, "timeouts");
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "drop_every", "50"));
+	drop0 = migoff_param_get(SWDMA, "descs_dropped");
+	to0 = migoff_param_get(DCBM, "timeouts");
 	ASSERT_LE(0, to0) TH_LOG("dcbm exposes no timeouts counter");
 
 	for (i = 0; i < 2; i++)
@@ -567,15 +550,15 @@ TEST_F_TIMEOUT(hard, dcbm_timeout_stops_only_its_batch, 900)
 		pthread_join(t[i], NULL);
 		EXPECT_EQ(0, a[i].failed) TH_LOG("mover %d: %s", i, a[i].why);
 	}
-	param_set(SWDMA, "drop_every", "0");
-	drop1 = param_get(SWDMA, "descs_dropped");
-	to1 = param_get(DCBM, "timeouts");
+	migoff_param_set(SWDMA, "drop_every", "0");
+	drop1 = migoff_param_get(SWDMA, "descs_dropped");
+	to1 = migoff_param_get(DCBM, "timeouts");
 	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
 				     MIGOFF_REASON_SYSCALL, &r));
 	TH_LOG("%lld dropped, %lld timed out, %llu timeout fallbacks, %lld busy",
 	       drop1 - drop0, to1 - to0,
 	       (unsigned long long)r.fallback[MIGOFF_FALLBACK_TIMEOUT],
-	       param_get(DCBM, "busy"));
+	       migoff_param_get(DCBM, "busy"));
 	EXPECT_LT(0, drop1 - drop0);
 	EXPECT_EQ(drop1 - drop0, to1 - to0) TH_LOG("timeouts hit other batches");
 	EXPECT_LE((uint64_t)(drop1 - drop0), r.fallback[MIGOFF_FALLBACK_TIMEOUT]);
@@ -596,14 +579,14 @@ TEST_F_TIMEOUT(hard, dcbm_failed_channels_change_keeps_channels, 300)
 	long long allocs;
 
 	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
-	ASSERT_EQ(0, param_set(SWDMA, "fail_chan_alloc", "1"))
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "fail_chan_alloc", "1"))
 		TH_LOG("swdma has no fail_chan_alloc knob");
-	allocs = param_get(SWDMA, "chan_allocs");
+	allocs = migoff_param_get(SWDMA, "chan_allocs");
 	EXPECT_EQ(-ENODEV, migoff_set_param(self->fd, "dcbm", "channels", 3));
 	ASSERT_EQ(0, get_migrator(self->fd, "dcbm", &m));
 	EXPECT_EQ(2, m.params[0].value);
 	EXPECT_EQ(MIGOFF_MIGRATOR_AVAILABLE | MIGOFF_MIGRATOR_ROUTED, m.state);
-	EXPECT_EQ(allocs, param_get(SWDMA, "chan_allocs"));
+	EXPECT_EQ(allocs, migoff_param_get(SWDMA, "chan_allocs"));
 
 	/* The routed dcbm still copies everything on its two channels. */
 	ASSERT_EQ(0, migoff_reset_stats(self->fd));
@@ -616,7 +599,7 @@ TEST_F_TIMEOUT(hard, dcbm_failed_channels_change_keeps_channels, 300)
 
 	/* Fewer channels needs no allocation; more works again without the knob. */
 	EXPECT_EQ(0, migoff_set_param(self->fd, "dcbm", "channels", 1));
-	ASSERT_EQ(0, param_set(SWDMA, "fail_chan_alloc", "0"));
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "fail_chan_alloc", "0"));
 	EXPECT_EQ(0, migoff_set_param(self->fd, "dcbm", "channels", 3));
 	ASSERT_EQ(0, migoff_reset_stats(self->fd));
 	ASSERT_EQ(0, migoff_round_trip(len, KiB(4), 0x131, why, sizeof(why)))
@@ -626,9 +609,9 @@ TEST_F_TIMEOUT(hard, dcbm_failed_channels_change_keeps_channels, 300)
 	EXPECT_EQ(2 * nfolios, r.folios);
 	/* Enabling with no channel to be had fails cleanly too. */
 	ASSERT_EQ(0, migoff_disable_all(self->fd));
-	ASSERT_EQ(0, param_set(SWDMA, "fail_chan_alloc", "1"));
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "fail_chan_alloc", "1"));
 	EXPECT_EQ(-ENODEV, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
-	ASSERT_EQ(0, param_set(SWDMA, "fail_chan_alloc", "0"));
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "fail_chan_alloc", "0"));
 }
 
 /*
@@ -645,7 +628,7 @@ TEST_F_TIMEOUT(hard, dcbm_channels_change_does_not_wait_for_copies, 300)
 	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", 60000));
 	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, 1, 0));
 	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
-	ASSERT_EQ(0, param_set(SWDMA, "delay_us", "1000000"));
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "delay_us", "1000000"));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
@@ -668,7 +651,7 @@ TEST_F_TIMEOUT(hard, dcbm_channels_change_does_not_wait_for_copies, 300)
 		usleep(200000);
 	}
 	EXPECT_EQ(0, child_status(pid)) TH_LOG("the slow mover failed");
-	param_set(SWDMA, "delay_us", "0");
+	migoff_param_set(SWDMA, "delay_us", "0");
 	TH_LOG("slowest channels change: %.3fs", worst);
 	EXPECT_GT(0.5, worst) TH_LOG("a channels change waited for a copy");
 }
@@ -827,21 +810,21 @@ TEST_F_TIMEOUT(hard, unprivileged_reads_take_no_dma_channel, 300)
 
 	ASSERT_LE(0, cg);
 	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, cg, MiB(1), MiB(1), 0, NULL));
-	a0 = param_get(SWDMA, "chan_allocs");
-	f0 = param_get(SWDMA, "chan_frees");
+	a0 = migoff_param_get(SWDMA, "chan_allocs");
+	f0 = migoff_param_get(SWDMA, "chan_frees");
 	ASSERT_LE(0, a0) TH_LOG("swdma exposes no chan_allocs counter");
 	/* dcbm unrouted: it holds no channel, a read must not take one. */
 	EXPECT_EQ(0, reads_as_nobody(self->fd, 100));
-	EXPECT_EQ(a0, param_get(SWDMA, "chan_allocs"));
-	EXPECT_EQ(f0, param_get(SWDMA, "chan_frees"));
+	EXPECT_EQ(a0, migoff_param_get(SWDMA, "chan_allocs"));
+	EXPECT_EQ(f0, migoff_param_get(SWDMA, "chan_frees"));
 
 	/* Routed: it holds its two; reads change nothing either. */
 	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
-	a0 = param_get(SWDMA, "chan_allocs");
-	f0 = param_get(SWDMA, "chan_frees");
+	a0 = migoff_param_get(SWDMA, "chan_allocs");
+	f0 = migoff_param_get(SWDMA, "chan_frees");
 	EXPECT_EQ(0, reads_as_nobody(self->fd, 100));
-	EXPECT_EQ(a0, param_get(SWDMA, "chan_allocs"));
-	EXPECT_EQ(f0, param_get(SWDMA, "chan_frees"));
+	EXPECT_EQ(a0, migoff_param_get(SWDMA, "chan_allocs"));
+	EXPECT_EQ(f0, migoff_param_get(SWDMA, "chan_frees"));
 	EXPECT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_CLEAR_QUOTA, cg, 0, 0, 0, NULL));
 	close(cg);
 }
