@@ -9,17 +9,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 fail=0
-ok() {	# ok DESCRIPTION COMMAND...
-	local desc=$1; shift
-	n=$((n + 1))
-	if "$@" > "$tmp/out" 2>&1; then
-		echo "ok $n - $desc"
-	else
-		fail=$((fail + 1)); echo "not ok $n - $desc"; sed 's/^/# /' "$tmp/out" | head -20
-	fi
-}
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+. "$top/tools/tap.sh"
 
 kdirs=()
 for k in /lib/modules/*/build; do
@@ -69,5 +59,4 @@ rc=$?
 ok "make modules_install KDIR=(not a kernel tree): exit 1, one line" \
 	sh -c "test $rc != 0 && grep -q 'nothing built for KDIR' '$tmp/mi'"
 
-echo "1..$n"
-[ $fail = 0 ]
+tap_end

@@ -9,16 +9,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 fail=0
-ok() {	# ok DESCRIPTION COMMAND...
-	local desc=$1; shift
-	n=$((n + 1))
-	if "$@" > "$tmp/out" 2>&1; then
-		echo "ok $n - $desc"
-	else
-		fail=$((fail + 1)); echo "not ok $n - $desc"; sed 's/^/# /' "$tmp/out" | head -20
-	fi
-}
+. "$here/../../tools/tap.sh"
 tested=$(cat "$here/../patches/TESTED-VERSION")
 echo "TAP version 13"
 
@@ -77,5 +68,4 @@ ok "the tested version and still stale: says the series needs a rebase" \
 ok "TESTED-VERSION is a Debian version of linux-source-6.12" \
 	grep -Eqx '6\.12\.[0-9]+-[0-9A-Za-z.+~-]+' "$here/../patches/TESTED-VERSION"
 
-echo "1..$n"
-[ $fail = 0 ]
+tap_end

@@ -11,16 +11,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 fail=0
-ok() {	# ok DESCRIPTION COMMAND...
-	desc=$1; shift
-	n=$((n + 1))
-	if "$@" > "$tmp/out" 2>&1; then
-		echo "ok $n - $desc"
-	else
-		fail=$((fail + 1)); echo "not ok $n - $desc"; sed 's/^/# /' "$tmp/out" | head -30
-	fi
-}
+. "$top/tools/tap.sh"
 echo "TAP version 13"
 root=$tmp/root
 
@@ -91,5 +82,4 @@ ok "no DESTDIR, another directory: no ldconfig, says what to do" sh -c \
 	"make -s -C $top/libmigoffload OUT=$top/build/lib PREFIX=$tmp/opt LDCONFIG='touch $tmp/ran3' install > $tmp/o3 && \
 	 test ! -e $tmp/ran3 && grep -q 'not a directory the loader searches: add it to /etc/ld.so.conf.d/ and run ldconfig' $tmp/o3"
 
-echo "1..$n"
-[ $fail = 0 ]
+tap_end
