@@ -23,6 +23,9 @@
  *  - descriptors that never complete on an engine that cannot abort: the
  *    channel is quarantined and its folios held, until the engine
  *    completes them (late writes into the held destinations only).
+ *
+ * And on the ideal engine: batches that find every channel taken count as
+ * busy fallbacks, not errors.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -149,6 +152,9 @@ PROV_FIXTURE(prov_hang);
 FIXTURE_VARIANT_ADD(prov_hang, ioat) { .v = IOAT };
 FIXTURE_VARIANT_ADD(prov_hang, idxd) { .v = IDXD };
 FIXTURE_VARIANT_ADD(prov_hang, ptdma) { .v = PTDMA };
+
+PROV_FIXTURE(prov_busy);
+FIXTURE_VARIANT_ADD(prov_busy, ideal) { .v = IDEAL };
 
 /*
  * The reproduction of the issue: timeout_ms=10, each descriptor 3 ms,
@@ -373,6 +379,55 @@ TEST_F_TIMEOUT(prov, no_update_lost_under_any_migrator, 900)
 	EXPECT_EQ(0, lost);
 	migoff_buf_free(&b);
 	EXPECT_EQ(0, dcbm_wait_unheld(30));
+}
+
+/*
+ * One channel, slow descriptors, two tasks migrating at once: a batch
+ * that finds the channel taken for longer than dcbm's claim wait goes to
+ * the CPU and counts as a busy fallback, not as a failure of the
+ * migrator. (Counted as errors, these failed rs.dcbm.demotion_memory_pressure
+ * when kswapd and direct reclaim demoted at once.)
+ */
+TEST_F_TIMEOUT(prov_busy, contention_counts_as_busy, 300)
+{
+	struct migoff_mover m[2] = { { .len = MiB(4) }, { .len = MiB(4) } };
+	long long busy0 = migoff_param_get(DCBM, "busy");
+	struct migoff_counters r;
+	pthread_t t[2];
+	int i;
+
+	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "channels", 1));
+	/* Slow, not late: no batch may time out (TCG's timers are coarse). */
+	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", 20000));
+	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
+	/*
+	 * A window (up to 64 descriptors) holds the channel longer than
+	 * another batch waits for it (2 ms).
+	 */
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "delay_us", "200"));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, migoff_mover_thread, &m[i]));
+	for (i = 0; i < 2; i++)
+		migoff_mover_wait(&m[i], 4);
+	for (i = 0; i < 2; i++) {
+		m[i].stop = true;
+		pthread_join(t[i], NULL);
+	}
+	migoff_param_set(SWDMA, "delay_us", "0");
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, m[i].failed) TH_LOG("mover %d: %s", i, m[i].why);
+
+	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON, SYSCALL, &r));
+	TH_LOG("%llu offloaded, %llu busy, %llu error fallbacks; %lld busy windows",
+	       (unsigned long long)r.folios,
+	       (unsigned long long)r.fallback[MIGOFF_FALLBACK_BUSY],
+	       (unsigned long long)r.fallback[MIGOFF_FALLBACK_ERROR],
+	       migoff_param_get(DCBM, "busy") - busy0);
+	EXPECT_LT(0, migoff_param_get(DCBM, "busy") - busy0);
+	EXPECT_LT(0, r.fallback[MIGOFF_FALLBACK_BUSY]);
+	EXPECT_EQ(0, r.fallback[MIGOFF_FALLBACK_ERROR]);
+	EXPECT_EQ(0, r.fallback[MIGOFF_FALLBACK_TIMEOUT]);
+	EXPECT_LT(0, r.folios);
 }
 
 TEST_HARNESS_MAIN

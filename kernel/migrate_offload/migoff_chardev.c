@@ -87,7 +87,7 @@ static long migoff_get_info(unsigned long uarg, unsigned int cmd)
 	a.features = MIGOFF_FEAT_ROUTING | MIGOFF_FEAT_BATCH_CAPS |
 		MIGOFF_FEAT_PARAMS | MIGOFF_FEAT_STATS | MIGOFF_FEAT_NETLINK |
 		MIGOFF_FEAT_QUOTAS | MIGOFF_FEAT_AUTO | MIGOFF_FEAT_LATENCY |
-		MIGOFF_FEAT_AUTO_CPU_TIME;
+		MIGOFF_FEAT_AUTO_CPU_TIME | MIGOFF_FEAT_FALLBACK_BUSY;
 	a.max_batch_pages_limit = MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT;
 	return migoff_put_arg(uarg, &a, sizeof(a));
 }

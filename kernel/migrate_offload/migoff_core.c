@@ -382,7 +382,8 @@ static int migoff_offload_copy(struct list_head *dst_list,
 		migoff_auto_record(e, reason, class, MIGOFF_AUTO_MIGRATOR, cost,
 				   bytes, tried, ktime_get_ns());
 	}
-	fb = rc == -ETIMEDOUT ? MIGOFF_FALLBACK_TIMEOUT : MIGOFF_FALLBACK_ERROR;
+	fb = rc == -ETIMEDOUT ? MIGOFF_FALLBACK_TIMEOUT :
+	     rc == -EBUSY ? MIGOFF_FALLBACK_BUSY : MIGOFF_FALLBACK_ERROR;
 	stat_add(&reason_stat[reason], copied, bytes, t0, fb, nr_folios - copied);
 	stat_add(&e->stat, copied, bytes, t0, fb, nr_folios - copied);
 	if (copied < nr_folios)

@@ -75,9 +75,12 @@
  * folio boundaries, so its outcome is exactly its folios' outcome.
  *
  * Allocation: the per-batch transfer records (one window, struct
- * dcbm_window) are allocated with GFP_NOWAIT | __GFP_NOWARN |
- * __GFP_NOMEMALLOC, since batches may come from reclaim; if that fails,
- * the batch is left to the CPU copy. Nothing else is allocated per batch.
+ * dcbm_window) come from a mempool with DCBM_RESERVED_WINDOWS windows in
+ * reserve, taken with GFP_NOWAIT, since batches may come from reclaim:
+ * demotion runs when memory is short, which is when a plain GFP_NOWAIT
+ * allocation fails. Only with the reserve spent too (more batches in
+ * flight than channels can serve) is a batch left to the CPU copy.
+ * Nothing else is allocated per batch.
  *
  * Parameters: channels (1..16), timeout_ms (10..60000, per batch). A
  * "channels" change while routed requests the new channels first and
@@ -129,6 +132,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/dmaengine.h>
 #include <linux/ktime.h>
+#include <linux/mempool.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -148,6 +152,8 @@
 #define DCBM_WINDOW		64
 /* The longest a window waits for a free channel before the CPU copies. */
 #define DCBM_CLAIM_WAIT_MS	2
+/* Windows kept in reserve: one per channel of a small pool, one held. */
+#define DCBM_RESERVED_WINDOWS	4
 /* How often the reaper looks at held windows. */
 #define DCBM_REAP_MS		20
 /* A window gets at least this long to finish, whatever the batch deadline. */
@@ -250,6 +256,7 @@ static struct dcbm_slot slots[DCBM_SLOTS];	/* under pool_lock */
 static unsigned int nr_usable;		/* chan && !retiring; under pool_lock */
 static DECLARE_WAIT_QUEUE_HEAD(pool_wait);
 static LIST_HEAD(held_windows);		/* under pool_lock */
+static mempool_t *window_pool;		/* struct dcbm_window, DCBM_WINDOW records */
 
 static void dcbm_release_work_fn(struct work_struct *w);
 static DECLARE_WORK(release_work, dcbm_release_work_fn);
@@ -767,7 +774,7 @@ static void dcbm_reap_fn(struct work_struct *work)
 	spin_unlock(&pool_lock);
 
 	list_for_each_entry_safe(w, tmp, &done, held_node) {
-		kfree(w);
+		mempool_free(w, window_pool);
 		module_put(THIS_MODULE);
 	}
 	if (retire)
@@ -954,8 +961,7 @@ static int dcbm_copy(struct migoff_engine *e, struct list_head *dst_list,
 			break;
 		}
 		if (!w) {
-			w = kmalloc(struct_size(w, x, min_t(unsigned int, nr, DCBM_WINDOW)),
-				    GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC);
+			w = mempool_alloc(window_pool, GFP_NOWAIT);
 			if (!w)
 				return rc ?: -ENOMEM;	/* the CPU copies the rest */
 			init_completion(&w->done);
@@ -972,7 +978,8 @@ static int dcbm_copy(struct migoff_engine *e, struct list_head *dst_list,
 		if (ret == -ENODEV || ret == -EBUSY || ret == -ETIMEDOUT)
 			break;	/* the rest falls back too */
 	}
-	kfree(w);
+	if (w)
+		mempool_free(w, window_pool);
 	return rc;
 }
 
@@ -994,7 +1001,17 @@ static struct migoff_engine dcbm_engine = {
 
 static int __init dcbm_init(void)
 {
-	return migoff_register_engine(&dcbm_engine);
+	int rc;
+
+	window_pool = mempool_create_kmalloc_pool(DCBM_RESERVED_WINDOWS,
+						  struct_size_t(struct dcbm_window, x,
+								DCBM_WINDOW));
+	if (!window_pool)
+		return -ENOMEM;
+	rc = migoff_register_engine(&dcbm_engine);
+	if (rc)
+		mempool_destroy(window_pool);
+	return rc;
 }
 
 /*
@@ -1006,6 +1023,7 @@ static void __exit dcbm_exit(void)
 	migoff_unregister_engine(&dcbm_engine);
 	cancel_delayed_work_sync(&reap_work);
 	flush_work(&release_work);
+	mempool_destroy(window_pool);
 }
 
 module_init(dcbm_init);

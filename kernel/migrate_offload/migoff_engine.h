@@ -74,8 +74,9 @@ struct migoff_stat {
  *	folio->lru, in matching order; @ci describes the batch) and
  *	folio_mark_content_copied() each destination whose data is in place.
  *	Unmarked folios fall back to the CPU copy. Must not change either
- *	list. Return 0, -ETIMEDOUT if a transfer timed out, or another
- *	negative errno. Process context, may sleep, but may be called from
+ *	list. Return 0, -ETIMEDOUT if a transfer timed out, -EBUSY if the
+ *	engine had no room for the batch in time (every channel busy with
+ *	other batches), or another negative errno. Process context, may sleep, but may be called from
  *	reclaim (kswapd, direct compaction): allocate only without reclaim
  *	and without emergency reserves (GFP_NOWAIT | __GFP_NOWARN |
  *	__GFP_NOMEMALLOC), and on failure leave the folios unmarked.

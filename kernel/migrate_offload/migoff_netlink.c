@@ -47,7 +47,9 @@ static int put_counters(struct sk_buff *skb, const struct migoff_counters *c)
 	    nla_put_u64_64bit(skb, MIGOFF_A_FALLBACK_TOO_SMALL,
 			      c->fallback[MIGOFF_FALLBACK_TOO_SMALL], MIGOFF_A_PAD) ||
 	    nla_put_u64_64bit(skb, MIGOFF_A_FALLBACK_AUTO,
-			      c->fallback[MIGOFF_FALLBACK_AUTO], MIGOFF_A_PAD))
+			      c->fallback[MIGOFF_FALLBACK_AUTO], MIGOFF_A_PAD) ||
+	    nla_put_u64_64bit(skb, MIGOFF_A_FALLBACK_BUSY,
+			      c->fallback[MIGOFF_FALLBACK_BUSY], MIGOFF_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }

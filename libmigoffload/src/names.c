@@ -16,6 +16,7 @@ static const char * const fallback_names[MIGOFF_FALLBACK_COUNT] = {
 	[MIGOFF_FALLBACK_QUOTA] = "quota",
 	[MIGOFF_FALLBACK_TOO_SMALL] = "too_small",
 	[MIGOFF_FALLBACK_AUTO] = "auto",
+	[MIGOFF_FALLBACK_BUSY] = "busy",
 };
 
 static const char * const event_names[] = {

@@ -315,6 +315,7 @@ static const enum mnl_attr_data_type attr_types[MIGOFF_A_MAX + 1] = {
 	[MIGOFF_A_AUTO_BATCHES_MIGRATOR] = MNL_TYPE_U64,
 	[MIGOFF_A_AUTO_BATCHES_CPU] = MNL_TYPE_U64,
 	[MIGOFF_A_AUTO_BATCHES_PROBE] = MNL_TYPE_U64,
+	[MIGOFF_A_FALLBACK_BUSY] = MNL_TYPE_U64,
 };
 
 /*
@@ -382,6 +383,7 @@ int nl_parse_stats(const struct nlmsghdr *nlh, struct migoff_stats_entry *e)
 	e->counters.fallback[MIGOFF_FALLBACK_QUOTA] = u64_of(tb[MIGOFF_A_FALLBACK_QUOTA]);
 	e->counters.fallback[MIGOFF_FALLBACK_TOO_SMALL] = u64_of(tb[MIGOFF_A_FALLBACK_TOO_SMALL]);
 	e->counters.fallback[MIGOFF_FALLBACK_AUTO] = u64_of(tb[MIGOFF_A_FALLBACK_AUTO]);
+	e->counters.fallback[MIGOFF_FALLBACK_BUSY] = u64_of(tb[MIGOFF_A_FALLBACK_BUSY]);
 	if (e->scope == MIGOFF_STATS_AUTO) {
 		struct migoff_auto_class *ac = &e->auto_class;
 

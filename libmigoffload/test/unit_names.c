@@ -41,6 +41,7 @@ int main(void)
 	CHECK(!strcmp(migoff_fallback_name(MIGOFF_FALLBACK_TOO_SMALL), "too_small"));
 	CHECK(!strcmp(migoff_fallback_name(MIGOFF_FALLBACK_AUTO), "auto"));
 	CHECK(MIGOFF_FALLBACK_AUTO == 4 && migoff_fallback_name(4) && !strcmp(migoff_fallback_name(4), "auto"));
+	CHECK(MIGOFF_FALLBACK_BUSY == 5 && !strcmp(migoff_fallback_name(MIGOFF_FALLBACK_BUSY), "busy"));
 	for (r = 0; r < MIGOFF_FALLBACK_COUNT; r++)
 		CHECK(migoff_fallback_name(r) != NULL);
 	CHECK(migoff_fallback_name(MIGOFF_FALLBACK_COUNT) == NULL);

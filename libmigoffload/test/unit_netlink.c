@@ -309,8 +309,10 @@ static void test_attrs(void)
 	mnl_attr_put_u32(nlh, MIGOFF_A_INDEX, MIGOFF_REASON_DEMOTION);
 	mnl_attr_put_u64(nlh, MIGOFF_A_FALLBACK_TOO_SMALL, 4);
 	mnl_attr_put_u64(nlh, MIGOFF_A_FALLBACK_AUTO, 123);
+	mnl_attr_put_u64(nlh, MIGOFF_A_FALLBACK_BUSY, 77);
 	CHECK(nl_parse_stats(nlh, &e) == 0 && e.counters.fallback[MIGOFF_FALLBACK_AUTO] == 123 &&
-	      e.counters.fallback[MIGOFF_FALLBACK_TOO_SMALL] == 4);
+	      e.counters.fallback[MIGOFF_FALLBACK_TOO_SMALL] == 4 &&
+	      e.counters.fallback[MIGOFF_FALLBACK_BUSY] == 77);
 	CHECK(e.auto_class.min_pages == 0 && e.auto_class.batches_cpu == 0);
 	/* ... a short one refused ... */
 	memset(&m, 0, sizeof(m));

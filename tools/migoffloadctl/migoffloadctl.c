@@ -994,8 +994,9 @@ static void print_stats(const struct sample *s, const struct sample *prev)
 		printf("%-18s %12s %12s %12s %12s   (over %.2f s)\n", "", "batches/s", "folios/s",
 		       "MB/s", "fallbacks/s", secs);
 	else
-		printf("%-18s %10s %12s %14s %10s %9s %9s %9s %9s %9s\n", "", "batches", "folios",
-		       "bytes", "copy_ms", "error", "timeout", "quota", "too_small", "auto");
+		printf("%-18s %10s %12s %14s %10s %9s %9s %9s %9s %9s %9s\n", "", "batches",
+		       "folios", "bytes", "copy_ms", "error", "timeout", "quota", "too_small",
+		       "auto", "busy");
 	for (i = 0; i < s->n; i++) {
 		const struct migoff_counters *c, *p;
 		const struct migoff_quota *q, *pq;
@@ -1046,13 +1047,15 @@ static void print_stats(const struct sample *s, const struct sample *prev)
 			       counter_delta(fallbacks(c), fallbacks(p)) / secs);
 		else
 			printf("  %-16s %10" PRIu64 " %12" PRIu64 " %14" PRIu64 " %10.1f %9" PRIu64
-			       " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 "\n", e->name,
+			       " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 "\n",
+			       e->name,
 			       (uint64_t)c->batches, (uint64_t)c->folios, (uint64_t)c->bytes,
 			       c->copy_ns / 1e6, (uint64_t)c->fallback[MIGOFF_FALLBACK_ERROR],
 			       (uint64_t)c->fallback[MIGOFF_FALLBACK_TIMEOUT],
 			       (uint64_t)c->fallback[MIGOFF_FALLBACK_QUOTA],
 			       (uint64_t)c->fallback[MIGOFF_FALLBACK_TOO_SMALL],
-			       (uint64_t)c->fallback[MIGOFF_FALLBACK_AUTO]);
+			       (uint64_t)c->fallback[MIGOFF_FALLBACK_AUTO],
+			       (uint64_t)c->fallback[MIGOFF_FALLBACK_BUSY]);
 	}
 	if (!auto_done)
 		print_auto(NULL, s, prev, secs);

@@ -80,6 +80,7 @@ enum migoff_reason {
 #define MIGOFF_FEAT_AUTO	(1ULL << 6)	/* MIGOFF_ROUTE_AUTO, GET_AUTO */
 #define MIGOFF_FEAT_LATENCY	(1ULL << 7)	/* migoff_batch.latency_us */
 #define MIGOFF_FEAT_AUTO_CPU_TIME (1ULL << 8)	/* MIGOFF_ROUTE_AUTO_CPU_TIME */
+#define MIGOFF_FEAT_FALLBACK_BUSY (1ULL << 9)	/* MIGOFF_FALLBACK_BUSY counted */
 
 /* MIGOFF_IOC_GET_INFO: the handshake. Anyone. */
 struct migoff_info {
@@ -246,7 +247,8 @@ enum migoff_fallback {
 	MIGOFF_FALLBACK_QUOTA		= 2,	/* over the cgroup's quota */
 	MIGOFF_FALLBACK_TOO_SMALL	= 3,	/* batch below min_folios */
 	MIGOFF_FALLBACK_AUTO		= 4,	/* auto: the CPU was cheaper */
-	MIGOFF_FALLBACK_COUNT		= 5,
+	MIGOFF_FALLBACK_BUSY		= 5,	/* every DMA channel was busy */
+	MIGOFF_FALLBACK_COUNT		= 6,
 };
 
 struct migoff_counters {
@@ -438,6 +440,7 @@ enum migoff_genl_attr {
 	MIGOFF_A_AUTO_BATCHES_MIGRATOR,	/* u64 */
 	MIGOFF_A_AUTO_BATCHES_CPU,	/* u64 */
 	MIGOFF_A_AUTO_BATCHES_PROBE,	/* u64 */
+	MIGOFF_A_FALLBACK_BUSY,		/* u64 */
 	__MIGOFF_A_MAX,
 };
 #define MIGOFF_A_MAX (__MIGOFF_A_MAX - 1)
