@@ -15,6 +15,7 @@
 #   make bench-baseline  6.12 without vs with the series, no migrator
 #   make checkpatch      scripts/checkpatch.pl --strict on patches and modules
 #   make sparse          sparse and W=1 over the modules
+#   make layers          the module's files call each other one way only
 #
 # Build trees and ccache live under $(MIGOFF_CACHE) (~/.cache/migrate_offload);
 # build/ holds links to them and everything else that is built.
@@ -48,6 +49,11 @@ unit: lib tools
 	@kernel/test/kbuild_guard_test.sh
 	@kernel/test/patch_step_test.sh
 	@tools/lint-tests --self-test && tools/lint-tests
+	@tools/check-layers --self-test && tools/check-layers
+
+# The files of migrate_offload.ko call each other one way (migoff_core.c).
+layers:
+	@tools/check-layers
 
 deps:
 	@tools/install-deps
@@ -182,5 +188,5 @@ deb:
 deb-kernel: deps
 	@kernel/build-kernel --flavour=server --deb
 
-.PHONY: all lib tools unit install install-bench deps build-deps kernel modules modules_install \
+.PHONY: all lib tools unit layers install install-bench deps build-deps kernel modules modules_install \
 	selftests check demo bench bench-baseline checkpatch sparse clean deb deb-kernel

@@ -118,14 +118,19 @@ static unsigned int class_min_pages(unsigned int c)
 
 /**
  * migoff_auto_class - The size class of a batch.
- * @first: The batch's first source folio.
+ * @bytes: The batch's size.
+ * @nr: Its folios.
+ *
+ * The class of the mean folio size: a batch that mixes sizes (a THP, then
+ * base pages) is measured with the batches its folios resemble, not with
+ * those of its first folio.
  *
  * Context: Any context.
  * Return: The class, 0 .. MIGOFF_AUTO_CLASSES - 1.
  */
-unsigned int migoff_auto_class(struct folio *first)
+unsigned int migoff_auto_class(u64 bytes, unsigned int nr)
 {
-	unsigned long pages = folio_nr_pages(first);
+	u64 pages = nr ? div_u64(bytes, nr) >> PAGE_SHIFT : 0;
 	unsigned int c;
 
 	for (c = MIGOFF_AUTO_CLASSES - 1; c; c--)
@@ -133,6 +138,7 @@ unsigned int migoff_auto_class(struct folio *first)
 			break;
 	return c;
 }
+EXPORT_SYMBOL_IF_KUNIT(migoff_auto_class);
 
 /**
  * migoff_auto_enabled - Whether a reason is routed with MIGOFF_ROUTE_AUTO.
@@ -246,38 +252,24 @@ void migoff_auto_reset(struct migoff_engine *e, unsigned int reason)
 }
 EXPORT_SYMBOL_IF_KUNIT(migoff_auto_reset);
 
-/* Forget @reason's estimates in the reason and in every migrator. */
-static void auto_reset_all(unsigned int reason)
-{
-	unsigned int i, n = migoff_nr_engines();
-
-	migoff_auto_reset(NULL, reason);
-	for (i = 0; i < n; i++)
-		migoff_auto_reset(migoff_engine_by_index(i), reason);
-}
-
 /**
  * migoff_auto_set - Set the automatic choice of reasons whose route changed.
  * @reasons: MIGOFF_REASON_BIT()s whose route just changed.
  * @on: Whether their batches now go to the cheaper side.
  * @cpu_time: With @on, whether the objective is CPU time (else wall time).
  *
- * Their estimates start from nothing: they were measured for another
- * route.
+ * Their estimates must start from nothing, since they were measured for
+ * another route: the caller resets them (migoff_auto_reset(), for the
+ * reason and for every migrator).
  *
  * Context: Process context, under migoff_policy_mutex.
  */
 void migoff_auto_set(u64 reasons, bool on, bool cpu_time)
 {
-	unsigned int r;
-
 	lockdep_assert_held(&migoff_policy_mutex);
 	WRITE_ONCE(auto_mask, on ? auto_mask | reasons : auto_mask & ~reasons);
 	WRITE_ONCE(cpu_time_mask, on && cpu_time ? cpu_time_mask | reasons :
 		   cpu_time_mask & ~reasons);
-	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
-		if (reasons & MIGOFF_REASON_BIT(r))
-			auto_reset_all(r);
 }
 
 /* @ns for @bytes, per MiB, within [1, AUTO_MAX_NS_PER_MIB]; 0 means unknown. */
@@ -418,17 +410,3 @@ void migoff_auto_get(struct migoff_engine *e, unsigned int reason,
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(migoff_auto_get);
-
-/**
- * migoff_auto_reset_stats - Forget every estimate and batch count.
- *
- * Context: Process context, under migoff_policy_mutex.
- */
-void migoff_auto_reset_stats(void)
-{
-	unsigned int r;
-
-	lockdep_assert_held(&migoff_policy_mutex);
-	for (r = 0; r < MIGOFF_REASON_COUNT; r++)
-		auto_reset_all(r);
-}

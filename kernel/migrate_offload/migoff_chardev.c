@@ -186,7 +186,12 @@ static long migoff_enable_disable(unsigned long uarg, bool enable)
 	ret = migoff_route(reasons, e, auto_on,
 			   auto_on && (a.flags & MIGOFF_ROUTE_AUTO_CPU_TIME));
 	if (!ret)
-		migoff_nl_event_route(reasons, e ? e->name : NULL, auto_on);
+		migoff_event_emit(&(struct migoff_event){
+			.type = e ? MIGOFF_EVENT_ENABLE : MIGOFF_EVENT_DISABLE,
+			.reasons = reasons,
+			.migrator = e ? e->name : NULL,
+			.value = auto_on,
+		});
 unlock:
 	mutex_unlock(&migoff_policy_mutex);
 	return ret;
@@ -243,7 +248,12 @@ static long migoff_batch(unsigned long uarg, bool set)
 	ret = migoff_set_batch(a.flags, a.max_pages, a.min_folios, a.latency_us);
 	if (!ret) {
 		migoff_get_batch(&a);
-		migoff_nl_event_batch(a.max_pages, a.min_folios, a.latency_us);
+		migoff_event_emit(&(struct migoff_event){
+			.type = MIGOFF_EVENT_BATCH,
+			.max_pages = a.max_pages,
+			.min_folios = a.min_folios,
+			.value = a.latency_us,
+		});
 	}
 	mutex_unlock(&migoff_policy_mutex);
 	return ret;
@@ -296,7 +306,12 @@ static long migoff_set_param(unsigned long uarg, unsigned int cmd)
 		ret = p->set ? p->set(e, a.value) : 0;
 		if (!ret) {
 			WRITE_ONCE(p->value, a.value);
-			migoff_nl_event_param(e->name, p->name, a.value);
+			migoff_event_emit(&(struct migoff_event){
+				.type = MIGOFF_EVENT_PARAM,
+				.migrator = e->name,
+				.param = p->name,
+				.value = a.value,
+			});
 		}
 	}
 	mutex_unlock(&migoff_policy_mutex);
@@ -361,7 +376,7 @@ static long migoff_reset(unsigned long uarg, unsigned int cmd)
 		return -EINVAL;
 	mutex_lock(&migoff_policy_mutex);
 	migoff_reset_stats();
-	migoff_nl_event_reset();
+	migoff_event_emit(&(struct migoff_event){ .type = MIGOFF_EVENT_STATS_RESET });
 	mutex_unlock(&migoff_policy_mutex);
 	return 0;
 }
@@ -405,12 +420,21 @@ static long migoff_quota(unsigned long uarg, unsigned int cmd)
 	case MIGOFF_IOC_SET_QUOTA:
 		ret = migoff_quota_set(cg, a.rate, a.burst, a.reasons);
 		if (!ret)
-			migoff_nl_event_quota(cgid, a.rate, a.burst, a.reasons);
+			migoff_event_emit(&(struct migoff_event){
+				.type = MIGOFF_EVENT_QUOTA,
+				.cgroup_id = cgid,
+				.rate = a.rate,
+				.burst = a.burst,
+				.reasons = a.reasons,
+			});
 		break;
 	case MIGOFF_IOC_CLEAR_QUOTA:
 		ret = migoff_quota_clear(cgid);
 		if (!ret)
-			migoff_nl_event_quota(cgid, 0, 0, 0);
+			migoff_event_emit(&(struct migoff_event){
+				.type = MIGOFF_EVENT_QUOTA,
+				.cgroup_id = cgid,
+			});
 		break;
 	default:
 		ret = migoff_quota_get(by_index, a.index, cgid, &a);

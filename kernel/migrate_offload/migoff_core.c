@@ -8,6 +8,24 @@
  * routed reason go to its migrator; the rest of the policy (batch caps,
  * parameters, statistics) is here too, driven from /dev/migrate_offload.
  *
+ * The module's files, in layers (Kbuild lists them in this order; a file
+ * calls functions of lower layers only, checked by tools/check-layers):
+ *
+ *   3  migoff_main.c     module init and exit: the layers up, then down
+ *   2  migoff_chardev.c  /dev/migrate_offload       the front ends: they
+ *      migoff_netlink.c  generic netlink family     call the core, never
+ *                                                   each other
+ *   1  migoff_core.c     engines, routes, batch caps, statistics, the mm
+ *                        callback; reports changes and fallbacks to
+ *                        whoever registered for its events (netlink)
+ *   0  migoff_quota.c    per-cgroup quotas          the policies the core
+ *      migoff_auto.c     automatic routing          consults: they keep
+ *      migoff_latency.c  first-folio latency target their own state and
+ *      migoff_cpu.c      the built-in CPU copy      call nothing above
+ *
+ * The one thing shared upwards is migoff_policy_mutex, which the layer 0
+ * files assert (lockdep) but never take.
+ *
  * Locking:
  *  - migoff_policy_mutex serialises every change: the engine registry,
  *    routes, batch caps, parameters, and registration with the mm core.
@@ -25,6 +43,10 @@
  *  - migoff_policy_gen() counts the changes of what a netlink dump walks
  *    (engines, routes, quotas), so that a dump spanning a change is
  *    flagged NLM_F_DUMP_INTR.
+ *  - Events (struct migoff_event) go to a blocking notifier chain, always
+ *    from process context: configuration changes from their ioctl, after
+ *    the change; fallbacks, counted lock-free in the copy path, from a
+ *    delayed work item at most ten times a second, one event per reason.
  *  - Counters are per CPU (this_cpu_add() in the copy path), summed by
  *    readers, and may be read while they change.
  */
@@ -40,10 +62,12 @@
 #include <linux/migrate_copy_offload.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/srcu.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "migoff_core.h"
 
@@ -79,7 +103,7 @@ static unsigned int max_batch_pages;
  *
  * Context: Under migoff_policy_mutex.
  */
-void migoff_policy_changed(void)
+static void migoff_policy_changed(void)
 {
 	lockdep_assert_held(&migoff_policy_mutex);
 	WRITE_ONCE(policy_gen, policy_gen + 1);
@@ -93,7 +117,72 @@ void migoff_policy_changed(void)
  */
 u32 migoff_policy_gen(void)
 {
-	return READ_ONCE(policy_gen);
+	return READ_ONCE(policy_gen) + migoff_quota_gen();
+}
+
+static BLOCKING_NOTIFIER_HEAD(event_chain);
+static atomic64_t fallback_pending[MIGOFF_REASON_COUNT];
+static void fallback_work_fn(struct work_struct *w);
+static DECLARE_DELAYED_WORK(fallback_work, fallback_work_fn);
+
+/**
+ * migoff_event_register - Receive the engine's events.
+ * @nb: Called with the event type and a const struct migoff_event *.
+ *
+ * Context: Process context.
+ * Return: 0 (blocking_notifier_chain_register() cannot fail).
+ */
+int migoff_event_register(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_register(&event_chain, nb);
+}
+
+/**
+ * migoff_event_unregister - Stop receiving the engine's events.
+ * @nb: As registered.
+ *
+ * Waits for a call of @nb in progress.
+ *
+ * Context: Process context.
+ */
+void migoff_event_unregister(struct notifier_block *nb)
+{
+	blocking_notifier_chain_unregister(&event_chain, nb);
+}
+
+/**
+ * migoff_event_emit - Report a change to the event receivers.
+ * @ev: The event; only the fields of its type are read.
+ *
+ * Context: Process context (the receivers may sleep).
+ */
+void migoff_event_emit(const struct migoff_event *ev)
+{
+	blocking_notifier_call_chain(&event_chain, ev->type, (void *)ev);
+}
+
+/* Copy path: count fallbacks, report them soon. Any context. */
+static void fallback_note(unsigned int reason, unsigned int nr)
+{
+	atomic64_add(nr, &fallback_pending[reason]);
+	if (!delayed_work_pending(&fallback_work))
+		schedule_delayed_work(&fallback_work, HZ / 10);
+}
+
+static void fallback_work_fn(struct work_struct *w)
+{
+	unsigned int r;
+
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+		u64 n = atomic64_xchg(&fallback_pending[r], 0);
+
+		if (n)
+			migoff_event_emit(&(struct migoff_event){
+				.type = MIGOFF_EVENT_FALLBACK,
+				.reasons = MIGOFF_REASON_BIT(r),
+				.folios = n,
+			});
+	}
 }
 
 /* ABI reason -> kernel reason, and back. */
@@ -120,7 +209,7 @@ const char * const migoff_reason_names[MIGOFF_REASON_COUNT] =
  * Context: Any context.
  * Return: enum migoff_reason, or -1 for a reason the ABI does not route.
  */
-int migoff_reason_of(int mr)
+static int migoff_reason_of(int mr)
 {
 	int r;
 
@@ -153,7 +242,7 @@ static void note_fallback(struct migoff_engine *e, unsigned int reason, int fb,
 {
 	stat_fallback(&reason_stat[reason], fb, nr);
 	stat_fallback(&e->stat, fb, nr);
-	migoff_nl_note_fallback(reason, nr);
+	fallback_note(reason, nr);
 }
 
 /**
@@ -324,11 +413,9 @@ static int migoff_offload_copy(struct list_head *dst_list,
 	/* Under the automatic choice, the CPU copies when it is cheaper. */
 	auto_on = migoff_auto_enabled(reason);
 	if (auto_on) {
-		struct folio *first = list_first_entry(src_list, struct folio, lru);
-
-		/* Classed by the first folio; measured on every folio's bytes. */
+		/* Classed by the mean folio size; measured on every folio's bytes. */
 		tried = batch_bytes(src_list, nr_folios);
-		class = migoff_auto_class(first);
+		class = migoff_auto_class(tried, nr_folios);
 		t0 = ktime_get_ns();
 		if (migoff_auto_choose(e, reason, class, tried, t0) == MIGOFF_AUTO_CPU) {
 			migoff_auto_cpu_copy(e, reason, class, dst_list, src_list,
@@ -387,7 +474,7 @@ static int migoff_offload_copy(struct list_head *dst_list,
 	stat_add(&reason_stat[reason], copied, bytes, t0, fb, nr_folios - copied);
 	stat_add(&e->stat, copied, bytes, t0, fb, nr_folios - copied);
 	if (copied < nr_folios)
-		migoff_nl_note_fallback(reason, nr_folios - copied);
+		fallback_note(reason, nr_folios - copied);
 	if (out)
 		migoff_quota_account(dst_list, src_list, nr_folios, reason, bytes,
 				     ci.cpu_ns);
@@ -457,18 +544,6 @@ u64 migoff_engine_reasons(struct migoff_engine *e)
 }
 
 /**
- * migoff_reason_routed - Whether a reason is routed to a migrator.
- * @reason: enum migoff_reason.
- *
- * Context: Any context; lockless, so the answer may be stale.
- * Return: true if batches of @reason go to a migrator.
- */
-bool migoff_reason_routed(unsigned int reason)
-{
-	return rcu_access_pointer(routes[reason]);
-}
-
-/**
  * migoff_route_engine - The migrator a reason is routed to.
  * @reason: enum migoff_reason.
  *
@@ -491,12 +566,32 @@ u32 migoff_route_id(unsigned int reason)
 }
 
 /*
+ * Forget the automatic routing estimates of @reasons, the reason's own and
+ * every migrator's: they were measured for another route, or are reset.
+ */
+static void auto_forget(u64 reasons)
+{
+	struct migoff_engine *e;
+	unsigned int r;
+
+	lockdep_assert_held(&migoff_policy_mutex);
+	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
+		if (!(reasons & MIGOFF_REASON_BIT(r)))
+			continue;
+		migoff_auto_reset(NULL, r);
+		list_for_each_entry(e, &engines, node)
+			migoff_auto_reset(e, r);
+	}
+}
+
+/*
  * Give the mm core the kernel reasons of @mask, the routes after a change:
  * it is already registered when @mask is not empty (migoff_route()), and
  * is unregistered when nothing is routed any more.
  */
 static void migoff_sync_mm(unsigned long mask)
 {
+	migoff_latency_set_routed(mask);
 	if (mask) {
 		migrate_offload_set_reason_mask(&migoff_migrator, mask);
 	} else if (mm_registered) {
@@ -581,6 +676,7 @@ int migoff_route(u64 reasons, struct migoff_engine *e, bool auto_on,
 	/* A newly routed engine that got no reason (all already its own). */
 	old[MIGOFF_REASON_COUNT] = e;
 	migoff_auto_set(reasons, e && auto_on, cpu_time);
+	auto_forget(reasons);
 	migoff_sync_mm(mask);
 	migoff_policy_changed();
 
@@ -750,7 +846,7 @@ void migoff_reset_stats(void)
 	list_for_each_entry(e, &engines, node)
 		stat_reset(&e->stat);
 	migoff_quota_reset_stats();
-	migoff_auto_reset_stats();
+	auto_forget(MIGOFF_REASONS_ALL);
 }
 
 /**
@@ -831,7 +927,21 @@ static void reason_stats_free(void)
 		stat_free(&reason_stat[r]);
 }
 
-static int __init migoff_init(void)
+/* The latency estimate moved: hand the cap over (from its work item). */
+static void latency_resync(void)
+{
+	mutex_lock(&migoff_policy_mutex);
+	migoff_batch_sync();
+	mutex_unlock(&migoff_policy_mutex);
+}
+
+/**
+ * migoff_core_init - Set up the core, with the CPU migrator registered.
+ *
+ * Context: Module init, before the front ends.
+ * Return: 0 or -ENOMEM.
+ */
+int __init migoff_core_init(void)
 {
 	int r, ret;
 
@@ -840,41 +950,30 @@ static int __init migoff_init(void)
 		if (ret)
 			goto err_stats;
 	}
+	migoff_latency_init(latency_resync);
 	ret = migoff_register_engine(&migoff_cpu_engine);
 	if (ret)
 		goto err_stats;
-	ret = migoff_nl_init();
-	if (ret)
-		goto err_engine;
-	ret = migoff_chardev_init();
-	if (ret)
-		goto err_nl;
 	return 0;
-err_nl:
-	migoff_nl_exit();
-err_engine:
-	migoff_unregister_engine(&migoff_cpu_engine);
 err_stats:
 	reason_stats_free();
 	return ret;
 }
 
-/*
- * While any reason is routed, the mm core holds a reference on this module,
- * so exit runs with no routes and no registration left.
+/**
+ * migoff_core_exit - Tear the core down.
+ *
+ * While any reason is routed, the mm core holds a reference on this
+ * module, so this runs with no routes and no registration left; the
+ * front ends are gone, and with them every event receiver.
+ *
+ * Context: Module exit, after the front ends.
  */
-static void __exit migoff_exit(void)
+void migoff_core_exit(void)
 {
-	migoff_chardev_exit();
-	migoff_nl_exit();
+	cancel_delayed_work_sync(&fallback_work);
 	migoff_latency_exit();
 	migoff_quota_exit();
 	migoff_unregister_engine(&migoff_cpu_engine);
 	reason_stats_free();
 }
-
-module_init(migoff_init);
-module_exit(migoff_exit);
-
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Page migration copy offload engine (/dev/migrate_offload)");

@@ -4,6 +4,7 @@
 #define _MIGOFF_CORE_H
 
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include "migoff_engine.h"
 
 extern struct mutex migoff_policy_mutex;
@@ -21,19 +22,36 @@ u32 migoff_route_id(unsigned int reason);
 struct migoff_engine *migoff_route_engine(unsigned int reason);
 int migoff_set_batch(u32 flags, u32 max_pages, u32 min_folios, u32 latency_us);
 void migoff_batch_sync(void);
-void migoff_policy_changed(void);
 u32 migoff_policy_gen(void);
 
 /* Lockless. */
 void migoff_get_batch(struct migoff_batch *a);
-int migoff_reason_of(int mr);
-bool migoff_reason_routed(unsigned int reason);
 void migoff_reason_counters(unsigned int reason, struct migoff_counters *c);
 void migoff_stat_read(struct migoff_stat *s, struct migoff_counters *c);
 void migoff_reset_stats(void);
 
-int migoff_chardev_init(void);
-void migoff_chardev_exit(void);
+int migoff_core_init(void);
+void migoff_core_exit(void);
+
+/*
+ * What the core reports (migoff_event_emit()): a configuration change,
+ * after it is made, or a burst of fallbacks. Only the fields of @type are
+ * set.
+ */
+struct migoff_event {
+	u32 type;			/* enum migoff_event_type */
+	u64 reasons;			/* ENABLE, DISABLE, FALLBACK, QUOTA */
+	const char *migrator;		/* ENABLE, PARAM */
+	const char *param;		/* PARAM */
+	u64 value;			/* ENABLE: auto; PARAM: value; BATCH: latency_us */
+	u64 folios;			/* FALLBACK */
+	u32 max_pages, min_folios;	/* BATCH */
+	u64 cgroup_id, rate, burst;	/* QUOTA */
+};
+
+int migoff_event_register(struct notifier_block *nb);
+void migoff_event_unregister(struct notifier_block *nb);
+void migoff_event_emit(const struct migoff_event *ev);
 
 extern const char * const migoff_reason_names[MIGOFF_REASON_COUNT];
 
@@ -80,6 +98,7 @@ int migoff_quota_clear(u64 cgid);
 int migoff_quota_get(bool by_index, unsigned int index, u64 cgid,
 		     struct migoff_quota *a);
 void migoff_quota_reset_stats(void);
+u32 migoff_quota_gen(void);
 void migoff_quota_exit(void);
 
 /* The automatic choice between a migrator and the CPU (migoff_auto.c). */
@@ -90,7 +109,7 @@ enum migoff_auto_side {
 
 int migoff_auto_alloc(struct migoff_engine *e);
 void migoff_auto_free(struct migoff_engine *e);
-unsigned int migoff_auto_class(struct folio *first);
+unsigned int migoff_auto_class(u64 bytes, unsigned int nr);
 bool migoff_auto_enabled(unsigned int reason);
 u64 migoff_auto_reasons(void);
 bool migoff_auto_cpu_time(unsigned int reason);
@@ -105,22 +124,20 @@ void migoff_auto_record(struct migoff_engine *e, unsigned int reason,
 			u64 bytes, u64 tried, u64 now);
 void migoff_auto_get(struct migoff_engine *e, unsigned int reason,
 		     struct migoff_auto *a);
-void migoff_auto_reset_stats(void);
 
 /* The first-folio latency target (migoff_latency.c). */
 u32 migoff_latency_cap(u32 max_pages);
 u32 migoff_latency_effective(u32 max_pages);
 u32 migoff_latency_get(void);
 int migoff_latency_set(u32 us);
+void migoff_latency_set_routed(unsigned long mr_mask);
+void migoff_latency_init(void (*resync)(void));
 void migoff_latency_exit(void);
 
+/* The front ends (layer 2), for migoff_main.c. */
+int migoff_chardev_init(void);
+void migoff_chardev_exit(void);
 int migoff_nl_init(void);
 void migoff_nl_exit(void);
-void migoff_nl_event_route(u64 reasons, const char *migrator, bool auto_on);
-void migoff_nl_event_batch(u32 max_pages, u32 min_folios, u32 latency_us);
-void migoff_nl_event_param(const char *migrator, const char *param, u64 value);
-void migoff_nl_event_reset(void);
-void migoff_nl_event_quota(u64 cgid, u64 rate, u64 burst, u64 reasons);
-void migoff_nl_note_fallback(unsigned int reason, unsigned int nr);
 
 #endif /* _MIGOFF_CORE_H */

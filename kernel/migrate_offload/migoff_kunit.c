@@ -21,6 +21,7 @@
 #include <linux/bitmap.h>
 #include <linux/list.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 
 #include "migoff_core.h"
 
@@ -426,7 +427,26 @@ static void auto_reset_forgets(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, k.batches_migrator + k.batches_cpu + k.batches_probe, 0ULL);
 }
 
+/*
+ * A batch that starts with a THP and goes on with base pages is classed
+ * by its mean folio size, not by its first folio: its cost per MiB is
+ * that of base pages, and would skew the THP class's estimate.
+ */
+static void auto_class_by_mean_size(struct kunit *test)
+{
+	u64 thp = SZ_2M, base = PAGE_SIZE;
+
+	KUNIT_EXPECT_EQ(test, migoff_auto_class(thp, 1), MIGOFF_AUTO_CLASSES - 1);
+	KUNIT_EXPECT_EQ(test, migoff_auto_class(512 * base, 512), 0U);
+	/* One THP and 511 base pages: a mean under two base pages. */
+	KUNIT_EXPECT_EQ(test, migoff_auto_class(thp + 511 * base, 512), 0U);
+	/* Two THPs and a base page: a mean of 64 KiB and more, below PMD size. */
+	KUNIT_EXPECT_EQ(test, migoff_auto_class(2 * thp + base, 3), 2U);
+	KUNIT_EXPECT_EQ(test, migoff_auto_class(0, 0), 0U);
+}
+
 static struct kunit_case auto_cases[] = {
+	KUNIT_CASE(auto_class_by_mean_size),
 	KUNIT_CASE(auto_first_batch_fails),
 	KUNIT_CASE(auto_migrator_gets_cheaper),
 	KUNIT_CASE(auto_cpu_gets_cheaper),

@@ -30,8 +30,10 @@
  * under est_lock, a raw spinlock since tracepoint probes run with
  * preemption disabled (a spinlock_t sleeps on PREEMPT_RT); the probe only
  * tries it, and a batch that finds it taken leaves its sample out rather
- * than wait for another CPU's. The work takes the policy mutex; nothing
- * waits for the work under that mutex.
+ * than wait for another CPU's. The work calls the core's resync function,
+ * which takes the policy mutex; nothing waits for the work under that
+ * mutex. The probe applies to the kernel reasons the core routes
+ * (migoff_latency_set_routed()): this file calls nothing of the core.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,6 +50,8 @@
 #define LAT_DECAY_SHIFT		3
 
 static u32 target_us;			/* under the policy mutex; READ_ONCE */
+static unsigned long routed_mr;		/* BIT(enum migrate_reason)s routed */
+static void (*resync)(void);		/* hands the cap over, from the work */
 static bool probe_registered;		/* under the policy mutex */
 static DEFINE_RAW_SPINLOCK(est_lock);
 static u64 sum_ns, sum_pages;		/* under est_lock */
@@ -60,10 +64,8 @@ static DECLARE_WORK(latency_work, latency_work_fn);
 
 static void latency_work_fn(struct work_struct *w)
 {
-	mutex_lock(&migoff_policy_mutex);
 	if (READ_ONCE(target_us))
-		migoff_batch_sync();
-	mutex_unlock(&migoff_policy_mutex);
+		resync();
 }
 
 /* Pages that fit in 15/16 of @target_us at @ns per @pages; 0: no estimate. */
@@ -80,11 +82,11 @@ static u32 fit_pages(u32 target_us, u64 ns, u64 pages)
 static void first_folio_probe(void *data, int mr, unsigned int nr_folios,
 			      unsigned int nr_pages, u64 latency_ns)
 {
-	int reason = migoff_reason_of(mr);
 	u32 target = READ_ONCE(target_us), want, now;
 	u64 ns, pages;
 
-	if (!target || reason < 0 || !migoff_reason_routed(reason) || !nr_pages)
+	if (!target || mr < 0 || mr >= BITS_PER_LONG ||
+	    !(READ_ONCE(routed_mr) & BIT(mr)) || !nr_pages)
 		return;
 
 	if (!raw_spin_trylock(&est_lock))
@@ -142,7 +144,7 @@ u32 migoff_latency_get(void)
  *
  * The estimate is kept: the wait per page does not depend on the target,
  * so a new target applies at once if there is one. The caller hands the
- * cap over (migoff_batch_sync()).
+ * cap over.
  *
  * Context: Process context, under migoff_policy_mutex.
  * Return: 0, -ERANGE for a target above the limit, or the error of the
@@ -170,6 +172,30 @@ int migoff_latency_set(u32 us)
 	raw_spin_unlock(&est_lock);
 	WRITE_ONCE(target_us, us);
 	return 0;
+}
+
+/**
+ * migoff_latency_set_routed - Tell which migrations the target applies to.
+ * @mr_mask: BIT(enum migrate_reason) of each kernel reason routed.
+ *
+ * Context: Under migoff_policy_mutex, at each route change.
+ */
+void migoff_latency_set_routed(unsigned long mr_mask)
+{
+	lockdep_assert_held(&migoff_policy_mutex);
+	WRITE_ONCE(routed_mr, mr_mask);
+}
+
+/**
+ * migoff_latency_init - Set up the latency target (none).
+ * @fn: Hands a changed cap over to the mm core; called from a work item,
+ *      without locks held, while a target is set.
+ *
+ * Context: Module init.
+ */
+void migoff_latency_init(void (*fn)(void))
+{
+	resync = fn;
 }
 
 /**

@@ -2,10 +2,8 @@
 /*
  * Generic netlink family "migrate_offload" (migrate_offload.yaml): a
  * statistics dump, and the "events" multicast group that reports every
- * configuration change and bursts of fallbacks.
- *
- * Fallbacks are counted lock-free in the copy path and reported by a
- * delayed work item at most ten times a second, one event per reason.
+ * configuration change and bursts of fallbacks: the core's events
+ * (migoff_event_register()), each turned into one message.
  *
  * Requests are validated strictly (every op, reserved header bytes
  * included: no resv_start_op opt-out). The family runs without genl_mutex
@@ -18,7 +16,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/workqueue.h>
+#include <linux/notifier.h>
 #include <net/genetlink.h>
 
 #include "migoff_core.h"
@@ -28,9 +26,6 @@ static const struct nla_policy migoff_nl_policy[MIGOFF_A_MAX + 1] = {
 };
 
 static struct genl_family migoff_nl_family;
-static atomic64_t fallback_pending[MIGOFF_REASON_COUNT];
-static void migoff_nl_fallback_work(struct work_struct *w);
-static DECLARE_DELAYED_WORK(fallback_work, migoff_nl_fallback_work);
 
 static int put_counters(struct sk_buff *skb, const struct migoff_counters *c)
 {
@@ -258,100 +253,73 @@ static void event_send(struct sk_buff *skb, void *hdr, bool ok)
 	genlmsg_multicast(&migoff_nl_family, skb, 0, 0, GFP_KERNEL);
 }
 
-void migoff_nl_event_route(u64 reasons, const char *migrator, bool auto_on)
+/* The core's events, multicast to the "events" group. */
+static int nl_event(struct notifier_block *nb, unsigned long type, void *data)
 {
+	const struct migoff_event *ev = data;
+	struct sk_buff *skb;
 	void *hdr;
-	struct sk_buff *skb = event_new(migrator ? MIGOFF_EVENT_ENABLE :
-					MIGOFF_EVENT_DISABLE, &hdr);
+	bool ok;
 
-	if (skb)
-		event_send(skb, hdr,
-			   !nla_put_u64_64bit(skb, MIGOFF_A_REASONS, reasons, MIGOFF_A_PAD) &&
-			   (!migrator || (!nla_put_string(skb, MIGOFF_A_NAME, migrator) &&
-					  !nla_put_u64_64bit(skb, MIGOFF_A_VALUE, auto_on,
-							     MIGOFF_A_PAD))));
-}
-
-void migoff_nl_event_batch(u32 max_pages, u32 min_folios, u32 latency_us)
-{
-	void *hdr;
-	struct sk_buff *skb = event_new(MIGOFF_EVENT_BATCH, &hdr);
-
-	if (skb)
-		event_send(skb, hdr, !nla_put_u32(skb, MIGOFF_A_MAX_PAGES, max_pages) &&
-			   !nla_put_u32(skb, MIGOFF_A_MIN_FOLIOS, min_folios) &&
-			   !nla_put_u64_64bit(skb, MIGOFF_A_VALUE, latency_us,
-					      MIGOFF_A_PAD));
-}
-
-void migoff_nl_event_param(const char *migrator, const char *param, u64 value)
-{
-	void *hdr;
-	struct sk_buff *skb = event_new(MIGOFF_EVENT_PARAM, &hdr);
-
-	if (skb)
-		event_send(skb, hdr, !nla_put_string(skb, MIGOFF_A_NAME, migrator) &&
-			   !nla_put_string(skb, MIGOFF_A_PARAM, param) &&
-			   !nla_put_u64_64bit(skb, MIGOFF_A_VALUE, value, MIGOFF_A_PAD));
-}
-
-void migoff_nl_event_quota(u64 cgid, u64 rate, u64 burst, u64 reasons)
-{
-	void *hdr;
-	struct sk_buff *skb = event_new(MIGOFF_EVENT_QUOTA, &hdr);
-
-	if (skb)
-		event_send(skb, hdr,
-			   !nla_put_u64_64bit(skb, MIGOFF_A_CGROUP_ID, cgid, MIGOFF_A_PAD) &&
-			   !nla_put_u64_64bit(skb, MIGOFF_A_RATE, rate, MIGOFF_A_PAD) &&
-			   !nla_put_u64_64bit(skb, MIGOFF_A_BURST, burst, MIGOFF_A_PAD) &&
-			   !nla_put_u64_64bit(skb, MIGOFF_A_REASONS, reasons, MIGOFF_A_PAD));
-}
-
-void migoff_nl_event_reset(void)
-{
-	void *hdr;
-	struct sk_buff *skb = event_new(MIGOFF_EVENT_STATS_RESET, &hdr);
-
-	if (skb)
-		event_send(skb, hdr, true);
-}
-
-/* Copy path: count fallbacks, report them soon. Any context. */
-void migoff_nl_note_fallback(unsigned int reason, unsigned int nr)
-{
-	atomic64_add(nr, &fallback_pending[reason]);
-	if (!delayed_work_pending(&fallback_work))
-		schedule_delayed_work(&fallback_work, HZ / 10);
-}
-
-static void migoff_nl_fallback_work(struct work_struct *w)
-{
-	unsigned int r;
-
-	for (r = 0; r < MIGOFF_REASON_COUNT; r++) {
-		u64 n = atomic64_xchg(&fallback_pending[r], 0);
-		struct sk_buff *skb;
-		void *hdr;
-
-		if (!n)
-			continue;
-		skb = event_new(MIGOFF_EVENT_FALLBACK, &hdr);
-		if (skb)
-			event_send(skb, hdr,
-				   !nla_put_u64_64bit(skb, MIGOFF_A_REASONS,
-						      MIGOFF_REASON_BIT(r), MIGOFF_A_PAD) &&
-				   !nla_put_u64_64bit(skb, MIGOFF_A_FOLIOS, n, MIGOFF_A_PAD));
+	skb = event_new(type, &hdr);
+	if (!skb)
+		return NOTIFY_DONE;
+	switch (type) {
+	case MIGOFF_EVENT_ENABLE:
+		ok = !nla_put_u64_64bit(skb, MIGOFF_A_REASONS, ev->reasons, MIGOFF_A_PAD) &&
+		     !nla_put_string(skb, MIGOFF_A_NAME, ev->migrator) &&
+		     !nla_put_u64_64bit(skb, MIGOFF_A_VALUE, ev->value, MIGOFF_A_PAD);
+		break;
+	case MIGOFF_EVENT_DISABLE:
+		ok = !nla_put_u64_64bit(skb, MIGOFF_A_REASONS, ev->reasons, MIGOFF_A_PAD);
+		break;
+	case MIGOFF_EVENT_BATCH:
+		ok = !nla_put_u32(skb, MIGOFF_A_MAX_PAGES, ev->max_pages) &&
+		     !nla_put_u32(skb, MIGOFF_A_MIN_FOLIOS, ev->min_folios) &&
+		     !nla_put_u64_64bit(skb, MIGOFF_A_VALUE, ev->value, MIGOFF_A_PAD);
+		break;
+	case MIGOFF_EVENT_PARAM:
+		ok = !nla_put_string(skb, MIGOFF_A_NAME, ev->migrator) &&
+		     !nla_put_string(skb, MIGOFF_A_PARAM, ev->param) &&
+		     !nla_put_u64_64bit(skb, MIGOFF_A_VALUE, ev->value, MIGOFF_A_PAD);
+		break;
+	case MIGOFF_EVENT_QUOTA:
+		ok = !nla_put_u64_64bit(skb, MIGOFF_A_CGROUP_ID, ev->cgroup_id, MIGOFF_A_PAD) &&
+		     !nla_put_u64_64bit(skb, MIGOFF_A_RATE, ev->rate, MIGOFF_A_PAD) &&
+		     !nla_put_u64_64bit(skb, MIGOFF_A_BURST, ev->burst, MIGOFF_A_PAD) &&
+		     !nla_put_u64_64bit(skb, MIGOFF_A_REASONS, ev->reasons, MIGOFF_A_PAD);
+		break;
+	case MIGOFF_EVENT_FALLBACK:
+		ok = !nla_put_u64_64bit(skb, MIGOFF_A_REASONS, ev->reasons, MIGOFF_A_PAD) &&
+		     !nla_put_u64_64bit(skb, MIGOFF_A_FOLIOS, ev->folios, MIGOFF_A_PAD);
+		break;
+	case MIGOFF_EVENT_STATS_RESET:
+		ok = true;
+		break;
+	default:
+		ok = false;
+		break;
 	}
+	event_send(skb, hdr, ok);
+	return NOTIFY_OK;
 }
+
+static struct notifier_block nl_event_nb = {
+	.notifier_call = nl_event,
+};
 
 int migoff_nl_init(void)
 {
-	return genl_register_family(&migoff_nl_family);
+	int ret = genl_register_family(&migoff_nl_family);
+
+	if (ret)
+		return ret;
+	migoff_event_register(&nl_event_nb);
+	return 0;
 }
 
 void migoff_nl_exit(void)
 {
-	cancel_delayed_work_sync(&fallback_work);
+	migoff_event_unregister(&nl_event_nb);
 	genl_unregister_family(&migoff_nl_family);
 }

@@ -74,6 +74,7 @@ struct migoff_quota_ent {
 };
 
 static LIST_HEAD(quotas);		/* RCU; changed under the policy mutex */
+static u32 quota_gen;			/* changes of the list; under the mutex */
 static unsigned int nr_quotas;
 
 /* Bytes a bucket refilling at @rate gains in @gap ns, saturating. */
@@ -151,6 +152,17 @@ void migoff_bucket_refill(struct migoff_bucket *b, u64 now)
 	b->last_ns += mul_u64_u64_div_u64(add, NSEC_PER_SEC, b->rate);
 }
 EXPORT_SYMBOL_IF_KUNIT(migoff_bucket_refill);
+
+/**
+ * migoff_quota_gen - The number of changes of the quota list so far.
+ *
+ * Context: Any context.
+ * Return: A count that changes with every quota set, cleared or pruned.
+ */
+u32 migoff_quota_gen(void)
+{
+	return READ_ONCE(quota_gen);
+}
 
 /**
  * migoff_bucket_take - Refill a token bucket, then take @bytes from it.
@@ -326,7 +338,7 @@ static void quota_free_rcu(struct rcu_head *rcu)
 
 static void quota_del(struct migoff_quota_ent *q)
 {
-	migoff_policy_changed();
+	WRITE_ONCE(quota_gen, quota_gen + 1);
 	list_del_rcu(&q->node);
 	WRITE_ONCE(nr_quotas, nr_quotas - 1);
 	call_rcu(&q->rcu, quota_free_rcu);
@@ -400,7 +412,7 @@ int migoff_quota_set(struct cgroup *cg, u64 rate, u64 burst, u64 reasons)
 	migoff_bucket_init(&q->bucket, rate, burst, ktime_get_ns());
 	list_add_tail_rcu(&q->node, &quotas);
 	WRITE_ONCE(nr_quotas, nr_quotas + 1);
-	migoff_policy_changed();
+	WRITE_ONCE(quota_gen, quota_gen + 1);
 	return 0;
 }
 
