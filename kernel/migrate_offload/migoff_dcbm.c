@@ -75,12 +75,12 @@
  * folio boundaries, so its outcome is exactly its folios' outcome.
  *
  * Allocation: the per-batch transfer records (one window, struct
- * dcbm_window) come from a mempool with DCBM_RESERVED_WINDOWS windows in
- * reserve, taken with GFP_NOWAIT, since batches may come from reclaim:
- * demotion runs when memory is short, which is when a plain GFP_NOWAIT
- * allocation fails. Only with the reserve spent too (more batches in
- * flight than channels can serve) is a batch left to the CPU copy.
- * Nothing else is allocated per batch.
+ * dcbm_window) are allocated with GFP_NOWAIT | __GFP_NOWARN |
+ * __GFP_NOMEMALLOC, since batches may come from reclaim; demotion runs
+ * when memory is short, which is when that fails, so a mempool keeps
+ * DCBM_RESERVED_WINDOWS windows in reserve for it. Only with the reserve
+ * spent too (more batches in flight than channels can serve) is a batch
+ * left to the CPU copy. Nothing else is allocated per batch.
  *
  * Parameters: channels (1..16), timeout_ms (10..60000, per batch). A
  * "channels" change while routed requests the new channels first and
@@ -107,6 +107,7 @@
  *   held         folios held after a timeout on a channel that could not
  *                be stopped (their migration is undone)
  *   late         held descriptors that called back after all
+ *   reserve      windows taken from the reserve: their allocation failed
  *   quarantined  channels quarantined now
  *
  * Locking: the channel slots, the held windows and the quarantine are
@@ -162,7 +163,7 @@
 #define DCBM_STUCK_SECS		10
 
 static atomic_long_t stat_timeouts, stat_busy, stat_windows, stat_descs,
-	stat_coalesced, stat_terminated, stat_held, stat_late;
+	stat_coalesced, stat_terminated, stat_held, stat_late, stat_reserve;
 static atomic_t stat_quarantined;
 
 static int stat_get(char *buf, const struct kernel_param *kp)
@@ -193,6 +194,8 @@ module_param_cb(held, &stat_ops, &stat_held, 0444);
 MODULE_PARM_DESC(held, "Folios held after a timeout on a channel that could not be stopped");
 module_param_cb(late, &stat_ops, &stat_late, 0444);
 MODULE_PARM_DESC(late, "Held descriptors that completed after their timeout");
+module_param_cb(reserve, &stat_ops, &stat_reserve, 0444);
+MODULE_PARM_DESC(reserve, "Windows taken from the reserve (their allocation failed)");
 module_param_cb(quarantined, &stat_int_ops, &stat_quarantined, 0444);
 MODULE_PARM_DESC(quarantined, "Channels quarantined now (descriptors outstanding after a timeout)");
 
@@ -396,8 +399,15 @@ static void dcbm_unclaim(const unsigned int *mine, unsigned int n)
 
 static bool dcbm_available(struct migoff_engine *e)
 {
-	return !e->nr_routes ||
-	       READ_ONCE(nr_usable) > (unsigned int)atomic_read(&stat_quarantined);
+	bool ok = !e->nr_routes;
+	unsigned int s;
+
+	/* Not nr_usable - quarantined: a quarantined slot may be retiring. */
+	spin_lock(&pool_lock);
+	for (s = 0; s < DCBM_SLOTS && !ok; s++)
+		ok = slots[s].chan && !slots[s].retiring && !slots[s].quarantined;
+	spin_unlock(&pool_lock);
+	return ok;
 }
 
 static int dcbm_activate(struct migoff_engine *e)
@@ -942,6 +952,21 @@ static int dcbm_copy_window(struct dcbm_window *w, unsigned int n,
 	return rc;
 }
 
+/* A window, from the reserve if need be; mempool_free() takes either. */
+static struct dcbm_window *dcbm_window_alloc(void)
+{
+	struct dcbm_window *w;
+
+	w = kmalloc(struct_size(w, x, DCBM_WINDOW),
+		    GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC);
+	if (w)
+		return w;
+	w = mempool_alloc(window_pool, GFP_NOWAIT);
+	if (w)
+		atomic_long_inc(&stat_reserve);
+	return w;
+}
+
 static int dcbm_copy(struct migoff_engine *e, struct list_head *dst_list,
 		     struct list_head *src_list, unsigned int nr,
 		     struct migoff_copy_info *ci)
@@ -961,7 +986,7 @@ static int dcbm_copy(struct migoff_engine *e, struct list_head *dst_list,
 			break;
 		}
 		if (!w) {
-			w = mempool_alloc(window_pool, GFP_NOWAIT);
+			w = dcbm_window_alloc();
 			if (!w)
 				return rc ?: -ENOMEM;	/* the CPU copies the rest */
 			init_completion(&w->done);
