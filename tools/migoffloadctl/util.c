@@ -296,3 +296,27 @@ int cgroup_path_of_id(const char *root, uint64_t id, char *path, size_t len)
 		return -ENAMETOOLONG;
 	return 0;
 }
+
+/*
+ * As 'ip l s' is 'ip link set'. An exact word wins, so that a name that
+ * also begins a longer one can still be given.
+ */
+int prefix_match(const char *word, const char *const *names, size_t n)
+{
+	size_t i, len = strlen(word);
+	int found = -1;
+
+	if (!len)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!strcmp(word, names[i]))
+			return i;
+	for (i = 0; i < n; i++) {
+		if (strncmp(word, names[i], len))
+			continue;
+		if (found >= 0)
+			return -2;
+		found = i;
+	}
+	return found;
+}

@@ -65,4 +65,11 @@ int cgroup_state(const char *path);
  */
 int cgroup_path_of_id(const char *root, uint64_t id, char *path, size_t len);
 
+/*
+ * Which of the @n @names @word is: its exact name, else the only one it is
+ * a prefix of ('sh' for "show"). The index, -1 if none (an empty word is
+ * none), -2 if @word begins several.
+ */
+int prefix_match(const char *word, const char *const *names, size_t n);
+
 #endif
