@@ -368,13 +368,145 @@ for args in "-j status" "-j migrator list" "-j stats" "config load $tmp/cfg.json
 		$bin $args >/dev/null 2>$tmp/vg; test \$? -le 2 || { cat $tmp/vg; false; }"
 done
 
-# The example daemon routes demotion to the fastest migrator (dcbm here).
-ok "tiering_policy example routes demotion to dcbm and promotion to mtcopy, reports, restores" sh -c "$(dirname $bin)/tiering_policy --seconds=3 --interval=1 > $tmp/tp && \
-	cat $tmp/tp && grep -q '^policy: demotion (demotion) -> dcbm' $tmp/tp && \
-	grep -q '^policy: promotion (numa_misplaced) -> mtcopy' $tmp/tp && grep -q '^stats: demotion ' $tmp/tp && \
-	$bin -j status | python3 -c 'import json,sys; r=json.load(sys.stdin)[\"routes\"]; \
-assert r[\"demotion\"] is None and r[\"numa_misplaced\"] is None, r'"
-ok "tiering_policy: bad usage exits 2 before opening the device" sh -c "$(dirname $bin)/tiering_policy --quota=nocolon 2>/dev/null; test \$? = 2"
+# The example daemon (tools/examples/tiering_policy.c). Before it starts:
+# an automatic demotion route, no numa_misplaced route, caps that are not
+# the defaults, one cgroup with a quota (for demotion only) and one without.
+# It routes demotion to the fastest migrator (dcbm here) and promotion to
+# mtcopy, sets the caps and quotas it is given, and on SIGTERM must put back
+# exactly what was there.
+tp=$(dirname $bin)/tiering_policy
+mkdir -p /sys/fs/cgroup/migoff-tp1 /sys/fs/cgroup/migoff-tp2
+$bin enable --reason=demotion --migrator=mtcopy --auto
+$bin disable --reason=numa_misplaced
+$bin batch set --max-pages=2048 --min-folios=3 --latency=7ms
+$bin quota set migoff-tp1 --rate=8M --burst=1M --reason=demotion
+$bin -j status > $tmp/tp-before.json
+ok "tiering_policy: the state before it starts is the non-default one set above" python3 -c "import json,sys; \
+j=json.load(open(sys.argv[1])); q={x['cgroup'].rsplit('/', 1)[-1]: x for x in j['quotas']}; \
+assert j['routes']['demotion'] == 'mtcopy' and j['auto_reasons'] == ['demotion'] and j['routes']['numa_misplaced'] is None, j; \
+assert j['batch'] == {'max_pages': 2048, 'min_folios': 3, 'latency_us': 7000}, j['batch']; \
+assert q['migoff-tp1']['rate'] == 8 << 20 and q['migoff-tp1']['burst'] == 1 << 20 and q['migoff-tp1']['reasons'] == ['demotion'], q; \
+assert 'migoff-tp2' not in q, q" $tmp/tp-before.json
+ok "tiering_policy: routes demotion to dcbm and promotion to mtcopy, sets caps and quotas, reports, timestamps every line" sh -c "\
+	$tp --interval=1 --max-pages=4096 --latency-us=0 --quota=migoff-tp1:64M:4M --quota=migoff-tp2:32M > $tmp/tp 2> $tmp/tp.err & p=\$!; \
+	sleep 3; $bin -j status > $tmp/tp-during.json; kill -TERM \$p; wait \$p; rc=\$?; cat $tmp/tp $tmp/tp.err; test \$rc = 0 && \
+	grep -q ' policy: demotion (demotion) -> dcbm: ' $tmp/tp && grep -q ' policy: promotion (numa_misplaced) -> mtcopy: ' $tmp/tp && \
+	grep -q ' stats: demotion ' $tmp/tp && grep -q ' exit: SIGTERM\$' $tmp/tp && test ! -s $tmp/tp.err && \
+	! grep -vqE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z ' $tmp/tp && \
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); r=j[\"routes\"]; \
+q={x[\"cgroup\"].rsplit(\"/\", 1)[-1]: x for x in j[\"quotas\"]}; \
+assert r[\"demotion\"] == \"dcbm\" and r[\"numa_misplaced\"] == \"mtcopy\" and j[\"auto_reasons\"] == [], j; \
+assert j[\"batch\"] == {\"max_pages\": 4096, \"min_folios\": 3, \"latency_us\": 0}, j[\"batch\"]; \
+assert q[\"migoff-tp1\"][\"rate\"] == 64 << 20 and q[\"migoff-tp1\"][\"burst\"] == 4 << 20 and \"reasons\" not in q[\"migoff-tp1\"], q; \
+assert q[\"migoff-tp2\"][\"rate\"] == 32 << 20, q' $tmp/tp-during.json"
+tp_same() {	# tp_same FILE: routes, auto routes, caps and quotas as in tp-before.json
+	$bin -j status > "$1" && python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); \
+q=lambda j: sorted(j['quotas'], key=lambda x: x['cgroup']); \
+assert [a[k] for k in ('routes', 'auto_reasons', 'batch')] == [b[k] for k in ('routes', 'auto_reasons', 'batch')], (a, b); \
+assert q(a) == q(b), (q(a), q(b))" $tmp/tp-before.json "$1"
+}
+ok "tiering_policy: after SIGTERM the routes, auto flag, caps and quotas are those it found" tp_same $tmp/tp-after.json
+ok "tiering_policy --duration=2: stops by itself after 2 s, exit 0, restores" sh -c "s=\$(date +%s); \
+	timeout 60 $tp --duration=2 --interval=1 > $tmp/tpd; rc=\$?; e=\$(date +%s); cat $tmp/tpd; \
+	test \$rc = 0 && test \$((e - s)) -ge 2 && test \$((e - s)) -le 20 && grep -q ' exit: --duration of 2 s elapsed\$' $tmp/tpd"
+ok "tiering_policy --duration: what it found is back" tp_same $tmp/tpd-after.json
+# A stats --reset while it runs. Error fallbacks in the counters before the
+# reset (move_pages(2) through dcbm on a software DMA engine that fails
+# every 7th descriptor; the daemon watches syscall_or_cpuset as its
+# "demotion") make a difference taken across the reset wrap around to a
+# share near 100%, above --max-fallback=90: it must count from zero instead
+# and not switch.
+ok "tiering_policy: a stats --reset while it runs is counted from zero, no switch" sh -c "\
+	echo 7 > /sys/module/migoff_swdma/parameters/fail_every; \
+	$tp --demotion-reason=syscall_or_cpuset --interval=1 --max-fallback=90 > $tmp/tpr 2>&1 & p=\$!; sleep 2; \
+	$bench --sizes=4K --total=8 --runs=1 > /dev/null; sleep 2; \
+	$bin -j stats > $tmp/tpr.json; $bin stats --reset > /dev/null; sleep 3; kill -TERM \$p; wait \$p; rc=\$?; \
+	echo 0 > /sys/module/migoff_swdma/parameters/fail_every; cat $tmp/tpr; test \$rc = 0 && \
+	python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))[\"reasons\"][\"syscall_or_cpuset\"]; \
+assert r[\"fallbacks\"][\"error\"] > 0 and r[\"folios\"] > 0, r' $tmp/tpr.json && \
+	grep -q ' policy: demotion (syscall_or_cpuset) -> dcbm: ' $tmp/tpr && \
+	grep -q ' stats: demotion (syscall_or_cpuset): the counters were reset' $tmp/tpr && \
+	! grep -q ' policy: switch ' $tmp/tpr"
+# /dev hidden in a mount namespace of its own: a good command line fails on
+# the device (exit 1), a bad one must exit 2 first.
+ok "tiering_policy: bad usage exits 2 before opening the device" unshare -m --propagation private sh -c "\
+	mount -t tmpfs none /dev && $tp --duration=1 2> $tmp/tpe; test \$? = 1 && grep -q 'migrate_offload: No such file' $tmp/tpe && \
+	for a in --quota=nocolon --quota=migoff-tp1:0 --duration=0 --interval=abc --max-fallback=101 --max-pages=1x \
+		--latency-us=10000001 --demotion-reason=bogus --promotion-reason=demotion --bogus extra; do \
+		$tp \$a 2> $tmp/tpe; rc=\$?; test \$rc = 2 || { echo \"\$a: exit \$rc\"; exit 1; }; \
+		grep -q '^usage: tiering_policy' $tmp/tpe || { echo \"\$a: no usage\"; exit 1; }; done"
+$bin quota clear migoff-tp1
+rmdir /sys/fs/cgroup/migoff-tp1 /sys/fs/cgroup/migoff-tp2
+$bin batch set --max-pages=0 --min-folios=0 --latency=off
+
+# migoffload-bench (tools/bench), the benchmark for real machines, run from
+# the source tree with this build's helpers: --quick with the software DMA
+# engine and no tiering, on the modules insmod loaded already (modprobe
+# would not find them). Before it: a route, a cap and parameters that are
+# not the defaults, and numa_balancing on; all must be as they were after.
+mb=$(cd "$(dirname "$0")/.." && pwd)/tools/bench/migoffload-bench
+mb_run() {	# mb_run ARGS...: migoffload-bench with this build's helpers
+	MIGOFFLOAD_BENCH_HELPERS=$(dirname "$bench") MIGOFFLOADCTL=$bin timeout 600 "$mb" "$@"
+}
+mb_thp() { cat /sys/kernel/mm/transparent_hugepage/enabled /sys/kernel/mm/transparent_hugepage/hugepages-*kB/enabled; }
+mb_same() {	# mb_same FILE: routes, auto routes, caps and parameters as in mb-before.json
+	$bin -j status > "$1" && python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); \
+p=lambda j: {m: v['params'] for m, v in j['migrators'].items()}; \
+assert [a[k] for k in ('routes', 'auto_reasons', 'batch')] == [b[k] for k in ('routes', 'auto_reasons', 'batch')], (a, b); \
+assert p(a) == p(b), (p(a), p(b))" "$1" $tmp/mb-before.json
+}
+$bin enable --reason=demotion --migrator=mtcopy
+$bin batch set --max-pages=1024
+$bin migrator set mtcopy threads=1
+$bin migrator set dcbm channels=2
+mb_nb=$(cat /proc/sys/kernel/numa_balancing 2>/dev/null)
+[ -z "$mb_nb" ] || echo 1 > /proc/sys/kernel/numa_balancing
+$bin -j status > $tmp/mb-before.json
+mb_thp > $tmp/mb-thp-before
+mb_usage() {	# every bad option: exit 2 and the usage, no output directory
+	for a in --bogus --rounds=0 --total=x --sizes=3K --nodes=1,1 --out= extra; do
+		mb_run "$a" --out=$tmp/mb-usage 2> $tmp/mbe
+		rc=$?
+		test $rc = 2 || { echo "$a: exit $rc"; return 1; }
+		grep -q '^usage: migoffload-bench' $tmp/mbe || { echo "$a: no usage"; return 1; }
+	done
+	test ! -e $tmp/mb-usage
+}
+ok "migoffload-bench: bad usage exits 2 with the usage, before anything" mb_usage
+ok "migoffload-bench: after bad usage, the routes, caps and parameters are untouched" mb_same $tmp/mb-usage.json
+mb_s=$(date +%s)
+mb_run --quick --swdma --no-tier --out=$tmp/mb > $tmp/mb.out 2>&1
+mb_rc=$?
+echo "# migoffload-bench --quick --swdma --no-tier: exit $mb_rc after $(($(date +%s) - mb_s)) s"
+mb_ran() {
+	test $mb_rc = 0 || { tail -20 $tmp/mb.out; return 1; }
+	for m in migrate_offload migoff_mtcopy migoff_swdma migoff_dcbm; do
+		grep -qx "migoffload-bench: $m: already loaded" $tmp/mb.out || { echo "no '$m: already loaded'"; return 1; }
+	done
+	grep -qx "migoffload-bench: report: $tmp/mb/report.txt" $tmp/mb.out
+}
+mb_report() {	# a row for each migrator, and the A/A control
+	for l in cpu mtcopy-1 dcbm-1; do
+		grep -Eq "^$l +4K +[0-9.]+ +[0-9.]+x " $tmp/mb/report.txt || { echo "no $l row"; cat $tmp/mb/report.txt; return 1; }
+	done
+	grep -Eq '^vanilla-aa +4K .* A/A control$' $tmp/mb/report.txt &&
+		grep -q '^noise floor, A/A control (vanilla-aa / vanilla):$' $tmp/mb/report.txt &&
+		grep -q '^== machine$' $tmp/mb.out	# the report printed too
+}
+mb_put_back() {	# THP, numa_balancing, and the modules it did not load
+	mb_thp > $tmp/mb-thp-after && cmp $tmp/mb-thp-before $tmp/mb-thp-after || return 1
+	test -z "$mb_nb" || test "$(cat /proc/sys/kernel/numa_balancing)" = 1 || { echo "numa_balancing not put back"; return 1; }
+	for m in migrate_offload migoff_mtcopy migoff_swdma migoff_dcbm; do
+		test -d /sys/module/$m || { echo "$m unloaded"; return 1; }
+	done
+}
+ok "migoffload-bench --quick --swdma --no-tier: exit 0, with the modules loaded already" mb_ran
+ok "migoffload-bench: the report has cpu, mtcopy-1 and dcbm-1 rows and the A/A control" mb_report
+ok "migoffload-bench: puts back the routes, caps and parameters it found" mb_same $tmp/mb-after.json
+ok "migoffload-bench: puts back THP and numa_balancing, leaves the modules loaded" mb_put_back
+[ -z "$mb_nb" ] || echo "$mb_nb" > /proc/sys/kernel/numa_balancing
+$bin batch set --max-pages=0
+$bin migrator set dcbm channels=1
 
 $bin disable
 $bin migrator set mtcopy threads=2 push=0

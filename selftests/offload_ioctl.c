@@ -190,9 +190,16 @@ TEST_F(dev, command_size_follows_the_caller)
 /* Bytes after a name's NUL, and values whose flag is not set: EINVAL. */
 TEST_F(dev, no_hidden_input)
 {
+	struct migoff_migrator m = { .size = sizeof(m), .flags = MIGOFF_MIGRATOR_BY_NAME };
 	struct migoff_route r;
 	struct migoff_param p;
 	struct migoff_routes rt;
+	uint64_t threads;
+
+	strcpy(m.name, "mtcopy");
+	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_MIGRATOR, &m));
+	ASSERT_STREQ("threads", m.params[0].name);
+	threads = m.params[0].value;
 
 	memset(&r, 0, sizeof(r));
 	r.size = sizeof(r);
@@ -206,7 +213,7 @@ TEST_F(dev, no_hidden_input)
 	strcpy(p.migrator, "mtcopy");
 	strcpy(p.name, "threads");
 	p.name[10] = 'y';
-	p.value = 2;
+	p.value = threads == 2 ? 3 : 2;	/* a change, were it taken */
 	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_SET_PARAM, &p));
 
 	EXPECT_EQ(-EINVAL, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, 64, 4));
@@ -215,7 +222,11 @@ TEST_F(dev, no_hidden_input)
 	/* Nothing changed. */
 	get_routes(_metadata, self->fd, &rt);
 	EXPECT_EQ(MIGOFF_NO_MIGRATOR, rt.migrator[MIGOFF_REASON_DEMOTION]);
-	memset(&p, 0, sizeof(p));
+	memset(&m.params, 0, sizeof(m.params));
+	m.id = m.kind = m.state = m.nr_params = 0;
+	m.reasons = 0;
+	ASSERT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_MIGRATOR, &m));
+	EXPECT_EQ(threads, m.params[0].value);
 	{
 		struct migoff_batch b = { .size = sizeof(b) };
 

@@ -4,12 +4,14 @@
  *
  *   move_bench [--sizes=4K,16K,...] [--total=MiB] [--runs=N] [--label=TEXT]
  *              [--migrator=NAME|none] [--param=NAME=VALUE]... [--max-batch=PAGES]
- *              [--latency]
+ *              [--latency] [--nodes=A,B]
  *   move_bench --config=LABEL:MIGRATOR[:NAME=VALUE,...]... [--rounds=N]
  *              [--sizes=...] [--total=MiB] [--max-batch=PAGES] [--latency]
- *              [--cpu-log=FILE]
+ *              [--cpu-log=FILE] [--nodes=A,B]
  *
- * For each folio size, maps --total MiB on node 0 in folios of that size
+ * --nodes=A,B (default 0,1) names the two NUMA nodes, each with memory:
+ * below, "node 0" is A and "node 1" is B. For each folio size, maps
+ * --total MiB on node 0 in folios of that size
  * (asserting they really are that size), then moves it to node 1 and back
  * --runs times with one move_pages(2) call per direction, one address per
  * folio. Every move is checked (return value, each status, the node of every
@@ -58,6 +60,7 @@
 #include <string.h>
 
 #include <fcntl.h>
+#include <numa.h>
 #include <unistd.h>
 
 #include "migoff_dev.h"
@@ -67,6 +70,8 @@
 
 static bool latency;
 static FILE *cpu_log;
+/* --nodes=A,B: the buffer starts on node_a and moves to node_b and back. */
+static int node_a, node_b = 1;
 
 /* Sum over CPUs of /proc/interrupts lines CAL and TLB. */
 static void ipis_read(long long *cal, long long *tlb)
@@ -116,6 +121,42 @@ static int cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
+}
+
+/*
+ * "A,B": two different nodes, below 64 (migoff_buf_alloc()'s node mask is
+ * one word). 0, or -1 when malformed.
+ */
+static int parse_nodes(const char *s, int *a, int *b)
+{
+	char *end;
+	long x, y;
+
+	errno = 0;
+	x = strtol(s, &end, 10);
+	if (end == s || *end != ',' || x < 0 || x > 63 || errno)
+		return -1;
+	s = end + 1;
+	y = strtol(s, &end, 10);
+	if (end == s || *end || y < 0 || y > 63 || y == x || errno)
+		return -1;
+	*a = x;
+	*b = y;
+	return 0;
+}
+
+/* 0 when @node has memory this task may allocate, else -1 (said why). */
+static int node_check(int node)
+{
+	if (numa_available() < 0) {
+		fprintf(stderr, "move_bench: no NUMA support (numa_available)\n");
+		return -1;
+	}
+	if (node > numa_max_node() || !numa_bitmask_isbitset(numa_all_nodes_ptr, node)) {
+		fprintf(stderr, "move_bench: node %d has no memory this task may use\n", node);
+		return -1;
+	}
+	return 0;
 }
 
 static size_t parse_size(const char *s)
@@ -182,7 +223,7 @@ static int bench_one(const char *label, size_t folio, size_t total, int runs)
 
 	if (!gbps)
 		return -1;
-	if (migoff_buf_alloc(&b, total, folio, 0, folio, why, sizeof(why))) {
+	if (migoff_buf_alloc(&b, total, folio, node_a, folio, why, sizeof(why))) {
 		fprintf(stderr, "move_bench: %zuK folios: %s\n", folio >> 10, why);
 		free(gbps);
 		return -1;
@@ -192,7 +233,7 @@ static int bench_one(const char *label, size_t folio, size_t total, int runs)
 	for (i = 0; i < 2 * runs; i++) {
 		double secs;
 
-		node = !(i & 1) ? 1 : 0;
+		node = !(i & 1) ? node_b : node_a;
 		if (migoff_move(&b, node, &secs, why, sizeof(why))) {
 			fprintf(stderr, "move_bench: %zuK folios: %s\n", folio >> 10, why);
 			goto fail;
@@ -339,11 +380,11 @@ static int bench_interleaved(int fd, struct bench_config *cfg, int ncfg,
 	long long vm0[NR_VM_KEYS], vm1[NR_VM_KEYS];
 	struct migoff_buf b;
 	char why[256];
-	int r, k, node, rc = -1;
+	int r, k, m, node, rc = -1;
 	unsigned int i;
 	long bad;
 
-	if (migoff_buf_alloc(&b, total, folio, 0, folio, why, sizeof(why))) {
+	if (migoff_buf_alloc(&b, total, folio, node_a, folio, why, sizeof(why))) {
 		fprintf(stderr, "move_bench: %zuK folios: %s\n", folio >> 10, why);
 		return -1;
 	}
@@ -355,10 +396,11 @@ static int bench_interleaved(int fd, struct bench_config *cfg, int ncfg,
 			if (config_apply(fd, c, default_batch))
 				goto out;
 			vm_read(vm0);
-			for (node = 1; node >= 0; node--) {
+			for (m = 0; m < 2; m++) {
 				long long cal0, tlb0, cal1, tlb1;
 				double secs, cpu, vt;
 
+				node = m ? node_a : node_b;
 				if (latency)
 					trace_clear();
 				if (cpu_log)
@@ -419,6 +461,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'C' },
 		{ "rounds", required_argument, NULL, 'R' },
 		{ "cpu-log", required_argument, NULL, 'P' },
+		{ "nodes", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *sizes = strdup("4K,16K,64K,256K,1M,2M"), *tok, *save = NULL;
@@ -487,6 +530,12 @@ int main(int argc, char **argv)
 		case 'L':
 			latency = true;
 			break;
+		case 'N':
+			if (!parse_nodes(optarg, &node_a, &node_b))
+				break;
+			fprintf(stderr, "move_bench: --nodes=A,B: two different nodes, 0..63\n");
+			rc = 2;
+			goto out_args;
 		case 'P':
 			if (cpu_log)
 				fclose(cpu_log);
@@ -499,9 +548,10 @@ int main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: move_bench [--sizes=4K,16K,...] [--total=MiB] [--runs=N] [--label=TEXT]\n"
 				"                  [--migrator=NAME|none] [--param=NAME=VALUE]... [--max-batch=PAGES] [--latency]\n"
+				"                  [--nodes=A,B]\n"
 				"       move_bench --config=LABEL:MIGRATOR[:NAME=VALUE,...]... [--rounds=N]\n"
 				"                  [--sizes=4K,16K,...] [--total=MiB] [--max-batch=PAGES] [--latency]\n"
-				"                  [--cpu-log=FILE]\n");
+				"                  [--cpu-log=FILE] [--nodes=A,B]\n");
 			rc = 2;
 			goto out_args;
 		}
@@ -510,6 +560,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "move_bench: bad arguments%s\n", ncfg && single_opts ?
 			" (--config excludes --label, --runs, --migrator and --param)" : "");
 		rc = 2;
+		goto out_args;
+	}
+	if (node_check(node_a) || node_check(node_b)) {
+		rc = 1;
 		goto out_args;
 	}
 	if (migrator || max_batch >= 0 || need_dev) {

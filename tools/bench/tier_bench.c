@@ -3,10 +3,13 @@
  * tier_bench - demotion and promotion through each migrator, interleaved.
  *
  *   tier_bench --config=LABEL:MIGRATOR[:NAME=VALUE,...,auto=1] ... [--mib=N]
- *              [--rounds=N] [--cgroup=DIR] [--out=DIR]
+ *              [--rounds=N] [--cgroup=DIR] [--out=DIR] [--fast=N] [--slow=M]
  *
  * Runs on the tiered VM (slow node 2 online, demotion enabled; see
- * tools/vm/tier-setup) with migrate_offload and its migrators loaded. In
+ * tools/vm/tier-setup) with migrate_offload and its migrators loaded, or
+ * on a machine whose node --fast (default 0, with CPUs) demotes to node
+ * --slow (default 2, without CPUs, in the next lower memory tier): below,
+ * "node 0" is --fast, "node 2" --slow and "CPU 0" the first CPU of --fast. In
  * each round (round 0 is a warm-up), every configuration in turn routes
  * both demotion and numa_misplaced to its migrator ("none": no route;
  * "auto=1": with MIGOFF_ROUTE_AUTO, the migrator or the CPU, whichever is
@@ -26,7 +29,7 @@
  *           the order of the configurations would decide the result;
  *  kswapd   fills node 0's free memory plus N MiB, bound to node 0, so
  *           kswapd and direct reclaim demote: wall time of the fill, and
- *           the CPU time reclaim can take meanwhile: kswapd0's, plus the
+ *           the CPU time reclaim can take meanwhile: node 0's kswapd's, plus the
  *           filling thread's system time (page faults and direct reclaim).
  *           Rows are named by N, the overflow, since the fill's size
  *           follows node 0's free memory.
@@ -41,8 +44,10 @@
  * so tools/bench/stats.py turns them into per-round ratios to "vanilla".
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <numa.h>
 #include <numaif.h>
 #include <sched.h>
 #include <stdio.h>
@@ -58,8 +63,63 @@
 #include "migoff_dev.h"
 #include "migoff_util.h"
 
-#define SLOW		2
 #define MAX_CONFIGS	16
+
+/* --fast, --slow: the node demoted from and the node demoted to. */
+static int fast, slow = 2;
+static int fast_cpu;	/* the first CPU of the fast node */
+
+/* A node number 0..63 (the node masks here are one word), or -1. */
+static int parse_node(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	return end == s || *end || errno || v < 0 || v > 63 ? -1 : (int)v;
+}
+
+/*
+ * Both nodes with memory this task may use, and the first CPU of the fast
+ * one in fast_cpu. 0, or -1 having said why.
+ */
+static int nodes_check(void)
+{
+	struct bitmask *cpus;
+	unsigned int i;
+	int n, node[2] = { fast, slow };
+
+	if (numa_available() < 0) {
+		fprintf(stderr, "tier_bench: no NUMA support (numa_available)\n");
+		return -1;
+	}
+	for (n = 0; n < 2; n++) {
+		if (node[n] > numa_max_node() ||
+		    !numa_bitmask_isbitset(numa_all_nodes_ptr, node[n])) {
+			fprintf(stderr, "tier_bench: node %d has no memory this task may use\n",
+				node[n]);
+			return -1;
+		}
+	}
+	cpus = numa_allocate_cpumask();
+	if (!cpus || numa_node_to_cpus(fast, cpus)) {
+		fprintf(stderr, "tier_bench: cannot read the CPUs of node %d\n", fast);
+		numa_free_cpumask(cpus);
+		return -1;
+	}
+	fast_cpu = -1;
+	for (i = 0; i < cpus->size && fast_cpu < 0; i++)
+		if (numa_bitmask_isbitset(cpus, i))
+			fast_cpu = i;
+	numa_free_cpumask(cpus);
+	if (fast_cpu < 0 || fast_cpu >= CPU_SETSIZE) {
+		fprintf(stderr, "tier_bench: node %d has no CPU (--fast names the node that demotes, with CPUs)\n",
+			fast);
+		return -1;
+	}
+	return 0;
+}
 
 struct config {
 	char label[32];
@@ -153,32 +213,53 @@ static double thread_sys_secs(void)
 	return ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/* The pid of the fast node's kswapd (kswapdN is node N's), or -1. */
+static long kswapd_pid(void)
+{
+	static long pid = -1;
+	char path[300], comm[64], want[32];
+	struct dirent *d;
+	DIR *proc;
+
+	if (pid > 0)
+		return pid;
+	snprintf(want, sizeof(want), "kswapd%d", fast);
+	proc = opendir("/proc");
+	if (!proc)
+		return -1;
+	while (pid < 0 && (d = readdir(proc))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		if (!migoff_read_str(path, comm, sizeof(comm)) && !strcmp(comm, want))
+			pid = strtol(d->d_name, NULL, 10);
+	}
+	closedir(proc);
+	return pid;
+}
+
 static long long kswapd_ticks(void)
 {
-	char path[64], line[1024], comm[64];
+	char path[64], line[1024];
 	long long ticks = -1;
+	long pid = kswapd_pid();
 	FILE *f;
-	int pid;
 
-	/* kswapd0 is node 0's: find it by name among the kernel threads. */
-	for (pid = 2; pid < 4096 && ticks < 0; pid++) {
-		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		if (migoff_read_str(path, comm, sizeof(comm)) || strcmp(comm, "kswapd0"))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		f = fopen(path, "r");
-		if (!f)
-			break;
-		if (fgets(line, sizeof(line), f)) {
-			char *p = strrchr(line, ')');
-			unsigned long long ut, st;
+	if (pid < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(line, sizeof(line), f)) {
+		char *p = strrchr(line, ')');
+		unsigned long long ut, st;
 
-			if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-					&ut, &st) == 2)
-				ticks = ut + st;
-		}
-		fclose(f);
+		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+				&ut, &st) == 2)
+			ticks = ut + st;
 	}
+	fclose(f);
 	return ticks;
 }
 
@@ -200,17 +281,17 @@ static int reclaim_and_promote(const struct config *c, int round, size_t len,
 	long off;
 	int i;
 
-	if (migoff_buf_alloc(&b, len, KiB(4), 0, 0x71e0 + round, why, sizeof(why)))
+	if (migoff_buf_alloc(&b, len, KiB(4), fast, 0x71e0 + round, why, sizeof(why)))
 		return fail(why, c->label, round);
 	snprintf(path, sizeof(path), "%s/memory.reclaim", cg);
 	t0 = migoff_now(CLOCK_MONOTONIC);
 	c0 = migoff_now(CLOCK_THREAD_CPUTIME_ID);
-	for (i = 0; i < 50 && migoff_pages_off_node(&b, SLOW); i++)
+	for (i = 0; i < 50 && migoff_pages_off_node(&b, slow); i++)
 		migoff_write_file(path, "64M");
 	t1 = migoff_now(CLOCK_MONOTONIC);
-	emit(cpu, c->label, len, round, SLOW, migoff_now(CLOCK_THREAD_CPUTIME_ID) - c0);
-	emit(wall, c->label, len, round, SLOW, t1 - t0);
-	if (migoff_pages_off_node(&b, SLOW) || migoff_verify(b.mem, len, 0x71e0 + round) != -1) {
+	emit(cpu, c->label, len, round, slow, migoff_now(CLOCK_THREAD_CPUTIME_ID) - c0);
+	emit(wall, c->label, len, round, slow, t1 - t0);
+	if (migoff_pages_off_node(&b, slow) || migoff_verify(b.mem, len, 0x71e0 + round) != -1) {
 		migoff_buf_free(&b);
 		return fail("not every page demoted with every byte right", c->label, round);
 	}
@@ -224,11 +305,11 @@ static int reclaim_and_promote(const struct config *c, int round, size_t len,
 	 * the table. A wrong byte is a failure.
 	 */
 	CPU_ZERO(&cpus);
-	CPU_SET(0, &cpus);
+	CPU_SET(fast_cpu, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
 	migoff_write_file("/proc/sys/kernel/numa_balancing", "2");
 	t0 = migoff_now(CLOCK_MONOTONIC);
-	while ((off = migoff_pages_off_node(&b, 0)) > (long)(len / KiB(4) / 64) &&
+	while ((off = migoff_pages_off_node(&b, fast)) > (long)(len / KiB(4) / 64) &&
 	       migoff_now(CLOCK_MONOTONIC) - t0 < 300) {
 		volatile uint64_t sum = 0;
 		size_t k;
@@ -246,7 +327,7 @@ static int reclaim_and_promote(const struct config *c, int round, size_t len,
 		migoff_buf_free(&b);
 		return fail("a byte wrong after promotion", c->label, round);
 	}
-	emit(pwall, c->label, len, round, 0, t1 - t0);
+	emit(pwall, c->label, len, round, fast, t1 - t0);
 	migoff_buf_free(&b);
 	return 0;
 }
@@ -276,9 +357,9 @@ static int reclaim_and_promote_child(const struct config *c, int round, size_t l
 static int kswapd_phase(const struct config *c, int round, size_t extra,
 			FILE *wall, FILE *cpu)
 {
-	long long free_kb = migoff_node_free_kb(0), k0, k1;
+	long long free_kb = migoff_node_free_kb(fast), k0, k1;
 	double s0, s1;
-	unsigned long mask = 1;
+	unsigned long mask = 1UL << fast;
 	size_t len = ((size_t)free_kb * 1024 + extra) & ~(MiB(2) - 1);
 	uint64_t *w;
 	double t0, t1;
@@ -287,7 +368,7 @@ static int kswapd_phase(const struct config *c, int round, size_t extra,
 	int bad = 0;
 
 	if (free_kb < 0)
-		return fail("no node 0 meminfo", c->label, round);
+		return fail("no meminfo of the fast node", c->label, round);
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED || madvise(mem, len, MADV_NOHUGEPAGE) ||
 	    mbind(mem, len, MPOL_BIND, &mask, 8 * sizeof(mask), 0))
@@ -310,8 +391,8 @@ static int kswapd_phase(const struct config *c, int round, size_t extra,
 	 * The buffer is node 0's free memory plus @extra, so its size moves
 	 * from round to round: rows are named by @extra so that rounds pair.
 	 */
-	emit_sized(wall, c->label, extra >> 20, len, round, SLOW, t1 - t0);
-	emit_sized(cpu, c->label, extra >> 20, len, round, SLOW, (s1 - s0) +
+	emit_sized(wall, c->label, extra >> 20, len, round, slow, t1 - t0);
+	emit_sized(cpu, c->label, extra >> 20, len, round, slow, (s1 - s0) +
 		   (k0 >= 0 && k1 >= k0 ? (double)(k1 - k0) / sysconf(_SC_CLK_TCK) : 0));
 	return 0;
 }
@@ -350,12 +431,18 @@ int main(int argc, char **argv)
 			cg = a + 9;
 		} else if (!strncmp(a, "--out=", 6)) {
 			dir = a + 6;
+		} else if (!strncmp(a, "--fast=", 7)) {
+			fast = parse_node(a + 7);
+		} else if (!strncmp(a, "--slow=", 7)) {
+			slow = parse_node(a + 7);
 		} else {
 			goto usage;
 		}
 	}
-	if (!ncfg || rounds < 1 || mib < 2)
+	if (!ncfg || rounds < 1 || mib < 2 || fast < 0 || slow < 0 || fast == slow)
 		goto usage;
+	if (nodes_check())
+		return 1;
 
 	fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
@@ -400,6 +487,6 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: tier_bench --config=LABEL:MIGRATOR[:NAME=VALUE,...]... "
-		"[--mib=N] [--rounds=N] [--cgroup=DIR] [--out=DIR]\n");
+		"[--mib=N] [--rounds=N] [--cgroup=DIR] [--out=DIR] [--fast=N] [--slow=M]\n");
 	return 2;
 }
