@@ -852,6 +852,7 @@ TEST_F_TIMEOUT(rs, damon_migrate_cold, 600)
 TEST_F_TIMEOUT(rs, memory_failure_never_offloaded, 120)
 {
 	struct ctx *x = &self->x;
+	long n_mf = -1, n_sys = -1;
 	struct migoff_counters t;
 	struct migoff_buf b;
 	uint64_t pfn;
@@ -860,6 +861,14 @@ TEST_F_TIMEOUT(rs, memory_failure_never_offloaded, 120)
 	if (x->migrator)
 		ASSERT_EQ(0, migoff_enable(x->fd, MIGOFF_REASONS_ALL, x->migrator));
 	ASSERT_EQ(0, migoff_reset_stats(x->fd));
+	/*
+	 * The engine counts nothing for a reason without an ABI bit, so the
+	 * witness is the mm core's own event: mm_migrate_batch_copy fires,
+	 * with its reason, for every batch handed to the batch copy (that is,
+	 * to the migrator). A routed move_pages(2) afterwards is the control
+	 * that the event is seen at all.
+	 */
+	ASSERT_EQ(0, migoff_trace_start("mm_migrate_batch_copy"));
 	x->vm_migrated = migoff_vmstat("pgmigrate_success");
 	pfn = pfn_of(b.mem + KiB(64));
 	ASSERT_EQ(0, madvise(b.mem + KiB(64), KiB(4), MADV_SOFT_OFFLINE))
@@ -876,6 +885,17 @@ TEST_F_TIMEOUT(rs, memory_failure_never_offloaded, 120)
 		       (unsigned long long)x->verified);
 	EXPECT_EQ(0, t.batches);
 	EXPECT_EQ(0, t.folios + migoff_fallbacks(&t));
+
+	if (x->migrator) {
+		ASSERT_EQ(0, migoff_move(&b, 1, NULL, why, sizeof(why))) TH_LOG("%s", why);
+		verify(_metadata, x, &b, 0x1d);
+	}
+	migoff_trace_max("mm_migrate_batch_copy", "memory_failure", "nr_folios", &n_mf);
+	migoff_trace_max("mm_migrate_batch_copy", "syscall_or_cpuset", "nr_folios", &n_sys);
+	migoff_trace_stop("mm_migrate_batch_copy");
+	EXPECT_EQ(0, n_mf) TH_LOG("a memory_failure batch went to the migrator (or the trace was unreadable)");
+	if (x->migrator)
+		EXPECT_LT(0, n_sys) TH_LOG("the control move_pages(2) batch was not traced");
 	migoff_buf_free(&b);
 }
 
