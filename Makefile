@@ -145,7 +145,7 @@ checkpatch: kernel
 		PATH=/usr/bin:$$PATH ./scripts/checkpatch.pl --strict -q \
 		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES $$f || exit 1; done
 	@cd $(B)/kernel-test.src && PATH=/usr/bin:$$PATH ./scripts/checkpatch.pl --strict -q \
-		--no-tree -f $(TOP)/kernel/migrate_offload/*.c
+		--no-tree -f $(TOP)/kernel/migrate_offload/*.[ch]
 	@echo "checkpatch: clean"
 
 # sparse (C=2) and W=1 over the modules.

@@ -36,9 +36,8 @@
  * penalty instead of being averaged with it, so a migrator that failed
  * once is back as soon as a probe shows it working.
  *
- * Classes go by the size of the batch's first folio (a migrate_pages()
- * call usually holds folios of one size): base pages, below 64 KiB, below
- * PMD size, PMD size and up.
+ * Classes go by the batch's mean folio size (migoff_auto_class()): base
+ * pages, below 64 KiB, below PMD size, PMD size and up.
  *
  * Estimates are per reason and class: the CPU's in the reason's state, the
  * migrator's in the migrator (kept while it is registered). Both start
@@ -101,7 +100,7 @@ static struct auto_state state[MIGOFF_REASON_COUNT][MIGOFF_AUTO_CLASSES];
 static u64 auto_mask;		/* MIGOFF_REASON_BIT()s; READ_ONCE in the copy path */
 static u64 cpu_time_mask;	/* those of them whose objective is CPU time */
 
-/* The smallest first folio, in base pages, of size class @c. */
+/* The smallest mean folio size, in base pages, of size class @c. */
 static unsigned int class_min_pages(unsigned int c)
 {
 	switch (c) {

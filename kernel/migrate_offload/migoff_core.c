@@ -120,6 +120,10 @@ u32 migoff_policy_gen(void)
 	return READ_ONCE(policy_gen) + migoff_quota_gen();
 }
 
+/* The ABI's counters hold a fallback[8]; each cause needs its slot. */
+static_assert(MIGOFF_FALLBACK_COUNT <=
+	      ARRAY_SIZE(((struct migoff_counters *)NULL)->fallback));
+
 static BLOCKING_NOTIFIER_HEAD(event_chain);
 static atomic64_t fallback_pending[MIGOFF_REASON_COUNT];
 static void fallback_work_fn(struct work_struct *w);
@@ -127,10 +131,12 @@ static DECLARE_DELAYED_WORK(fallback_work, fallback_work_fn);
 
 /**
  * migoff_event_register - Receive the engine's events.
- * @nb: Called with the event type and a const struct migoff_event *.
+ * @nb: Called with the event type and a const struct migoff_event *, in
+ *      process context, possibly under migoff_policy_mutex: it must not
+ *      take that mutex, nor wait for anything that does.
  *
  * Context: Process context.
- * Return: 0 (blocking_notifier_chain_register() cannot fail).
+ * Return: 0, or -EEXIST if @nb is registered already.
  */
 int migoff_event_register(struct notifier_block *nb)
 {
@@ -154,7 +160,8 @@ void migoff_event_unregister(struct notifier_block *nb)
  * migoff_event_emit - Report a change to the event receivers.
  * @ev: The event; only the fields of its type are read.
  *
- * Context: Process context (the receivers may sleep).
+ * Context: Process context (the receivers may sleep); the caller may hold
+ * migoff_policy_mutex (changes are reported under it, in order).
  */
 void migoff_event_emit(const struct migoff_event *ev)
 {
@@ -939,7 +946,8 @@ static void latency_resync(void)
  * migoff_core_init - Set up the core, with the CPU migrator registered.
  *
  * Context: Module init, before the front ends.
- * Return: 0 or -ENOMEM.
+ * Return: 0, or the error of a statistics allocation or of the CPU
+ * migrator's registration.
  */
 int __init migoff_core_init(void)
 {

@@ -260,6 +260,7 @@ static unsigned int nr_usable;		/* chan && !retiring; under pool_lock */
 static DECLARE_WAIT_QUEUE_HEAD(pool_wait);
 static LIST_HEAD(held_windows);		/* under pool_lock */
 static mempool_t *window_pool;		/* struct dcbm_window, DCBM_WINDOW records */
+#define DCBM_WINDOW_BYTES	struct_size_t(struct dcbm_window, x, DCBM_WINDOW)
 
 static void dcbm_release_work_fn(struct work_struct *w);
 static DECLARE_WORK(release_work, dcbm_release_work_fn);
@@ -952,16 +953,18 @@ static int dcbm_copy_window(struct dcbm_window *w, unsigned int n,
 	return rc;
 }
 
-/* A window, from the reserve if need be; mempool_free() takes either. */
+/*
+ * A window, from the reserve if the allocation fails (not mempool_alloc(),
+ * which would try the allocator again first); mempool_free() takes either.
+ */
 static struct dcbm_window *dcbm_window_alloc(void)
 {
 	struct dcbm_window *w;
 
-	w = kmalloc(struct_size(w, x, DCBM_WINDOW),
-		    GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC);
+	w = kmalloc(DCBM_WINDOW_BYTES, GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC);
 	if (w)
 		return w;
-	w = mempool_alloc(window_pool, GFP_NOWAIT);
+	w = mempool_alloc_preallocated(window_pool);
 	if (w)
 		atomic_long_inc(&stat_reserve);
 	return w;
@@ -998,7 +1001,8 @@ static int dcbm_copy(struct migoff_engine *e, struct list_head *dst_list,
 			rc = -ETIMEDOUT;
 			break;
 		}
-		if (ret && rc != -ETIMEDOUT)
+		/* Busy only when nothing failed before: a failure stays one. */
+		if (ret && rc != -ETIMEDOUT && (ret != -EBUSY || !rc))
 			rc = ret;
 		if (ret == -ENODEV || ret == -EBUSY || ret == -ETIMEDOUT)
 			break;	/* the rest falls back too */
@@ -1029,8 +1033,7 @@ static int __init dcbm_init(void)
 	int rc;
 
 	window_pool = mempool_create_kmalloc_pool(DCBM_RESERVED_WINDOWS,
-						  struct_size_t(struct dcbm_window, x,
-								DCBM_WINDOW));
+						  DCBM_WINDOW_BYTES);
 	if (!window_pool)
 		return -ENOMEM;
 	rc = migoff_register_engine(&dcbm_engine);

@@ -76,10 +76,11 @@ struct migoff_stat {
  *	Unmarked folios fall back to the CPU copy. Must not change either
  *	list. Return 0, -ETIMEDOUT if a transfer timed out, -EBUSY if the
  *	engine had no room for the batch in time (every channel busy with
- *	other batches), or another negative errno. Process context, may sleep, but may be called from
- *	reclaim (kswapd, direct compaction): allocate only without reclaim
- *	and without emergency reserves (GFP_NOWAIT | __GFP_NOWARN |
- *	__GFP_NOMEMALLOC), and on failure leave the folios unmarked.
+ *	other batches), or another negative errno. Process context, may
+ *	sleep, but may be called from reclaim (kswapd, direct compaction):
+ *	allocate only without reclaim and without emergency reserves
+ *	(GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC), and on failure
+ *	leave the folios unmarked.
  * @available: Optional: whether the migrator can copy now (e.g. has DMA
  *	channels). Routing to an unavailable migrator fails with -ENODEV.
  *	Called by unprivileged readers (GET_MIGRATOR): must not acquire or

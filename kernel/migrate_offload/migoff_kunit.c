@@ -434,12 +434,12 @@ static void auto_reset_forgets(struct kunit *test)
  */
 static void auto_class_by_mean_size(struct kunit *test)
 {
-	u64 thp = SZ_2M, base = PAGE_SIZE;
+	u64 thp = PMD_SIZE, base = PAGE_SIZE, n = PMD_SIZE / PAGE_SIZE;
 
 	KUNIT_EXPECT_EQ(test, migoff_auto_class(thp, 1), MIGOFF_AUTO_CLASSES - 1);
-	KUNIT_EXPECT_EQ(test, migoff_auto_class(512 * base, 512), 0U);
-	/* One THP and 511 base pages: a mean under two base pages. */
-	KUNIT_EXPECT_EQ(test, migoff_auto_class(thp + 511 * base, 512), 0U);
+	KUNIT_EXPECT_EQ(test, migoff_auto_class(n * base, n), 0U);
+	/* One THP and n - 1 base pages: a mean under two base pages. */
+	KUNIT_EXPECT_EQ(test, migoff_auto_class(thp + (n - 1) * base, n), 0U);
 	/* Two THPs and a base page: a mean of 64 KiB and more, below PMD size. */
 	KUNIT_EXPECT_EQ(test, migoff_auto_class(2 * thp + base, 3), 2U);
 	KUNIT_EXPECT_EQ(test, migoff_auto_class(0, 0), 0U);

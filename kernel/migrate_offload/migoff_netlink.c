@@ -314,8 +314,10 @@ int migoff_nl_init(void)
 
 	if (ret)
 		return ret;
-	migoff_event_register(&nl_event_nb);
-	return 0;
+	ret = migoff_event_register(&nl_event_nb);
+	if (ret)
+		genl_unregister_family(&migoff_nl_family);
+	return ret;
 }
 
 void migoff_nl_exit(void)

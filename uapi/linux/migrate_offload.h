@@ -282,10 +282,10 @@ struct migoff_stats {
 /*
  * MIGOFF_IOC_GET_AUTO: the estimates of the automatic choice for reason
  * @reason (in), one entry per folio size class. Anyone. Classes are by the
- * size of the batch's first folio (a migration's folios are mostly of one
- * size): base pages (class 0), below 64 KiB (1), below PMD size (2), PMD
- * size and up (3); @min_pages is the smallest folio size in base pages of
- * each. For each, the moving averages of the cost
+ * batch's mean folio size (a batch that mixes sizes goes with the batches
+ * it resembles): base pages (class 0), below 64 KiB (1), below PMD size
+ * (2), PMD size and up (3); @min_pages is the smallest mean folio size in
+ * base pages of each. For each, the moving averages of the cost
  * per MiB of the migrator and of the CPU copy (0: not measured yet), and
  * how many batches went to each, and how many of those were spent
  * re-measuring the side that was not the cheaper one. The migrator's
