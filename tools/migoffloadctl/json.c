@@ -1,6 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * migoffloadctl's JSON writer and reader, instead of json-c (accel-config's
+ * choice), for two things json-c cannot do for a configuration file that
+ * an operator edits by hand and a boot-time service loads:
+ *
+ *  - name the line of a value that is wrong: config load checks meanings
+ *    after parsing ("line 7: batch.max_pages: ..."), and json-c's objects
+ *    keep no source position (json_tokener only knows where a syntax
+ *    error is);
+ *  - refuse duplicate keys: json-c keeps the last one silently
+ *    (json_object_object_add() replaces), so '"max_pages": 64, ...
+ *    "max_pages": 0' would load the second without a word.
+ *
+ * It also keeps numbers as written, so that a u64 is read exactly. The
+ * price is this file; it is fuzzed in make unit (test/fuzz_json.c:
+ * libFuzzer under ASan/UBSan, every input it accepts written back and
+ * parsed again to the same tree).
+ */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,7 +115,11 @@ void jw_u64(struct jw *w, const char *key, uint64_t val)
 void jw_double(struct jw *w, const char *key, double val)
 {
 	member(w, key);
-	fprintf(w->f, "%.3f", val);
+	/* JSON has no infinity or NaN. */
+	if (isfinite(val))
+		fprintf(w->f, "%.3f", val);
+	else
+		fputs("null", w->f);
 }
 
 void jw_bool(struct jw *w, const char *key, bool val)

@@ -7,12 +7,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Writer: objects and arrays nest; keys only inside objects. */
+/* As deep as objects and arrays nest, in what is read and written. */
+#define JSON_MAX_DEPTH	32
+
+/* Writer: objects and arrays nest (JSON_MAX_DEPTH); keys only inside objects. */
 struct jw {
 	FILE *f;
 	bool pretty;
 	int depth;
-	bool first[32];
+	bool first[JSON_MAX_DEPTH + 1];	/* per level, the top one included */
 };
 
 void jw_init(struct jw *w, FILE *f, bool pretty);
@@ -27,7 +30,6 @@ void jw_bool(struct jw *w, const char *key, bool val);
 void jw_end(struct jw *w);	/* newline after the top-level value */
 
 /* Reader. */
-#define JSON_MAX_DEPTH	32
 
 enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
 
