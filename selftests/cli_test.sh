@@ -475,9 +475,9 @@ mb_usage() {	# every bad option: exit 2 and the usage, no output directory
 ok "migoffload-bench: bad usage exits 2 with the usage, before anything" mb_usage
 ok "migoffload-bench: after bad usage, the routes, caps and parameters are untouched" mb_same $tmp/mb-usage.json
 mb_s=$(date +%s)
-mb_run --quick --swdma --no-tier --out=$tmp/mb > $tmp/mb.out 2>&1
+mb_run --quick --sizes=4K --swdma --no-tier --out=$tmp/mb > $tmp/mb.out 2>&1
 mb_rc=$?
-echo "# migoffload-bench --quick --swdma --no-tier: exit $mb_rc after $(($(date +%s) - mb_s)) s"
+echo "# migoffload-bench --quick --sizes=4K --swdma --no-tier: exit $mb_rc after $(($(date +%s) - mb_s)) s"
 mb_ran() {
 	test $mb_rc = 0 || { tail -20 $tmp/mb.out; return 1; }
 	for m in migrate_offload migoff_mtcopy migoff_swdma migoff_dcbm; do
