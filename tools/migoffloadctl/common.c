@@ -145,6 +145,17 @@ int number_opt(const char *name, const char *s, uint64_t max, uint64_t *v)
 	return 0;
 }
 
+/* number_opt(), and 0 refused too: "NAME wants WHAT > 0". */
+int positive_opt(const char *name, const char *what, const char *s, uint64_t max,
+		 uint64_t *v)
+{
+	if (number_opt(name, s, max, v))
+		return EXIT_USAGE;
+	if (!*v)
+		return usage_errorf("%s wants %s > 0, got '%s'", name, what, s);
+	return 0;
+}
+
 int size_opt(const char *name, const char *s, uint64_t *v)
 {
 	int err = parse_size(s, v);

@@ -68,6 +68,8 @@ int next_opt(int argc, char **argv, const char *shortopts, const struct option *
 int match_word(const char *word, const char *const *names, size_t n);
 /* A decimal option up to @max, or a size > 0 (K, M, G): 0 or EXIT_USAGE. */
 int number_opt(const char *name, const char *s, uint64_t max, uint64_t *v);
+int positive_opt(const char *name, const char *what, const char *s, uint64_t max,
+		 uint64_t *v);
 int size_opt(const char *name, const char *s, uint64_t *v);
 /* Open the device (once): 0, or 1 after the message. */
 int open_dev(void);

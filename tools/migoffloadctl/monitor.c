@@ -206,10 +206,8 @@ static int do_monitor(int argc, char **argv)
 	while ((c = next_opt(argc, argv, "t", opts)) != -1) {
 		switch (c) {
 		case 'c':
-			if (number_opt("--count", optarg, UINT64_MAX, &count))
+			if (positive_opt("--count", "a number", optarg, UINT64_MAX, &count))
 				return EXIT_USAGE;
-			if (!count)
-				return usage_error("--count wants a number > 0, got '%s'", optarg);
 			break;
 		case 'e':
 			if (events_opt(optarg, &mask))

@@ -342,16 +342,12 @@ static int do_stats(int argc, char **argv)
 			reset = true;
 			break;
 		case 'i':
-			if (number_opt("--interval", optarg, 86400, &interval))
+			if (positive_opt("--interval", "seconds", optarg, 86400, &interval))
 				return EXIT_USAGE;
-			if (!interval)
-				return usage_error("--interval wants seconds > 0, got '%s'", optarg);
 			break;
 		case 'c':
-			if (number_opt("--count", optarg, UINT64_MAX, &count))
+			if (positive_opt("--count", "a number", optarg, UINT64_MAX, &count))
 				return EXIT_USAGE;
-			if (!count)
-				return usage_error("--count wants a number > 0, got '%s'", optarg);
 			break;
 		case 'f':
 			if (metrics_format_parse(optarg, &fmt))
