@@ -40,6 +40,11 @@
  *    meanwhile is simply kept (its module reference carries over); the
  *    deactivation is done only by the change that made the last request
  *    (deactivate_seq), after its own grace period.
+ *  - The mm core's reason mask follows the routes, handed over by
+ *    mm_mask_apply() after the policy mutex is dropped: removing a reason
+ *    makes the mm core wait for its batches still in the migrator. The
+ *    mm core has this file's migrator registered from the first route to
+ *    module exit; the module pins itself while anything is routed.
  *  - migoff_policy_gen() counts the changes of what a netlink dump walks
  *    (engines, routes, quotas), so that a dump spanning a change is
  *    flagged NLM_F_DUMP_INTR.
@@ -80,7 +85,17 @@ static unsigned int nr_engines;
 static u32 next_engine_id;
 static struct migoff_engine __rcu *routes[MIGOFF_REASON_COUNT];
 static struct migoff_stat reason_stat[MIGOFF_REASON_COUNT];
-static bool mm_registered;		/* under migoff_policy_mutex */
+/*
+ * Registered with the mm core from the first route on, until module exit;
+ * set under migoff_policy_mutex, read by mm_mask_apply() without it.
+ */
+static bool mm_registered;
+/* The mm core's reason mask the routes ask for; under migoff_policy_mutex. */
+static unsigned long mm_mask_wanted;
+/* Serialises handing mm_mask_wanted over; never taken with the policy mutex. */
+static DEFINE_MUTEX(mm_mask_mutex);
+/* This module is pinned while anything is routed; under the policy mutex. */
+static bool routes_pin;
 static u32 policy_gen;			/* under migoff_policy_mutex; READ_ONCE */
 
 static unsigned int min_folios;		/* READ_ONCE in the copy path */
@@ -496,10 +511,18 @@ out:
 	return rc;
 }
 
+/* The mm core tells how long an offloaded batch kept its first folio. */
+static void migoff_first_folio_moved(enum migrate_reason reason,
+				     unsigned int nr_folios,
+				     unsigned int nr_pages, u64 wait_ns)
+{
+	migoff_latency_sample(reason, nr_folios, nr_pages, wait_ns);
+}
+
 static struct migrator migoff_migrator = {
 	.name = "migrate_offload",
 	.offload_copy = migoff_offload_copy,
-	.owner = THIS_MODULE,
+	.first_folio_moved = migoff_first_folio_moved,
 };
 
 /* Registry. Callers hold migoff_policy_mutex. */
@@ -592,19 +615,37 @@ static void auto_forget(u64 reasons)
 }
 
 /*
- * Give the mm core the kernel reasons of @mask, the routes after a change:
- * it is already registered when @mask is not empty (migoff_route()), and
- * is unregistered when nothing is routed any more.
+ * Record @mask, the kernel reasons of the routes after a change, for
+ * mm_mask_apply(); pin this module while anything is routed.
  */
 static void migoff_sync_mm(unsigned long mask)
 {
+	lockdep_assert_held(&migoff_policy_mutex);
 	migoff_latency_set_routed(mask);
-	if (mask) {
-		migrate_offload_set_reason_mask(&migoff_migrator, mask);
-	} else if (mm_registered) {
-		migrate_offload_unregister(&migoff_migrator);
-		mm_registered = false;
-	}
+	WRITE_ONCE(mm_mask_wanted, mask);
+	if (mask && !routes_pin)
+		__module_get(THIS_MODULE);
+	else if (!mask && routes_pin)
+		module_put(THIS_MODULE);
+	routes_pin = !!mask;
+}
+
+/*
+ * Hand the mm core the latest mask the routes ask for. When that removes
+ * reasons, the mm core waits for the batches of those reasons still in the
+ * migrator (an SRCU grace period, as long as a DMA copy may take), so this
+ * runs without migoff_policy_mutex: readers and other changes go on. Each
+ * call applies the mask wanted when it gets mm_mask_mutex, so the last one
+ * leaves the mm core with the last mask recorded.
+ */
+static void mm_mask_apply(void)
+{
+	lockdep_assert_not_held(&migoff_policy_mutex);
+	mutex_lock(&mm_mask_mutex);
+	if (READ_ONCE(mm_registered))
+		migrate_offload_set_reason_mask(&migoff_migrator,
+						READ_ONCE(mm_mask_wanted));
+	mutex_unlock(&mm_mask_mutex);
 }
 
 /*
@@ -649,7 +690,8 @@ int migoff_route(u64 reasons, struct migoff_engine *e, bool auto_on,
 			mask |= BIT(reason_to_mr[r]);
 	}
 	if (mask && !mm_registered) {
-		ret = migrate_offload_register(&migoff_migrator, mask);
+		/* With no reason yet: mm_mask_apply() hands them over. */
+		ret = migrate_offload_register(&migoff_migrator, 0);
 		if (ret) {
 			if (e && !e->nr_routes && !revived) {
 				if (e->deactivate)
@@ -658,7 +700,7 @@ int migoff_route(u64 reasons, struct migoff_engine *e, bool auto_on,
 			}
 			return ret;
 		}
-		mm_registered = true;
+		WRITE_ONCE(mm_registered, true);
 		migoff_batch_sync();
 	}
 
@@ -705,6 +747,7 @@ int migoff_route(u64 reasons, struct migoff_engine *e, bool auto_on,
 
 	/* No batch runs in an engine that lost its last route after this. */
 	mutex_unlock(&migoff_policy_mutex);
+	mm_mask_apply();
 	synchronize_srcu(&migoff_srcu);
 	mutex_lock(&migoff_policy_mutex);
 	for (r = 0; r <= MIGOFF_REASON_COUNT; r++) {
@@ -971,14 +1014,19 @@ err_stats:
 /**
  * migoff_core_exit - Tear the core down.
  *
- * While any reason is routed, the mm core holds a reference on this
- * module, so this runs with no routes and no registration left; the
- * front ends are gone, and with them every event receiver.
+ * While any reason is routed, this module holds a reference on itself,
+ * so this runs with no routes left; the front ends are gone, and with them
+ * every event receiver. Unregistering from the mm core waits for the
+ * batches still in the migrator (none of a routed reason is left).
  *
  * Context: Module exit, after the front ends.
  */
 void migoff_core_exit(void)
 {
+	if (mm_registered) {
+		migrate_offload_unregister(&migoff_migrator);
+		mm_registered = false;
+	}
 	cancel_delayed_work_sync(&fallback_work);
 	migoff_latency_exit();
 	migoff_quota_exit();

@@ -132,6 +132,8 @@ u32 migoff_latency_get(void);
 int migoff_latency_set(u32 us);
 void migoff_latency_set_routed(unsigned long mr_mask);
 void migoff_latency_init(void (*resync)(void));
+void migoff_latency_sample(enum migrate_reason mr, unsigned int nr_folios,
+			   unsigned int nr_pages, u64 latency_ns);
 void migoff_latency_exit(void);
 
 /* The front ends (layer 2), for migoff_main.c. */

@@ -10,10 +10,11 @@
  * longer. Given a target, the engine sizes batches so that the first folio
  * waits no longer than that.
  *
- * It measures rather than models: while a target is set, a probe on the
- * mm_migrate_first_folio tracepoint sees, for every batch of a routed
- * reason, how long its first folio waited and how many base pages the
- * batch held. Decayed sums of both give the wait per base page of
+ * It measures rather than models: the mm core tells the migrator, for
+ * every offloaded batch, how long its first folio waited and how many base
+ * pages the batch held (first_folio_moved() of struct migrator, which the
+ * core hands to migoff_latency_sample()); while a target is set, those of a
+ * routed reason are recorded. Decayed sums of both give the wait per base page of
  * recent batches, big batches weighing more than small ones, and the
  * batch cap handed to the mm core becomes the pages that fit in 15/16 of
  * the target (a margin for noise), never more than max_pages. Since the
@@ -21,18 +22,18 @@
  * higher cost per page, so the cap converges from either side to the
  * batch whose wait is the target.
  *
- * Changing the cap takes the mm core's registration mutex, so the probe,
- * which runs in the migrating task (possibly kswapd), only records the
- * estimate; a work item hands the new cap over when it differs by more
- * than an eighth from the one in force.
+ * Changing the cap takes the mm core's registration mutex, so the
+ * sample, taken in the migrating task (possibly kswapd, with the rest of
+ * the batch still locked), only records the estimate; a work item hands
+ * the new cap over when it differs by more than an eighth from the one in
+ * force.
  *
  * Locking: the target is set under migoff_policy_mutex. The sums are
- * under est_lock, a raw spinlock since tracepoint probes run with
- * preemption disabled (a spinlock_t sleeps on PREEMPT_RT); the probe only
- * tries it, and a batch that finds it taken leaves its sample out rather
- * than wait for another CPU's. The work calls the core's resync function,
- * which takes the policy mutex; nothing waits for the work under that
- * mutex. The probe applies to the kernel reasons the core routes
+ * under est_lock; a sample only tries it, and a batch that finds it taken
+ * leaves its sample out rather than wait for another CPU's. The work
+ * calls the core's resync function, which takes the policy mutex; nothing
+ * waits for the work under that mutex. Samples count for the kernel
+ * reasons the core routes
  * (migoff_latency_set_routed()): this file calls nothing of the core.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -40,9 +41,7 @@
 #include <linux/math64.h>
 #include <linux/migrate_copy_offload.h>
 #include <linux/spinlock.h>
-#include <linux/tracepoint.h>
 #include <linux/workqueue.h>
-#include <trace/events/migrate.h>
 
 #include "migoff_core.h"
 
@@ -52,8 +51,7 @@
 static u32 target_us;			/* under the policy mutex; READ_ONCE */
 static unsigned long routed_mr;		/* BIT(enum migrate_reason)s routed */
 static void (*resync)(void);		/* hands the cap over, from the work */
-static bool probe_registered;		/* under the policy mutex */
-static DEFINE_RAW_SPINLOCK(est_lock);
+static DEFINE_SPINLOCK(est_lock);
 static u64 sum_ns, sum_pages;		/* under est_lock */
 static u32 want_pages;			/* the cap the estimate asks for; 0: none */
 static u32 applied_pages;		/* the cap last handed over; 0: none */
@@ -79,23 +77,34 @@ static u32 fit_pages(u32 target_us, u64 ns, u64 pages)
 		       1, MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT);
 }
 
-static void first_folio_probe(void *data, int mr, unsigned int nr_folios,
-			      unsigned int nr_pages, u64 latency_ns)
+/**
+ * migoff_latency_sample - Record how long a batch kept its first folio.
+ * @mr: The migration reason of the batch.
+ * @nr_folios: Folios of the batch.
+ * @nr_pages: Base pages of the batch.
+ * @latency_ns: Time from the start of the batch until its first folio was
+ *	mapped again.
+ *
+ * Context: The migrating task, from the mm core's first_folio_moved()
+ * callback; may sleep, but the batch's other folios are still locked.
+ */
+void migoff_latency_sample(enum migrate_reason mr, unsigned int nr_folios,
+			   unsigned int nr_pages, u64 latency_ns)
 {
 	u32 target = READ_ONCE(target_us), want, now;
 	u64 ns, pages;
 
-	if (!target || mr < 0 || mr >= BITS_PER_LONG ||
+	if (!target || (unsigned int)mr >= BITS_PER_LONG ||
 	    !(READ_ONCE(routed_mr) & BIT(mr)) || !nr_pages)
 		return;
 
-	if (!raw_spin_trylock(&est_lock))
+	if (!spin_trylock(&est_lock))
 		return;
 	sum_ns += latency_ns - (sum_ns >> LAT_DECAY_SHIFT);
 	sum_pages += nr_pages - (sum_pages >> LAT_DECAY_SHIFT);
 	ns = sum_ns;
 	pages = sum_pages;
-	raw_spin_unlock(&est_lock);
+	spin_unlock(&est_lock);
 
 	want = fit_pages(target, ns, pages);
 	WRITE_ONCE(want_pages, want);
@@ -147,29 +156,16 @@ u32 migoff_latency_get(void)
  * cap over.
  *
  * Context: Process context, under migoff_policy_mutex.
- * Return: 0, -ERANGE for a target above the limit, or the error of the
- * probe's registration (nothing changed then).
+ * Return: 0, or -ERANGE for a target above the limit (nothing changed then).
  */
 int migoff_latency_set(u32 us)
 {
-	int ret;
-
 	lockdep_assert_held(&migoff_policy_mutex);
 	if (us > MIGOFF_MAX_LATENCY_US)
 		return -ERANGE;
-	if (us && !probe_registered) {
-		ret = register_trace_mm_migrate_first_folio(first_folio_probe, NULL);
-		if (ret)
-			return ret;
-		probe_registered = true;
-	} else if (!us && probe_registered) {
-		unregister_trace_mm_migrate_first_folio(first_folio_probe, NULL);
-		tracepoint_synchronize_unregister();
-		probe_registered = false;
-	}
-	raw_spin_lock(&est_lock);
+	spin_lock(&est_lock);
 	WRITE_ONCE(want_pages, fit_pages(us, sum_ns, sum_pages));
-	raw_spin_unlock(&est_lock);
+	spin_unlock(&est_lock);
 	WRITE_ONCE(target_us, us);
 	return 0;
 }
@@ -199,17 +195,13 @@ void migoff_latency_init(void (*fn)(void))
 }
 
 /**
- * migoff_latency_exit - Drop the probe and the pending work.
+ * migoff_latency_exit - Drop the pending work.
  *
- * Context: Process context, module exit (no route left).
+ * Context: Process context, module exit, once the mm core no longer calls
+ * migoff_latency_sample().
  */
 void migoff_latency_exit(void)
 {
-	if (probe_registered) {
-		unregister_trace_mm_migrate_first_folio(first_folio_probe, NULL);
-		tracepoint_synchronize_unregister();
-		probe_registered = false;
-	}
 	cancel_work_sync(&latency_work);
 }
 

@@ -168,7 +168,6 @@ static int testmig_copy(struct list_head *dst_list, struct list_head *src_list,
 static struct migrator testmig = {
 	.name = "testmig",
 	.offload_copy = testmig_copy,
-	.owner = THIS_MODULE,
 };
 
 /* Registered with no reasons: any batch it is handed is a wrong one. */
@@ -184,7 +183,6 @@ static int testmig_second_copy(struct list_head *dst_list,
 static struct migrator testmig_second = {
 	.name = "testmig-second",
 	.offload_copy = testmig_second_copy,
-	.owner = THIS_MODULE,
 };
 
 static int registered_set(const char *val, const struct kernel_param *kp)
@@ -376,11 +374,17 @@ static int __init testmig_init(void)
 }
 
 /*
- * While registered, the mm core holds a reference on this module, so exit
- * only runs once "registered" was cleared; nothing is left to undo.
+ * Nothing pins this module while it is registered (a migrator whose module
+ * cannot be removed until it unregisters would be stuck): exit unregisters,
+ * and the mm core waits for the batches still in testmig_copy().
  */
 static void __exit testmig_exit(void)
 {
+	mutex_lock(&testmig_lock);
+	if (registered)
+		migrate_offload_unregister(&testmig);
+	registered = false;
+	mutex_unlock(&testmig_lock);
 }
 
 module_init(testmig_init);
