@@ -15,6 +15,11 @@ nbin=$(mktemp -d /tmp/migoff-cli.XXXXXX)
 cp "$bin" "$nbin/migoffloadctl"
 chmod 755 "$nbin" "$nbin/migoffloadctl"
 n=0 pass=0 fail=0
+# The schema of every -j output and its validator (issue 20), from the
+# source tree, as migoffload-bench below: nothing to build or copy.
+src=$(cd "$(dirname "$0")/.." && pwd)
+schema=$src/doc/migoffloadctl.schema.json
+vj="python3 -B $src/tools/migoffloadctl/test/validate_json.py"
 
 ok() {	# ok DESCRIPTION COMMAND...
 	desc=$1; shift
@@ -25,6 +30,18 @@ ok() {	# ok DESCRIPTION COMMAND...
 		fail=$((fail + 1)); echo "not ok $n - $desc"
 		sed 's/^/# /' "$tmp/out" "$tmp/err" | head -20
 	fi
+}
+
+# valid DEF [OPTIONS] -- ARGS...: migoffloadctl ARGS exits 0 and what it
+# prints is valid against the schema's DEF (OPTIONS: --lines, --count=N).
+valid() {
+	def=$1 opts=
+	shift
+	while [ "$1" != -- ]; do opts="$opts $1"; shift; done
+	shift
+	$bin "$@" > $tmp/v.json 2> $tmp/v.err || { echo "exit $?"; cat $tmp/v.err; return 1; }
+	# shellcheck disable=SC2086
+	$vj $opts $schema $def $tmp/v.json
 }
 
 $bin disable >/dev/null 2>&1
@@ -190,7 +207,8 @@ $bin enable --reason=demotion --migrator=mtcopy
 printf '{"migrators": {"mtcopy": {"params": {"threads": 3}}}}' > $tmp/part.json
 ok "config load: a file without routes keeps the routes, changes only threads" sh -c "$bin config load $tmp/part.json && \
 	$bin -j status | python3 -c 'import json,sys; j=json.load(sys.stdin); \
-assert j[\"routes\"][\"demotion\"] == \"mtcopy\", j; assert j[\"migrators\"][\"mtcopy\"][\"params\"][\"threads\"] == 3, j'"
+assert j[\"routes\"][\"demotion\"] == \"mtcopy\", j; \
+m=[m for m in j[\"migrators\"] if m[\"name\"] == \"mtcopy\"][0]; assert m[\"params\"][\"threads\"][\"value\"] == 3, j'"
 priv=$(mktemp /tmp/migoff-priv.XXXXXX)	# readable by nobody, unlike $tmp
 chmod 644 $priv
 printf '{"batch": {"max_pages": 128}, "routes": {"demotion": null, "compaction": "cpu"}}' > $priv
@@ -290,6 +308,9 @@ assert mig + cpu > 0, a; assert a[0][\"batches_migrator\"] + a[0][\"batches_cpu\
 assert (cpu > 0) == (r[\"fallbacks\"][\"auto\"] > 0), (a, r); \
 assert r[\"folios\"] + r[\"fallbacks\"][\"auto\"] == 4096, r; \
 assert \"demotion\" not in j[\"auto\"], j[\"auto\"]' $tmp/ast.json"
+ok "schema: -j stats with auto classes: valid against stats" valid stats -- -j stats
+ok "schema: -j stats --interval=1 --count=1 with auto classes: valid against stats_interval" \
+	valid stats_interval --lines --count=1 -- -j stats --interval=1 --count=1
 ok "stats (table): auto column and the size class table" sh -c "$bin stats > $tmp/ast.txt && grep -q ' too_small  *auto  *busy\$' $tmp/ast.txt && \
 	grep -q '^auto: ' $tmp/ast.txt && test \$(grep -c '^  syscall_or_cpuset  *[0-9]*[KMG] ' $tmp/ast.txt) = 4"
 ok "stats --interval=1 --count=1 -j: auto classes with batch rates" sh -c "$bin -j stats --interval=1 --count=1 | python3 -c 'import json,sys; \
@@ -320,13 +341,14 @@ ok "quota set migoff-cli --rate=64M --burst=4M --reason=demotion" \
 	$bin quota set migoff-cli --rate=64M --burst=4M --reason=demotion
 wait $mpid
 ok "monitor: quota event" python3 -c "import json,sys; e=json.loads(open(sys.argv[1]).readline()); \
-assert e['event'] == 'quota' and e['rate'] == 64 << 20 and e['reasons'] == ['demotion'], e" $tmp/qmon
+assert e['event'] == 'quota' and e['rate_bytes_per_s'] == 64 << 20 and e['reasons'] == ['demotion'] and \
+e['path'] == 'migoff-cli', e" $tmp/qmon
 ok "quota show -j lists it" sh -c "$bin -j quota show > $tmp/q.json && python3 -c 'import json,sys; \
-q=json.load(open(sys.argv[1])); assert len(q) == 1 and q[0][\"rate\"] == 64 << 20 and \
-q[0][\"burst\"] == 4 << 20 and q[0][\"reasons\"] == [\"demotion\"], q' $tmp/q.json"
-ok "quota show CGROUP (table)" sh -c "$bin quota show /sys/fs/cgroup/migoff-cli | grep -q ' 67108864 '"
+q=json.load(open(sys.argv[1])); assert len(q) == 1 and q[0][\"rate_bytes_per_s\"] == 64 << 20 and \
+q[0][\"burst_bytes\"] == 4 << 20 and q[0][\"reasons\"] == [\"demotion\"] and q[0][\"path\"] == \"migoff-cli\", q' $tmp/q.json"
+ok "quota show CGROUP (table), with its path" sh -c "$bin quota show /sys/fs/cgroup/migoff-cli | grep -q ' 67108864 .* migoff-cli\$'"
 ok "stats -j reports the cgroup" sh -c "$bin -j stats | python3 -c 'import json,sys; \
-c=json.load(sys.stdin)[\"cgroups\"]; assert len(c) == 1 and list(c.values())[0][\"rate\"] == 64 << 20, c'"
+c=json.load(sys.stdin)[\"cgroups\"]; assert len(c) == 1 and c[0][\"rate_bytes_per_s\"] == 64 << 20 and c[0][\"path\"] == \"migoff-cli\", c'"
 ok "quota set without --burst: exit 2" sh -c "$bin quota set migoff-cli --rate=1M 2>/dev/null; test \$? = 2"
 ok "quota set --rate=0: exit 2" sh -c "$bin quota set migoff-cli --rate=0 --burst=1M 2>/dev/null; test \$? = 2"
 ok "quota set on a non-cgroup: exit 1, says what to give" sh -c "$bin quota set /tmp --rate=1M --burst=1M 2>$tmp/e; \
@@ -340,10 +362,47 @@ while [ $i -lt 64 ]; do
 done
 ok "stats -j reports all 64 quota'd cgroups" sh -c "$bin -j stats | python3 -c 'import json,sys; \
 c=json.load(sys.stdin)[\"cgroups\"]; assert len(c) == 64, len(c); \
-assert sorted(q[\"rate\"] for q in c.values()) == sorted([64 << 20] + [i << 20 for i in range(1, 64)])'"
+assert sorted(q[\"rate_bytes_per_s\"] for q in c) == sorted([64 << 20] + [i << 20 for i in range(1, 64)])'"
 ok "stats (table) lists 64 cgroups" sh -c "test \$($bin stats | sed -n '/^cgroup quota:/,\$p' | tail -n +2 | wc -l) = 64"
 ok "stats --interval=1 --count=1 -j: rates for 64 cgroups" sh -c "$bin -j stats --interval=1 --count=1 | python3 -c 'import json,sys; \
-c=json.load(sys.stdin)[\"cgroups\"]; assert len(c) == 64 and all(\"bytes_offloaded_per_s\" in q for q in c.values()), c'"
+c=json.load(sys.stdin)[\"cgroups\"]; assert len(c) == 64 and all(\"bytes_offloaded_per_s\" in q for q in c), c'"
+# Every -j output against the schema (issue 20), with 64 quotas set.
+for spec in "status:-j status" "status:-j -p status" "config:config save -" "migrator_list:-j migrator list" \
+	"batch_show:-j batch show" "quota_show:-j quota show" "quota_show:-j quota show /sys/fs/cgroup/migoff-cli" \
+	"stats:-j stats" "stats:-j -p stats" "version:-j -V"; do
+	def=${spec%%:*} args=${spec#*:}
+	# shellcheck disable=SC2086
+	ok "schema: $args: valid against $def" valid $def -- $args
+done
+ok "schema: -j -p stats --interval=1 --count=2: two lines, each valid against stats_interval" \
+	valid stats_interval --lines --count=2 -- -j -p stats --interval=1 --count=2
+ok "schema: the migrators of status -j are those of migrator list -j" sh -c "$bin -j status > $tmp/s1 && \
+	$bin -j migrator list > $tmp/m1 && python3 -c 'import json,sys; \
+a=json.load(open(sys.argv[1]))[\"migrators\"]; b=json.load(open(sys.argv[2])); assert a == b, (a, b)' $tmp/s1 $tmp/m1"
+# monitor -j: an event of each type a command makes, one a line (the caps
+# and mtcopy's threads put back after).
+caps=$($bin -j batch show | python3 -c 'import json,sys; print(json.load(sys.stdin)["min_folios"])')
+thr=$($bin -j migrator list | python3 -c 'import json,sys; \
+print([m for m in json.load(sys.stdin) if m["name"] == "mtcopy"][0]["params"]["threads"]["value"])')
+timeout 30 $bin -j -p monitor --count=7 > $tmp/vmon 2> $tmp/vmon.err &
+mpid=$!
+sleep 1
+$bin enable --reason=damon --migrator=mtcopy --auto
+$bin disable --reason=damon
+$bin batch set --min-folios=2
+$bin migrator set mtcopy threads=3
+$bin stats --reset > /dev/null
+$bin quota clear migoff-q1
+$bin quota set migoff-q1 --rate=1M --burst=1M
+wait $mpid
+ok "schema: -j -p monitor: 7 events, one a line, each valid against monitor" sh -c "cat $tmp/vmon.err; \
+	$vj --lines --count=7 $schema monitor $tmp/vmon"
+ok "schema: ... the events of enable, disable, batch, param, stats --reset, quota clear and set" python3 -c "import json,sys; \
+e=[json.loads(l) for l in open(sys.argv[1])]; \
+assert [x['event'] for x in e] == ['enable', 'disable', 'batch', 'param', 'stats_reset', 'quota', 'quota'], e; \
+assert e[0]['auto'] is True and e[5]['rate_bytes_per_s'] == 0 and e[6]['path'] == 'migoff-q1', e" $tmp/vmon
+$bin batch set --min-folios=$caps
+$bin migrator set mtcopy threads=$thr
 i=1
 while [ $i -lt 64 ]; do
 	$bin quota clear migoff-q$i
@@ -382,10 +441,10 @@ $bin batch set --max-pages=2048 --min-folios=3 --latency=7ms
 $bin quota set migoff-tp1 --rate=8M --burst=1M --reason=demotion
 $bin -j status > $tmp/tp-before.json
 ok "tiering_policy: the state before it starts is the non-default one set above" python3 -c "import json,sys; \
-j=json.load(open(sys.argv[1])); q={x['cgroup'].rsplit('/', 1)[-1]: x for x in j['quotas']}; \
+j=json.load(open(sys.argv[1])); q={x['path'].rsplit('/', 1)[-1]: x for x in j['quotas']}; \
 assert j['routes']['demotion'] == 'mtcopy' and j['auto_reasons'] == ['demotion'] and j['routes']['numa_misplaced'] is None, j; \
 assert j['batch'] == {'max_pages': 2048, 'min_folios': 3, 'latency_us': 7000}, j['batch']; \
-assert q['migoff-tp1']['rate'] == 8 << 20 and q['migoff-tp1']['burst'] == 1 << 20 and q['migoff-tp1']['reasons'] == ['demotion'], q; \
+assert q['migoff-tp1']['rate_bytes_per_s'] == 8 << 20 and q['migoff-tp1']['burst_bytes'] == 1 << 20 and q['migoff-tp1']['reasons'] == ['demotion'], q; \
 assert 'migoff-tp2' not in q, q" $tmp/tp-before.json
 ok "tiering_policy: routes demotion to dcbm and promotion to mtcopy, sets caps and quotas, reports, timestamps every line" sh -c "\
 	$tp --interval=1 --max-pages=4096 --latency-us=0 --quota=migoff-tp1:64M:4M --quota=migoff-tp2:32M > $tmp/tp 2> $tmp/tp.err & p=\$!; \
@@ -394,14 +453,15 @@ ok "tiering_policy: routes demotion to dcbm and promotion to mtcopy, sets caps a
 	grep -q ' stats: demotion ' $tmp/tp && grep -q ' exit: SIGTERM\$' $tmp/tp && test ! -s $tmp/tp.err && \
 	! grep -vqE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z ' $tmp/tp && \
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); r=j[\"routes\"]; \
-q={x[\"cgroup\"].rsplit(\"/\", 1)[-1]: x for x in j[\"quotas\"]}; \
+q={x[\"path\"].rsplit(\"/\", 1)[-1]: x for x in j[\"quotas\"]}; \
 assert r[\"demotion\"] == \"dcbm\" and r[\"numa_misplaced\"] == \"mtcopy\" and j[\"auto_reasons\"] == [], j; \
 assert j[\"batch\"] == {\"max_pages\": 4096, \"min_folios\": 3, \"latency_us\": 0}, j[\"batch\"]; \
-assert q[\"migoff-tp1\"][\"rate\"] == 64 << 20 and q[\"migoff-tp1\"][\"burst\"] == 4 << 20 and \"reasons\" not in q[\"migoff-tp1\"], q; \
-assert q[\"migoff-tp2\"][\"rate\"] == 32 << 20, q' $tmp/tp-during.json"
+assert q[\"migoff-tp1\"][\"rate_bytes_per_s\"] == 64 << 20 and q[\"migoff-tp1\"][\"burst_bytes\"] == 4 << 20 and \
+len(q[\"migoff-tp1\"][\"reasons\"]) == 9, q; \
+assert q[\"migoff-tp2\"][\"rate_bytes_per_s\"] == 32 << 20, q' $tmp/tp-during.json"
 tp_same() {	# tp_same FILE: routes, auto routes, caps and quotas as in tp-before.json
 	$bin -j status > "$1" && python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); \
-q=lambda j: sorted(j['quotas'], key=lambda x: x['cgroup']); \
+q=lambda j: sorted(j['quotas'], key=lambda x: x['path']); \
 assert [a[k] for k in ('routes', 'auto_reasons', 'batch')] == [b[k] for k in ('routes', 'auto_reasons', 'batch')], (a, b); \
 assert q(a) == q(b), (q(a), q(b))" $tmp/tp-before.json "$1"
 }
@@ -451,7 +511,7 @@ mb_run() {	# mb_run ARGS...: migoffload-bench with this build's helpers
 mb_thp() { cat /sys/kernel/mm/transparent_hugepage/enabled /sys/kernel/mm/transparent_hugepage/hugepages-*kB/enabled; }
 mb_same() {	# mb_same FILE: routes, auto routes, caps and parameters as in mb-before.json
 	$bin -j status > "$1" && python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); \
-p=lambda j: {m: v['params'] for m, v in j['migrators'].items()}; \
+p=lambda j: {m['name']: m['params'] for m in j['migrators']}; \
 assert [a[k] for k in ('routes', 'auto_reasons', 'batch')] == [b[k] for k in ('routes', 'auto_reasons', 'batch')], (a, b); \
 assert p(a) == p(b), (p(a), p(b))" "$1" $tmp/mb-before.json
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -591,6 +592,26 @@ int migoff_numa_balancing_off(void)
 	int err = migoff_write_file("/proc/sys/kernel/numa_balancing", "0");
 
 	return err == -ENOENT ? 0 : err;
+}
+
+int migoff_cg_open(const char *name)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), MIGOFF_CGROUP_ROOT "%s", name);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+void migoff_cg_remove(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), MIGOFF_CGROUP_ROOT "%s", name);
+	rmdir(path);
 }
 
 int migoff_round_trip(size_t len, size_t folio_size, uint64_t seed,

@@ -138,6 +138,14 @@ void migoff_thp_restore(const struct migoff_thp_state *s);
 int migoff_numa_balancing_off(void);
 
 /*
+ * The cgroup v2 directory MIGOFF_CGROUP_ROOT NAME, made if missing, opened
+ * (an fd, or -errno); removed (when empty).
+ */
+#define MIGOFF_CGROUP_ROOT "/sys/fs/cgroup/"
+int migoff_cg_open(const char *name);
+void migoff_cg_remove(const char *name);
+
+/*
  * The mm/migrate tracepoints of the series, through tracefs: turn one event
  * of the "migrate" group on (and every other off) with an empty buffer, and
  * read back the largest value of @field ("nr_folios", "latency_ns", ...)

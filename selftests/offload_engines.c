@@ -28,34 +28,16 @@
 
 static char why[256];	/* why a round trip failed (each test is a process) */
 
-static int swdma_set(const char *param, const char *val)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), SWDMA "%s", param);
-	return migoff_write_file(path, val);
-}
-
-/* A module's counter (a read-only parameter), or -1. */
-static long long param_get(const char *dir, const char *param)
-{
-	char path[256];
-	long long v;
-
-	snprintf(path, sizeof(path), "%s%s", dir, param);
-	return migoff_read_ll(path, &v) ? -1 : v;
-}
-
 static void swdma_defaults(void)
 {
-	swdma_set("fail_every", "0");
-	swdma_set("drop_every", "0");
-	swdma_set("delay_us", "0");
-	swdma_set("reorder", "0");
+	migoff_param_set(SWDMA, "fail_every", "0");
+	migoff_param_set(SWDMA, "drop_every", "0");
+	migoff_param_set(SWDMA, "delay_us", "0");
+	migoff_param_set(SWDMA, "reorder", "0");
 }
 
 FIXTURE(eng) {
-	int fd;
+	struct migoff_ctx *ctx;
 	struct migoff_thp_state thp;
 };
 
@@ -73,62 +55,61 @@ FIXTURE_VARIANT_ADD(eng, dcbm_4k) { .migrator = "dcbm", .folio_size = KiB(4) };
 FIXTURE_VARIANT_ADD(eng, dcbm_64k) { .migrator = "dcbm", .folio_size = KiB(64) };
 FIXTURE_VARIANT_ADD(eng, dcbm_2m) { .migrator = "dcbm", .folio_size = MiB(2) };
 
-static void offload_setup(struct __test_metadata *_metadata, int *fd,
-		      struct migoff_thp_state *thp)
+static void offload_setup(struct __test_metadata *_metadata, struct migoff_ctx **ctx,
+			  struct migoff_thp_state *thp)
 {
-	*fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, *fd) TH_LOG("open %s: %s", MIGOFF_DEVICE, strerror(errno));
+	ASSERT_EQ(0, migoff_open(ctx)) TH_LOG("open %s: %s", MIGOFF_DEVICE, strerror(errno));
 	ASSERT_EQ(0, migoff_numa_balancing_off());
 	ASSERT_EQ(0, migoff_thp_save(thp));
-	ASSERT_EQ(0, migoff_disable_all(*fd));
-	ASSERT_EQ(0, migoff_set_batch(*fd, MIGOFF_BATCH_SET_MAX_PAGES |
+	ASSERT_EQ(0, migoff_disable(*ctx, MIGOFF_REASONS_ALL));
+	ASSERT_EQ(0, migoff_set_batch(*ctx, MIGOFF_BATCH_SET_MAX_PAGES |
 				      MIGOFF_BATCH_SET_MIN_FOLIOS, 0, 0));
-	ASSERT_EQ(0, migoff_set_param(*fd, "dcbm", "channels", 2));
-	ASSERT_EQ(0, migoff_set_param(*fd, "dcbm", "timeout_ms", 2000));
-	ASSERT_EQ(0, migoff_set_param(*fd, "mtcopy", "threads", 2));
-	ASSERT_EQ(0, migoff_set_param(*fd, "mtcopy", "push", 0));
+	ASSERT_EQ(0, migoff_set_param(*ctx, "dcbm", "channels", 2));
+	ASSERT_EQ(0, migoff_set_param(*ctx, "dcbm", "timeout_ms", 2000));
+	ASSERT_EQ(0, migoff_set_param(*ctx, "mtcopy", "threads", 2));
+	ASSERT_EQ(0, migoff_set_param(*ctx, "mtcopy", "push", 0));
 	swdma_defaults();
-	ASSERT_EQ(0, migoff_reset_stats(*fd));
+	ASSERT_EQ(0, migoff_reset_stats(*ctx));
 }
 
-static void offload_teardown(int fd, struct migoff_thp_state *thp)
+static void offload_teardown(struct migoff_ctx *ctx, struct migoff_thp_state *thp)
 {
-	migoff_disable_all(fd);
-	migoff_set_batch(fd, MIGOFF_BATCH_SET_MAX_PAGES | MIGOFF_BATCH_SET_MIN_FOLIOS, 0, 0);
+	migoff_disable(ctx, MIGOFF_REASONS_ALL);
+	migoff_set_batch(ctx, MIGOFF_BATCH_SET_MAX_PAGES | MIGOFF_BATCH_SET_MIN_FOLIOS, 0, 0);
 	swdma_defaults();
 	migoff_thp_restore(thp);
-	close(fd);
+	migoff_close(ctx);
 }
 
 FIXTURE_SETUP(eng)
 {
-	offload_setup(_metadata, &self->fd, &self->thp);
+	offload_setup(_metadata, &self->ctx, &self->thp);
 }
 
 FIXTURE_TEARDOWN(eng)
 {
-	offload_teardown(self->fd, &self->thp);
+	offload_teardown(self->ctx, &self->thp);
 }
 
 /* Every folio of a move_pages(2) round trip copied by the routed migrator. */
 TEST_F_TIMEOUT(eng, routed_syscall_copies_everything, 600)
 {
 	size_t len = MiB(32), nfolios = len / variant->folio_size;
-	long id = migoff_migrator_id(self->fd, variant->migrator);
+	long id = migrator_id(self->ctx, variant->migrator);
 	struct migoff_counters r, m, total;
 
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, variant->migrator));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, variant->migrator));
 	ASSERT_EQ(0, migoff_round_trip(len, variant->folio_size, 0xabc, why, sizeof(why)))
 		TH_LOG("%s", why);
 
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
-				     MIGOFF_REASON_SYSCALL, &r));
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_MIGRATOR, id, &m));
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_TOTAL, 0, &total));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_REASON,
+				      MIGOFF_REASON_SYSCALL, &r));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_MIGRATOR, id, &m));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_TOTAL, 0, &total));
 	EXPECT_EQ(2 * nfolios, r.folios);
 	EXPECT_EQ(2 * len, r.bytes);
-	EXPECT_EQ(0, migoff_fallbacks(&r));
+	EXPECT_EQ(0, migoff_counters_fallbacks(&r));
 	EXPECT_EQ(2 * nfolios, m.folios);
 	EXPECT_EQ(2 * len, m.bytes);
 	EXPECT_EQ(r.batches, m.batches);
@@ -137,33 +118,33 @@ TEST_F_TIMEOUT(eng, routed_syscall_copies_everything, 600)
 }
 
 FIXTURE(pol) {
-	int fd;
+	struct migoff_ctx *ctx;
 	struct migoff_thp_state thp;
 };
 
 FIXTURE_SETUP(pol)
 {
-	offload_setup(_metadata, &self->fd, &self->thp);
+	offload_setup(_metadata, &self->ctx, &self->thp);
 }
 
 FIXTURE_TEARDOWN(pol)
 {
-	offload_teardown(self->fd, &self->thp);
+	offload_teardown(self->ctx, &self->thp);
 }
 
 /* Only the routed reason is offloaded: demotion to dcbm, syscall on the CPU. */
 TEST_F_TIMEOUT(pol, unrouted_reason_stays_on_cpu, 300)
 {
-	long dcbm = migoff_migrator_id(self->fd, "dcbm");
+	long dcbm = migrator_id(self->ctx, "dcbm");
 	struct migoff_counters r, m;
 
 	ASSERT_LE(0, dcbm);
-	ASSERT_EQ(0, migoff_enable(self->fd, MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION), "dcbm"));
+	ASSERT_EQ(0, migoff_enable(self->ctx, MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION), "dcbm"));
 	ASSERT_EQ(0, migoff_round_trip(MiB(8), KiB(4), 0xdef, why, sizeof(why)))
 		TH_LOG("%s", why);
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
-				     MIGOFF_REASON_SYSCALL, &r));
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_MIGRATOR, dcbm, &m));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_REASON,
+				      MIGOFF_REASON_SYSCALL, &r));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_MIGRATOR, dcbm, &m));
 	EXPECT_EQ(0, r.batches);
 	EXPECT_EQ(0, m.batches);
 	EXPECT_EQ(0, m.folios);
@@ -175,34 +156,34 @@ TEST_F_TIMEOUT(pol, batch_caps_honoured, 300)
 	size_t len = MiB(16), pages = len / KiB(4);
 	struct migoff_counters r;
 
-	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, 64, 0));
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "cpu"));
+	ASSERT_EQ(0, migoff_set_batch(self->ctx, MIGOFF_BATCH_SET_MAX_PAGES, 64, 0));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "cpu"));
 	ASSERT_EQ(0, migoff_round_trip(len, KiB(4), 0x64, why, sizeof(why)))
 		TH_LOG("%s", why);
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
-				     MIGOFF_REASON_SYSCALL, &r));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_REASON,
+				      MIGOFF_REASON_SYSCALL, &r));
 	EXPECT_EQ(2 * pages, r.folios);
 	/* 64 pages per batch at most: at least pages / 64 batches per move. */
 	EXPECT_LE(2 * pages / 64, r.batches);
 	EXPECT_GE(64 * r.batches, r.folios);
 
 	/* Bigger batches: fewer of them. */
-	ASSERT_EQ(0, migoff_reset_stats(self->fd));
-	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, 2048, 0));
+	ASSERT_EQ(0, migoff_reset_stats(self->ctx));
+	ASSERT_EQ(0, migoff_set_batch(self->ctx, MIGOFF_BATCH_SET_MAX_PAGES, 2048, 0));
 	ASSERT_EQ(0, migoff_round_trip(len, KiB(4), 0x65, why, sizeof(why)))
 		TH_LOG("%s", why);
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
-				     MIGOFF_REASON_SYSCALL, &r));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_REASON,
+				      MIGOFF_REASON_SYSCALL, &r));
 	EXPECT_EQ(2 * pages, r.folios);
 	EXPECT_GE(2 * pages / 2048 + 4, r.batches);
 
 	/* Every batch below min_folios: all on the CPU, counted as too small. */
-	ASSERT_EQ(0, migoff_reset_stats(self->fd));
-	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MIN_FOLIOS, 0, 100000));
+	ASSERT_EQ(0, migoff_reset_stats(self->ctx));
+	ASSERT_EQ(0, migoff_set_batch(self->ctx, MIGOFF_BATCH_SET_MIN_FOLIOS, 0, 100000));
 	ASSERT_EQ(0, migoff_round_trip(len, KiB(4), 0x66, why, sizeof(why)))
 		TH_LOG("%s", why);
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
-				     MIGOFF_REASON_SYSCALL, &r));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_REASON,
+				      MIGOFF_REASON_SYSCALL, &r));
 	EXPECT_EQ(0, r.folios);
 	EXPECT_EQ(2 * pages, r.fallback[MIGOFF_FALLBACK_TOO_SMALL]);
 }
@@ -214,16 +195,16 @@ TEST_F_TIMEOUT(pol, mtcopy_threads_push_pull, 600)
 	struct migoff_counters r;
 	unsigned int t, push;
 
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "mtcopy"));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "mtcopy"));
 	for (t = 0; t < 3; t++) {
 		for (push = 0; push < 2; push++) {
-			ASSERT_EQ(0, migoff_set_param(self->fd, "mtcopy", "threads", threads[t]));
-			ASSERT_EQ(0, migoff_set_param(self->fd, "mtcopy", "push", push));
-			ASSERT_EQ(0, migoff_reset_stats(self->fd));
+			ASSERT_EQ(0, migoff_set_param(self->ctx, "mtcopy", "threads", threads[t]));
+			ASSERT_EQ(0, migoff_set_param(self->ctx, "mtcopy", "push", push));
+			ASSERT_EQ(0, migoff_reset_stats(self->ctx));
 			ASSERT_EQ(0, migoff_round_trip(MiB(16), MiB(2), t * 2 + push, why, sizeof(why)))
 				TH_LOG("threads=%d push=%u: %s", threads[t], push, why);
-			ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
-						     MIGOFF_REASON_SYSCALL, &r));
+			ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_REASON,
+						      MIGOFF_REASON_SYSCALL, &r));
 			EXPECT_EQ(16, r.folios);
 		}
 	}
@@ -257,41 +238,41 @@ TEST_F_TIMEOUT(pol, dcbm_fault_injection, 900)
 	struct migoff_counters r;
 	unsigned int i;
 
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "dcbm"));
 	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
 		const struct fault *f = &faults[i];
 		size_t len = MiB(16), nfolios = len / f->folio_size;
 
-		ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "channels", f->channels));
-		ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", f->timeout_ms));
-		ASSERT_EQ(0, swdma_set("fail_every", f->fail_every));
-		ASSERT_EQ(0, swdma_set("drop_every", f->drop_every));
-		ASSERT_EQ(0, swdma_set("delay_us", f->delay_us));
-		ASSERT_EQ(0, swdma_set("reorder", f->reorder));
-		ASSERT_EQ(0, migoff_reset_stats(self->fd));
-		cb = param_get(SWDMA, "callbacks");
-		descs = param_get(DCBM, "descriptors");
+		ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "channels", f->channels));
+		ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "timeout_ms", f->timeout_ms));
+		ASSERT_EQ(0, migoff_param_set(SWDMA, "fail_every", f->fail_every));
+		ASSERT_EQ(0, migoff_param_set(SWDMA, "drop_every", f->drop_every));
+		ASSERT_EQ(0, migoff_param_set(SWDMA, "delay_us", f->delay_us));
+		ASSERT_EQ(0, migoff_param_set(SWDMA, "reorder", f->reorder));
+		ASSERT_EQ(0, migoff_reset_stats(self->ctx));
+		cb = migoff_param_get(SWDMA, "callbacks");
+		descs = migoff_param_get(DCBM, "descriptors");
 		ASSERT_LE(0, cb);
 		ASSERT_LE(0, descs);
 		ASSERT_EQ(0, migoff_round_trip(len, f->folio_size, 0xd0 + i, why, sizeof(why)))
 			TH_LOG("fault case %s: %s", f->name, why);
-		cb = param_get(SWDMA, "callbacks") - cb;
-		descs = param_get(DCBM, "descriptors") - descs;
+		cb = migoff_param_get(SWDMA, "callbacks") - cb;
+		descs = migoff_param_get(DCBM, "descriptors") - descs;
 		EXPECT_GE(descs, cb) TH_LOG("%s: %lld callbacks, %lld descriptors",
 					    f->name, cb, descs);
 		if (!strcmp(f->drop_every, "0")) {
 			EXPECT_EQ(descs, cb) TH_LOG("%s: a descriptor without its callback",
 						    f->name);
 		}
-		ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
-					     MIGOFF_REASON_SYSCALL, &r));
+		ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_REASON,
+					      MIGOFF_REASON_SYSCALL, &r));
 		/* Every folio is accounted once: copied or fallen back. */
-		EXPECT_EQ(2 * nfolios, r.folios + migoff_fallbacks(&r)) TH_LOG("%s", f->name);
+		EXPECT_EQ(2 * nfolios, r.folios + migoff_counters_fallbacks(&r)) TH_LOG("%s", f->name);
 		EXPECT_LT(0, r.folios) TH_LOG("%s: DMA copied nothing", f->name);
 		if (f->expect >= 0) {
 			EXPECT_LT(0, r.fallback[f->expect]) TH_LOG("%s: no fallback", f->name);
 		} else {
-			EXPECT_EQ(0, migoff_fallbacks(&r)) TH_LOG("%s", f->name);
+			EXPECT_EQ(0, migoff_counters_fallbacks(&r)) TH_LOG("%s", f->name);
 		}
 	}
 }
@@ -312,12 +293,12 @@ TEST_F_TIMEOUT(pol, dcbm_one_callback_per_descriptor, 300)
 	long long cb, win, descs, coal;
 	struct migoff_counters r;
 
-	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "channels", channels));
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
-	cb = param_get(SWDMA, "callbacks");
-	win = param_get(DCBM, "windows");
-	descs = param_get(DCBM, "descriptors");
-	coal = param_get(DCBM, "coalesced");
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "channels", channels));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "dcbm"));
+	cb = migoff_param_get(SWDMA, "callbacks");
+	win = migoff_param_get(DCBM, "windows");
+	descs = migoff_param_get(DCBM, "descriptors");
+	coal = migoff_param_get(DCBM, "coalesced");
 	ASSERT_LE(0, cb) TH_LOG("swdma exposes no callbacks counter");
 	ASSERT_LE(0, win) TH_LOG("dcbm exposes no windows counter");
 	ASSERT_LE(0, descs) TH_LOG("dcbm exposes no descriptors counter");
@@ -326,17 +307,17 @@ TEST_F_TIMEOUT(pol, dcbm_one_callback_per_descriptor, 300)
 	ASSERT_EQ(0, migoff_round_trip(len, KiB(4), 0x10c, why, sizeof(why)))
 		TH_LOG("%s", why);
 
-	cb = param_get(SWDMA, "callbacks") - cb;
-	win = param_get(DCBM, "windows") - win;
-	descs = param_get(DCBM, "descriptors") - descs;
-	coal = param_get(DCBM, "coalesced") - coal;
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON,
-				     MIGOFF_REASON_SYSCALL, &r));
+	cb = migoff_param_get(SWDMA, "callbacks") - cb;
+	win = migoff_param_get(DCBM, "windows") - win;
+	descs = migoff_param_get(DCBM, "descriptors") - descs;
+	coal = migoff_param_get(DCBM, "coalesced") - coal;
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_REASON,
+				      MIGOFF_REASON_SYSCALL, &r));
 	TH_LOG("%lld folios: %lld batches, %lld windows, %lld descriptors "
 	       "(%lld folios coalesced), %lld callbacks", nfolios,
 	       (long long)r.batches, win, descs, coal, cb);
 	EXPECT_EQ(nfolios, (long long)r.folios);
-	EXPECT_EQ(0, migoff_fallbacks(&r));
+	EXPECT_EQ(0, migoff_counters_fallbacks(&r));
 	/* Windows of at most DCBM_WINDOW folios, none across batches. */
 	EXPECT_LE((nfolios + DCBM_WINDOW - 1) / DCBM_WINDOW, win);
 	EXPECT_GE((long long)r.batches + nfolios / DCBM_WINDOW, win);
@@ -359,22 +340,22 @@ TEST_F_TIMEOUT(pol, unload_reload_under_load, 600)
 
 	ASSERT_EQ(0, pthread_create(&t, NULL, migoff_mover_thread, &m));
 	for (i = 0; i < 3 && !m.failed; i++) {
-		ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
+		ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "dcbm"));
 		migoff_mover_wait(&m, 2);
 		EXPECT_EQ(-EWOULDBLOCK, migoff_mod_unload("migoff_dcbm"));
 		EXPECT_EQ(-EWOULDBLOCK, migoff_mod_unload("migoff_swdma"));
 		EXPECT_EQ(-EWOULDBLOCK, migoff_mod_unload("migrate_offload"));
 		/* Switch engines under load. */
-		ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "mtcopy"));
+		ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "mtcopy"));
 		migoff_mover_wait(&m, 2);
 		EXPECT_EQ(-EWOULDBLOCK, migoff_mod_unload("migoff_mtcopy"));
-		ASSERT_EQ(0, migoff_disable_all(self->fd));
+		ASSERT_EQ(0, migoff_disable(self->ctx, MIGOFF_REASONS_ALL));
 		EXPECT_EQ(0, migoff_mod_unload("migoff_dcbm"));
 		EXPECT_EQ(0, migoff_mod_unload("migoff_mtcopy"));
 		migoff_mover_wait(&m, 1);
 		ASSERT_EQ(0, migoff_mod_load("migoff_mtcopy", NULL));
 		ASSERT_EQ(0, migoff_mod_load("migoff_dcbm", NULL));
-		ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "channels", 2));
+		ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "channels", 2));
 	}
 	m.stop = true;
 	pthread_join(t, NULL);

@@ -4,7 +4,9 @@
  * and one without; the limited one's offloaded bytes stay within
  * rate * time + burst and its excess shows as quota fallbacks; both verify
  * every byte. Also helper CPU time per cgroup (mtcopy), quotas of removed
- * cgroups, and every bad argument.
+ * cgroups, and every bad argument. Quotas are set, read and cleared with
+ * libmigoffload (by cgroup path); raw_quota() and raw_ioc() send what it
+ * cannot (migoff_dev.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,7 +14,6 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,46 +22,21 @@
 #include "migoff_dev.h"
 #include "migoff_util.h"
 
-#define CG		"/sys/fs/cgroup/"
+#define CG		MIGOFF_CGROUP_ROOT
 #define SYSCALL_BIT	MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL)
 
-static int quota_ioc(int fd, unsigned long req, int cgfd, uint64_t rate,
-		     uint64_t burst, uint64_t reasons, struct migoff_quota *out)
+/*
+ * Raw: a quota ioctl with the cgroup given by the fd @cgfd, for what
+ * libmigoffload (which opens the cgroup by path itself) cannot send: a
+ * bad fd, an fd opened outside the caller's cgroup namespace, a CLEAR
+ * with a rate.
+ */
+static int raw_quota(int fd, unsigned long req, int cgfd, uint64_t rate, uint64_t burst)
 {
 	struct migoff_quota q = { .size = sizeof(q), .flags = MIGOFF_QUOTA_BY_FD,
-				  .cgroup_fd = cgfd, .rate = rate, .burst = burst,
-				  .reasons = reasons };
-	int err = migoff_ioc(fd, req, &q);
+				  .cgroup_fd = cgfd, .rate = rate, .burst = burst };
 
-	if (out)
-		*out = q;
-	return err;
-}
-
-static int cg_open(const char *name)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), CG "%s", name);
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return -errno;
-	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-}
-
-static void cg_remove(const char *name)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), CG "%s", name);
-	rmdir(path);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return raw_ioc(fd, req, &q);
 }
 
 /* Fork a child that joins cgroup @name, waits for @go, then round-trips. */
@@ -100,38 +76,41 @@ static int move_in_cgroup(const char *name, size_t len, size_t folio, uint64_t s
 }
 
 FIXTURE(quota) {
-	int fd;
+	struct migoff_ctx *ctx;
+	int fd;		/* raw_ioc() */
 	struct migoff_thp_state thp;
 };
 
 FIXTURE_SETUP(quota)
 {
-	self->fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_EQ(0, migoff_open(&self->ctx)) TH_LOG("open %s: %s", MIGOFF_DEVICE, strerror(errno));
+	self->fd = raw_open();
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MIGOFF_DEVICE, strerror(errno));
 	ASSERT_EQ(0, migoff_numa_balancing_off());
 	ASSERT_EQ(0, migoff_thp_save(&self->thp));
 	/* Folios are charged to memcgs only with the memory controller on. */
 	ASSERT_EQ(0, migoff_write_file(CG "cgroup.subtree_control", "+memory"));
-	ASSERT_EQ(0, migoff_disable_all(self->fd));
-	ASSERT_EQ(0, migoff_reset_stats(self->fd));
+	ASSERT_EQ(0, migoff_disable(self->ctx, MIGOFF_REASONS_ALL));
+	ASSERT_EQ(0, migoff_reset_stats(self->ctx));
 }
 
 FIXTURE_TEARDOWN(quota)
 {
-	migoff_disable_all(self->fd);
+	migoff_disable(self->ctx, MIGOFF_REASONS_ALL);
 	migoff_thp_restore(&self->thp);
-	cg_remove("migoff-limited");
-	cg_remove("migoff-free");
-	cg_remove("migoff-gone");
+	migoff_cg_remove("migoff-limited");
+	migoff_cg_remove("migoff-free");
+	migoff_cg_remove("migoff-gone");
 	close(self->fd);
+	migoff_close(self->ctx);
 }
 
 TEST_F_TIMEOUT(quota, limited_and_unlimited_at_once, 600)
 {
 	const uint64_t rate = MiB(4), burst = MiB(1);
 	const size_t len = MiB(32);
-	int lim = cg_open("migoff-limited"), fre = cg_open("migoff-free");
-	struct migoff_quota q;
+	int lim = migoff_cg_open("migoff-limited"), fre = migoff_cg_open("migoff-free");
+	struct migoff_quota q = { .size = sizeof(q) }, none = { .size = sizeof(none) };
 	struct migoff_counters r;
 	int go[2], status, i;
 	pid_t pids[2];
@@ -139,21 +118,21 @@ TEST_F_TIMEOUT(quota, limited_and_unlimited_at_once, 600)
 
 	ASSERT_LE(0, lim);
 	ASSERT_LE(0, fre);
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "cpu"));
-	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, lim, rate, burst, 0, NULL));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "cpu"));
+	ASSERT_EQ(0, migoff_quota_set(self->ctx, "migoff-limited", rate, burst, 0));
 	ASSERT_EQ(0, pipe(go));
 	pids[0] = spawn_mover("migoff-limited", go[0], len, KiB(4), 0x11);
 	pids[1] = spawn_mover("migoff-free", go[0], len, KiB(4), 0x22);
-	t0 = now();
+	t0 = migoff_now(CLOCK_MONOTONIC);
 	ASSERT_EQ(2, write(go[1], "gg", 2));
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
 		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			TH_LOG("mover %d: status %#x", i, status);
 	}
-	elapsed = now() - t0;
+	elapsed = migoff_now(CLOCK_MONOTONIC) - t0;
 
-	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, lim, 0, 0, 0, &q));
+	ASSERT_EQ(0, migoff_quota_find(self->ctx, "migoff-limited", &q));
 	TH_LOG("limited: %llu offloaded, %llu refused in %.2fs (budget %.0f)",
 	       (unsigned long long)q.bytes_offloaded, (unsigned long long)q.bytes_refused,
 	       elapsed, rate * elapsed + burst);
@@ -167,13 +146,13 @@ TEST_F_TIMEOUT(quota, limited_and_unlimited_at_once, 600)
 	EXPECT_EQ(2 * len / KiB(4), q.folios_offloaded + q.folios_refused);
 
 	/* The unlimited cgroup has no quota and lost nothing to one. */
-	EXPECT_EQ(-ENOENT, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, fre, 0, 0, 0, NULL));
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON, MIGOFF_REASON_SYSCALL, &r));
+	EXPECT_EQ(-ENOENT, migoff_quota_find(self->ctx, "migoff-free", &none));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_REASON, MIGOFF_REASON_SYSCALL, &r));
 	EXPECT_EQ(q.folios_refused, r.fallback[MIGOFF_FALLBACK_QUOTA]);
 	EXPECT_EQ(2 * len / KiB(4) + q.folios_offloaded, r.folios);
 
-	EXPECT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_CLEAR_QUOTA, lim, 0, 0, 0, NULL));
-	EXPECT_EQ(-ENOENT, quota_ioc(self->fd, MIGOFF_IOC_CLEAR_QUOTA, lim, 0, 0, 0, NULL));
+	EXPECT_EQ(0, migoff_quota_clear(self->ctx, "migoff-limited"));
+	EXPECT_EQ(-ENOENT, migoff_quota_clear(self->ctx, "migoff-limited"));
 	close(lim);
 	close(fre);
 }
@@ -181,16 +160,16 @@ TEST_F_TIMEOUT(quota, limited_and_unlimited_at_once, 600)
 /* A quota for another reason leaves move_pages(2) alone. */
 TEST_F_TIMEOUT(quota, per_reason, 300)
 {
-	int lim = cg_open("migoff-limited"), status;
-	struct migoff_quota q;
+	int lim = migoff_cg_open("migoff-limited"), status;
+	struct migoff_quota q = { .size = sizeof(q) };
 
 	ASSERT_LE(0, lim);
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "cpu"));
-	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, lim, 4096, 4096,
-			       MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION), NULL));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "cpu"));
+	ASSERT_EQ(0, migoff_quota_set(self->ctx, "migoff-limited", 4096, 4096,
+				      MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION)));
 	status = move_in_cgroup("migoff-limited", MiB(8), KiB(4), 0x33);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, lim, 0, 0, 0, &q));
+	ASSERT_EQ(0, migoff_quota_find(self->ctx, "migoff-limited", &q));
 	EXPECT_EQ(0, q.folios_refused);
 	EXPECT_EQ(MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION), q.reasons);
 	close(lim);
@@ -199,17 +178,16 @@ TEST_F_TIMEOUT(quota, per_reason, 300)
 /* mtcopy's helper threads' CPU time is reported for the pages' cgroup. */
 TEST_F_TIMEOUT(quota, mtcopy_cpu_time_per_cgroup, 600)
 {
-	int lim = cg_open("migoff-limited"), status;
-	struct migoff_quota q;
+	int lim = migoff_cg_open("migoff-limited"), status;
+	struct migoff_quota q = { .size = sizeof(q) };
 
 	ASSERT_LE(0, lim);
-	ASSERT_EQ(0, migoff_set_param(self->fd, "mtcopy", "threads", 2));
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "mtcopy"));
-	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, lim, 1ULL << 40,
-			       1ULL << 40, 0, NULL));
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "mtcopy", "threads", 2));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "mtcopy"));
+	ASSERT_EQ(0, migoff_quota_set(self->ctx, "migoff-limited", 1ULL << 40, 1ULL << 40, 0));
 	status = move_in_cgroup("migoff-limited", MiB(32), MiB(2), 0x44);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, lim, 0, 0, 0, &q));
+	ASSERT_EQ(0, migoff_quota_find(self->ctx, "migoff-limited", &q));
 	EXPECT_EQ(2 * MiB(32), q.bytes_offloaded);
 	EXPECT_EQ(0, q.bytes_refused);
 	EXPECT_LT(0, q.copy_cpu_ns);
@@ -220,29 +198,27 @@ TEST_F_TIMEOUT(quota, mtcopy_cpu_time_per_cgroup, 600)
 TEST_F(quota, removed_cgroup)
 {
 	struct migoff_quota q = { .size = sizeof(q) };
-	int fd = cg_open("migoff-gone"), i;
+	int fd = migoff_cg_open("migoff-gone"), i;
 	uint64_t id;
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, fd, MiB(1), MiB(1), 0, &q));
-	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, fd, 0, 0, 0, &q));
+	ASSERT_EQ(0, migoff_quota_set(self->ctx, "migoff-gone", MiB(1), MiB(1), 0));
+	ASSERT_EQ(0, migoff_quota_find(self->ctx, "migoff-gone", &q));
 	id = q.cgroup_id;
 	EXPECT_NE(0, id);
 	close(fd);
-	cg_remove("migoff-gone");
+	migoff_cg_remove("migoff-gone");
 
+	/* Raw: by cgroup id, which the library has no call for. */
 	memset(&q, 0, sizeof(q));
 	q.size = sizeof(q);
 	q.cgroup_id = id;
-	EXPECT_EQ(-ENOENT, migoff_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, &q));
+	EXPECT_EQ(-ENOENT, raw_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, &q));
 	q.rate = q.burst = MiB(1);
-	EXPECT_EQ(-ENOENT, migoff_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, &q));
+	EXPECT_EQ(-ENOENT, raw_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, &q));
 	for (i = 0; ; i++) {
-		memset(&q, 0, sizeof(q));
 		q.size = sizeof(q);
-		q.flags = MIGOFF_QUOTA_BY_INDEX;
-		q.index = i;
-		if (migoff_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, &q))
+		if (migoff_quota_get(self->ctx, i, &q))
 			break;
 		EXPECT_NE(id, q.cgroup_id);
 	}
@@ -255,14 +231,14 @@ TEST_F(quota, removed_cgroup)
  */
 TEST_F(quota, nested_namespace_prunes_nothing)
 {
-	int host = cg_open("migoff-limited"), inner = cg_open("migoff-free");
-	struct migoff_quota q;
+	int host = migoff_cg_open("migoff-limited"), inner = migoff_cg_open("migoff-free");
+	struct migoff_quota q = { .size = sizeof(q) };
 	int status;
 	pid_t pid;
 
 	ASSERT_LE(0, host);
 	ASSERT_LE(0, inner);
-	ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, host, MiB(1), MiB(1), 0, NULL));
+	ASSERT_EQ(0, migoff_quota_set(self->ctx, "migoff-limited", MiB(1), MiB(1), 0));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
@@ -273,83 +249,82 @@ TEST_F(quota, nested_namespace_prunes_nothing)
 		if (migoff_write_file(CG "migoff-free/cgroup.procs", pidbuf) ||
 		    unshare(CLONE_NEWCGROUP))
 			_exit(2);
-		fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
+		/* Raw: the cgroup by the fd opened outside the namespace. */
+		fd = raw_open();
 		if (fd < 0 ||
-		    quota_ioc(fd, MIGOFF_IOC_SET_QUOTA, inner, MiB(2), MiB(2), 0, NULL) ||
-		    quota_ioc(fd, MIGOFF_IOC_CLEAR_QUOTA, inner, 0, 0, 0, NULL))
+		    raw_quota(fd, MIGOFF_IOC_SET_QUOTA, inner, MiB(2), MiB(2)) ||
+		    raw_quota(fd, MIGOFF_IOC_CLEAR_QUOTA, inner, 0, 0))
 			_exit(3);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("the namespaced child failed its quota calls");
-	EXPECT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, host, 0, 0, 0, &q))
+	EXPECT_EQ(0, migoff_quota_find(self->ctx, "migoff-limited", &q))
 		TH_LOG("the host's quota was pruned from inside a cgroup namespace");
 	EXPECT_EQ(MiB(1), q.rate);
-	EXPECT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_CLEAR_QUOTA, host, 0, 0, 0, NULL));
+	EXPECT_EQ(0, migoff_quota_clear(self->ctx, "migoff-limited"));
 	close(host);
 	close(inner);
 }
 
 TEST_F(quota, bad_arguments)
 {
-	int cg = cg_open("migoff-limited"), tmp = open("/tmp", O_RDONLY | O_DIRECTORY);
+	int cg = migoff_cg_open("migoff-limited");
 	struct migoff_quota q;
 	char name[64];
 	int i, fds[MIGOFF_MAX_QUOTAS];
 
 	ASSERT_LE(0, cg);
-	ASSERT_LE(0, tmp);
-	EXPECT_EQ(-EINVAL, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, cg, 0, MiB(1), 0, NULL));
-	EXPECT_EQ(-EINVAL, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, cg, MiB(1), 0, 0, NULL));
-	EXPECT_EQ(-EINVAL, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, cg, MiB(1), MiB(1),
-				     1ULL << 40, NULL));
-	EXPECT_EQ(-EBADF, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, tmp, MiB(1), MiB(1), 0, NULL));
-	EXPECT_EQ(-EBADF, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, -1, MiB(1), MiB(1), 0, NULL));
-	EXPECT_EQ(-EINVAL, quota_ioc(self->fd, MIGOFF_IOC_CLEAR_QUOTA, cg, MiB(1), 0, 0, NULL));
-	EXPECT_EQ(-ENOENT, quota_ioc(self->fd, MIGOFF_IOC_CLEAR_QUOTA, cg, 0, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, migoff_quota_set(self->ctx, "migoff-limited", 0, MiB(1), 0));
+	EXPECT_EQ(-EINVAL, migoff_quota_set(self->ctx, "migoff-limited", MiB(1), 0, 0));
+	EXPECT_EQ(-EINVAL, migoff_quota_set(self->ctx, "migoff-limited", MiB(1), MiB(1),
+					    1ULL << 40));
+	/* A directory that is no cgroup, no fd at all, a CLEAR with a rate. */
+	EXPECT_EQ(-EBADF, migoff_quota_set(self->ctx, "/tmp", MiB(1), MiB(1), 0));
+	EXPECT_EQ(-EBADF, raw_quota(self->fd, MIGOFF_IOC_SET_QUOTA, -1, MiB(1), MiB(1)));
+	EXPECT_EQ(-EINVAL, raw_quota(self->fd, MIGOFF_IOC_CLEAR_QUOTA, cg, MiB(1), 0));
+	EXPECT_EQ(-ENOENT, migoff_quota_clear(self->ctx, "migoff-limited"));
 
 	memset(&q, 0, sizeof(q));
 	q.size = sizeof(q);
 	q.flags = MIGOFF_QUOTA_BY_INDEX;	/* only for GET */
 	q.rate = q.burst = MiB(1);
-	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, &q));
+	EXPECT_EQ(-EINVAL, raw_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, &q));
 	q.flags = 0x80;
-	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, &q));
+	EXPECT_EQ(-EINVAL, raw_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, &q));
 	memset(&q, 0, sizeof(q));
 	q.size = sizeof(q);
 	q.flags = MIGOFF_QUOTA_BY_FD;
 	q.cgroup_fd = cg;
 	q.rate = q.burst = MiB(1);
 	q.bytes_refused = 1;			/* output field on input */
-	EXPECT_EQ(-EINVAL, migoff_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, &q));
+	EXPECT_EQ(-EINVAL, raw_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, &q));
 	memset(&q, 0, sizeof(q));
 	q.size = sizeof(q);
 	q.cgroup_id = 0xdeadbeef;		/* no such cgroup */
 	q.rate = q.burst = MiB(1);
-	EXPECT_EQ(-ENOENT, migoff_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, &q));
-	memset(&q, 0, sizeof(q));
+	EXPECT_EQ(-ENOENT, raw_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, &q));
 	q.size = sizeof(q);
-	q.flags = MIGOFF_QUOTA_BY_INDEX;
-	q.index = 1000;
-	EXPECT_EQ(-ENOENT, migoff_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, &q));
+	EXPECT_EQ(-ENOENT, migoff_quota_get(self->ctx, 1000, &q));
 
 	/* At most MIGOFF_MAX_QUOTAS, then ENOSPC; nothing half-done. */
 	for (i = 0; i < MIGOFF_MAX_QUOTAS; i++) {
 		snprintf(name, sizeof(name), "migoff-q%d", i);
-		fds[i] = cg_open(name);
+		fds[i] = migoff_cg_open(name);
 		ASSERT_LE(0, fds[i]);
-		ASSERT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, fds[i], MiB(1), MiB(1), 0, NULL));
+		ASSERT_EQ(0, migoff_quota_set(self->ctx, name, MiB(1), MiB(1), 0));
 	}
-	EXPECT_EQ(-ENOSPC, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, cg, MiB(1), MiB(1), 0, NULL));
-	EXPECT_EQ(-ENOENT, quota_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, cg, 0, 0, 0, NULL));
+	EXPECT_EQ(-ENOSPC, migoff_quota_set(self->ctx, "migoff-limited", MiB(1), MiB(1), 0));
+	q.size = sizeof(q);
+	EXPECT_EQ(-ENOENT, migoff_quota_find(self->ctx, "migoff-limited", &q));
 	/* Replacing an existing quota still works when full. */
-	EXPECT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, fds[0], MiB(2), MiB(2), 0, NULL));
+	EXPECT_EQ(0, migoff_quota_set(self->ctx, "migoff-q0", MiB(2), MiB(2), 0));
 	for (i = 0; i < MIGOFF_MAX_QUOTAS; i++) {
-		EXPECT_EQ(0, quota_ioc(self->fd, MIGOFF_IOC_CLEAR_QUOTA, fds[i], 0, 0, 0, NULL));
-		close(fds[i]);
 		snprintf(name, sizeof(name), "migoff-q%d", i);
-		cg_remove(name);
+		EXPECT_EQ(0, migoff_quota_clear(self->ctx, name));
+		close(fds[i]);
+		migoff_cg_remove(name);
 	}
 
 	/* Unprivileged: reading works, changing is EPERM. */
@@ -358,20 +333,19 @@ TEST_F(quota, bad_arguments)
 
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		struct migoff_quota g = { .size = sizeof(g), .flags = MIGOFF_QUOTA_BY_INDEX };
+		struct migoff_quota g = { .size = sizeof(g) };
 		int bad = 0;
 
 		if (setgid(65534) || setuid(65534))
 			_exit(90);
-		bad |= migoff_ioc(self->fd, MIGOFF_IOC_GET_QUOTA, &g) != -ENOENT;
-		bad |= (quota_ioc(self->fd, MIGOFF_IOC_SET_QUOTA, cg, MiB(1), MiB(1), 0, NULL) != -EPERM) << 1;
-		bad |= (quota_ioc(self->fd, MIGOFF_IOC_CLEAR_QUOTA, cg, 0, 0, 0, NULL) != -EPERM) << 2;
+		bad |= migoff_quota_get(self->ctx, 0, &g) != -ENOENT;
+		bad |= (migoff_quota_set(self->ctx, "migoff-limited", MiB(1), MiB(1), 0) != -EPERM) << 1;
+		bad |= (migoff_quota_clear(self->ctx, "migoff-limited") != -EPERM) << 2;
 		_exit(bad);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("unprivileged checks failed: %#x", status);
-	close(tmp);
 	close(cg);
 }
 

@@ -58,7 +58,7 @@ static char why[256];
 
 /* One test's state: the device, its route and what it verified. */
 struct ctx {
-	int fd;
+	struct migoff_ctx *dev;
 	const char *migrator;	/* NULL: the reason is not routed */
 	bool faults;		/* swdma fails, drops and reorders */
 	long long vm_migrated;
@@ -83,20 +83,12 @@ FIXTURE(faults) {
 	struct ctx x;
 };
 
-static int swdma_set(const char *param, const char *val)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), SWDMA "%s", param);
-	return migoff_write_file(path, val);
-}
-
 static void swdma_faults(bool on)
 {
-	swdma_set("fail_every", on ? "7" : "0");
-	swdma_set("drop_every", on ? "997" : "0");
-	swdma_set("reorder", on ? "1" : "0");
-	swdma_set("delay_us", "0");
+	migoff_param_set(SWDMA, "fail_every", on ? "7" : "0");
+	migoff_param_set(SWDMA, "drop_every", on ? "997" : "0");
+	migoff_param_set(SWDMA, "reorder", on ? "1" : "0");
+	migoff_param_set(SWDMA, "delay_us", "0");
 }
 
 static long long meminfo_kb(const char *key)
@@ -121,27 +113,26 @@ static void ctx_setup(struct __test_metadata *_metadata, struct ctx *x,
 	memset(x, 0, sizeof(*x));
 	x->migrator = migrator;
 	x->faults = faults;
-	x->fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, x->fd) TH_LOG("open %s: %s", MIGOFF_DEVICE, strerror(errno));
+	ASSERT_EQ(0, migoff_open(&x->dev)) TH_LOG("open %s: %s", MIGOFF_DEVICE, strerror(errno));
 	ASSERT_LT(0, migoff_node_free_kb(SLOW))
 		TH_LOG("node %d has no memory: boot with run-vm --topology=tiered and run tools/vm/tier-setup", SLOW);
 	ASSERT_EQ(0, migoff_numa_balancing_off());
-	ASSERT_EQ(0, migoff_disable_all(x->fd));
-	ASSERT_EQ(0, migoff_set_batch(x->fd, MIGOFF_BATCH_SET_MAX_PAGES |
+	ASSERT_EQ(0, migoff_disable(x->dev, MIGOFF_REASONS_ALL));
+	ASSERT_EQ(0, migoff_set_batch(x->dev, MIGOFF_BATCH_SET_MAX_PAGES |
 				      MIGOFF_BATCH_SET_MIN_FOLIOS, 0, 0));
-	ASSERT_EQ(0, migoff_set_param(x->fd, "dcbm", "channels", 2));
+	ASSERT_EQ(0, migoff_set_param(x->dev, "dcbm", "channels", 2));
 	/* A dropped descriptor costs its batch the whole timeout. */
-	ASSERT_EQ(0, migoff_set_param(x->fd, "dcbm", "timeout_ms", faults ? 200 : 1000));
-	ASSERT_EQ(0, migoff_set_param(x->fd, "mtcopy", "threads", 2));
+	ASSERT_EQ(0, migoff_set_param(x->dev, "dcbm", "timeout_ms", faults ? 200 : 1000));
+	ASSERT_EQ(0, migoff_set_param(x->dev, "mtcopy", "threads", 2));
 	swdma_faults(faults);
 }
 
 static void ctx_teardown(struct ctx *x)
 {
-	migoff_disable_all(x->fd);
+	migoff_disable(x->dev, MIGOFF_REASONS_ALL);
 	swdma_faults(false);
 	migoff_numa_balancing_off();
-	close(x->fd);
+	migoff_close(x->dev);
 }
 
 FIXTURE_SETUP(rs)
@@ -169,8 +160,8 @@ static void route(struct __test_metadata *_metadata, struct ctx *x,
 		  uint64_t reasons)
 {
 	if (x->migrator)
-		ASSERT_EQ(0, migoff_enable(x->fd, reasons, x->migrator));
-	ASSERT_EQ(0, migoff_reset_stats(x->fd));
+		ASSERT_EQ(0, migoff_enable(x->dev, reasons, x->migrator));
+	ASSERT_EQ(0, migoff_reset_stats(x->dev));
 	x->vm_migrated = migoff_vmstat("pgmigrate_success");
 }
 
@@ -186,20 +177,20 @@ static void check(struct __test_metadata *_metadata, struct ctx *x,
 	long long migrated = migoff_vmstat("pgmigrate_success") - x->vm_migrated;
 	uint64_t offered;
 
-	ASSERT_EQ(0, migoff_counters(x->fd, MIGOFF_STATS_REASON, reason, &c));
-	ASSERT_EQ(0, migoff_counters(x->fd, MIGOFF_STATS_TOTAL, 0, &t));
-	offered = c.folios + migoff_fallbacks(&c);
+	ASSERT_EQ(0, migoff_get_stats(x->dev, MIGOFF_STATS_REASON, reason, &c));
+	ASSERT_EQ(0, migoff_get_stats(x->dev, MIGOFF_STATS_TOTAL, 0, &t));
+	offered = c.folios + migoff_counters_fallbacks(&c);
 	ksft_print_msg("table: %s %s%s migrated=%lld offloaded=%llu fallbacks=%llu verified=%llu\n",
 		       names[reason], x->migrator ? x->migrator : "-",
 		       x->faults ? "+faults" : "", migrated,
 		       (unsigned long long)c.folios,
-		       (unsigned long long)migoff_fallbacks(&c),
+		       (unsigned long long)migoff_counters_fallbacks(&c),
 		       (unsigned long long)x->verified);
 
 	/* Nothing leaks into (or from) another reason's counters. */
 	EXPECT_EQ(t.batches, c.batches);
 	EXPECT_EQ(t.folios, c.folios);
-	EXPECT_EQ(migoff_fallbacks(&t), migoff_fallbacks(&c));
+	EXPECT_EQ(migoff_counters_fallbacks(&t), migoff_counters_fallbacks(&c));
 	if (!x->migrator) {
 		EXPECT_EQ(0, offered) TH_LOG("an unrouted reason was offloaded");
 		return;
@@ -868,8 +859,8 @@ TEST_F_TIMEOUT(rs, memory_failure_never_offloaded, 120)
 
 	buf_on(_metadata, &b, MiB(1), 0, 0x1d);
 	if (x->migrator)
-		ASSERT_EQ(0, migoff_enable(x->fd, MIGOFF_REASONS_ALL, x->migrator));
-	ASSERT_EQ(0, migoff_reset_stats(x->fd));
+		ASSERT_EQ(0, migoff_enable(x->dev, MIGOFF_REASONS_ALL, x->migrator));
+	ASSERT_EQ(0, migoff_reset_stats(x->dev));
 	/*
 	 * The engine counts nothing for a reason without an ABI bit, so the
 	 * witness is the mm core's own event: mm_migrate_batch_copy fires,
@@ -885,15 +876,15 @@ TEST_F_TIMEOUT(rs, memory_failure_never_offloaded, 120)
 	EXPECT_NE(pfn, pfn_of(b.mem + KiB(64)));
 	EXPECT_LE(1, migoff_vmstat("pgmigrate_success") - x->vm_migrated);
 	verify(_metadata, x, &b, 0x1d);
-	ASSERT_EQ(0, migoff_counters(x->fd, MIGOFF_STATS_TOTAL, 0, &t));
+	ASSERT_EQ(0, migoff_get_stats(x->dev, MIGOFF_STATS_TOTAL, 0, &t));
 	ksft_print_msg("table: memory_failure %s%s migrated=%lld offloaded=%llu fallbacks=%llu verified=%llu\n",
 		       x->migrator ? x->migrator : "-",
 		       x->faults ? "+faults" : "",
 		       migoff_vmstat("pgmigrate_success") - x->vm_migrated,
-		       (unsigned long long)t.folios, (unsigned long long)migoff_fallbacks(&t),
+		       (unsigned long long)t.folios, (unsigned long long)migoff_counters_fallbacks(&t),
 		       (unsigned long long)x->verified);
 	EXPECT_EQ(0, t.batches);
-	EXPECT_EQ(0, t.folios + migoff_fallbacks(&t));
+	EXPECT_EQ(0, t.folios + migoff_counters_fallbacks(&t));
 
 	if (x->migrator) {
 		ASSERT_EQ(0, migoff_move(&b, 1, NULL, why, sizeof(why))) TH_LOG("%s", why);

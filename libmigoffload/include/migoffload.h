@@ -127,6 +127,9 @@ int migoff_set_batch_caps(struct migoff_ctx *ctx, const struct migoff_batch *b);
 int migoff_stats_dump_flags(struct migoff_ctx *ctx, uint32_t flags,
 			    migoff_stats_cb cb, void *arg);
 
+/* Since libmigoffload 2.2 (version node LIBMIGOFFLOAD_2.2). */
+uint64_t migoff_counters_fallbacks(const struct migoff_counters *c);
+
 const char *migoff_reason_name(unsigned int reason);
 int migoff_reason_parse(const char *name);
 int migoff_reasons_parse(const char *list, uint64_t *mask);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Names of reasons, fallbacks, events and kinds; pure functions. */
+/* Names of reasons, fallbacks, events and kinds, and the fallback sum; pure functions. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +57,25 @@ const char *migoff_event_name(uint32_t type)
 const char *migoff_kind_name(uint32_t kind)
 {
 	return NAME_OF(kind_names, kind);
+}
+
+/*
+ * Folios of @c that fell back to the CPU, whatever the cause: every slot of
+ * fallback[], causes newer than this library included (the kernel zeroes
+ * the slots it does not use).
+ */
+uint64_t migoff_counters_fallbacks(const struct migoff_counters *c)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	if (!c) {
+		errno = EINVAL;
+		return 0;
+	}
+	for (i = 0; i < sizeof(c->fallback) / sizeof(c->fallback[0]); i++)
+		n += c->fallback[i];
+	return n;
 }
 
 /* "demotion" -> MIGOFF_REASON_DEMOTION; "syscall" is short for the syscall one. */

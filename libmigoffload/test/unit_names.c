@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Host unit tests of the pure functions: reason, fallback, event names. */
+/* Host unit tests of the pure functions: reason, fallback, event names; the fallback sum. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +50,21 @@ int main(void)
 	CHECK(migoff_event_name(0) == NULL && migoff_event_name(99) == NULL);
 	CHECK(!strcmp(migoff_kind_name(MIGOFF_KIND_DMA), "dma"));
 	CHECK(migoff_kind_name(7) == NULL);
+
+	/* The fallback sum: every slot of fallback[] (each its own byte), nothing else. */
+	{
+		struct migoff_counters c = { .batches = 9, .folios = 9, .bytes = 9, .copy_ns = 9 };
+		const size_t slots = sizeof(c.fallback) / sizeof(c.fallback[0]);
+
+		CHECK(migoff_counters_fallbacks(&c) == 0);
+		for (r = 0; r < slots; r++)
+			c.fallback[r] = 1ULL << (8 * r);
+		CHECK(slots == 8 && migoff_counters_fallbacks(&c) == 0x0101010101010101ULL);
+		c.fallback[MIGOFF_FALLBACK_BUSY] = 1000;
+		CHECK(migoff_counters_fallbacks(&c) == 0x0101010101010101ULL - (1ULL << 40) + 1000);
+		errno = 0;
+		CHECK(migoff_counters_fallbacks(NULL) == 0 && errno == EINVAL);
+	}
 
 	printf("unit_names: %s (%d failures)\n", failures ? "FAIL" : "ok", failures);
 	return failures ? 1 : 0;

@@ -21,10 +21,11 @@ ok "make install PREFIX=/usr DESTDIR=...: exit 0" \
 # The file list, from the sources.
 {
 	for f in usr/lib/libmigoffload.a usr/lib/libmigoffload.so usr/lib/libmigoffload.so.2 \
-		usr/lib/libmigoffload.so.2.1.0 usr/lib/pkgconfig/libmigoffload.pc \
+		usr/lib/libmigoffload.so.2.2.0 usr/lib/pkgconfig/libmigoffload.pc \
 		usr/include/migoffload.h usr/include/migoffload/linux/migrate_offload.h \
 		usr/sbin/migoffloadctl usr/share/man/man8/migoffloadctl.8 \
 		usr/share/bash-completion/completions/migoffloadctl \
+		usr/share/migoffloadctl/migoffloadctl.schema.json \
 		usr/lib/systemd/system/migoffload.service \
 		usr/lib/systemd/system/migoffload-metrics.service \
 		usr/lib/systemd/system/migoffload-metrics.timer etc/migoffload/config.json; do
@@ -34,8 +35,8 @@ ok "make install PREFIX=/usr DESTDIR=...: exit 0" \
 } | sort > "$tmp/want"
 (cd "$root" && find . \( -type f -o -type l \) | sed 's|^\./||' | sort) > "$tmp/got"
 ok "exactly the files built for the host" diff -u "$tmp/want" "$tmp/got"
-ok "libmigoffload.so.2 -> libmigoffload.so.2.1.0, libmigoffload.so -> .so.2" sh -c \
-	"test \"\$(readlink $root/usr/lib/libmigoffload.so.2)\" = libmigoffload.so.2.1.0 && \
+ok "libmigoffload.so.2 -> libmigoffload.so.2.2.0, libmigoffload.so -> .so.2" sh -c \
+	"test \"\$(readlink $root/usr/lib/libmigoffload.so.2)\" = libmigoffload.so.2.2.0 && \
 	 test \"\$(readlink $root/usr/lib/libmigoffload.so)\" = libmigoffload.so.2"
 ok "migoffloadctl is executable, the units and config are not" sh -c \
 	"test -x $root/usr/sbin/migoffloadctl && ! test -x $root/usr/lib/systemd/system/migoffload.service && \

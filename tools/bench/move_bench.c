@@ -317,30 +317,30 @@ static int config_parse(struct bench_config *c, const char *arg)
  * Route syscall_or_cpuset as @c says: no offload, the batch cap, the
  * parameters, then the route. Parameters @c does not name keep their value.
  */
-static int config_apply(int fd, const struct bench_config *c, long default_batch)
+static int config_apply(struct migoff_ctx *ctx, const struct bench_config *c,
+			long default_batch)
 {
 	long batch = c->max_batch >= 0 ? c->max_batch : default_batch;
 	int err, i;
 
-	if (fd < 0)	/* every configuration is "none" at the default cap */
+	if (!ctx)	/* every configuration is "none" at the default cap */
 		return 0;
-	err = migoff_disable_all(fd);
+	err = migoff_disable(ctx, MIGOFF_REASONS_ALL);
 	if (!err)
-		err = migoff_set_batch(fd, MIGOFF_BATCH_SET_MAX_PAGES, batch > 0 ? batch : 0, 0);
+		err = migoff_set_batch(ctx, MIGOFF_BATCH_SET_MAX_PAGES, batch > 0 ? batch : 0, 0);
 	if (!err)
-		err = migoff_set_latency(fd, c->latency_us);
+		err = set_latency(ctx, c->latency_us);
 	for (i = 0; !err && i < c->nparams; i++) {
 		char *eq = strchr(c->params[i], '=');
 
 		*eq = '\0';
-		err = migoff_set_param(fd, c->migrator, c->params[i],
+		err = migoff_set_param(ctx, c->migrator, c->params[i],
 				       strtoull(eq + 1, NULL, 10));
 		*eq = '=';
 	}
 	if (!err && strcmp(c->migrator, "none"))
-		err = c->auto_route ?
-			migoff_enable_auto(fd, MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL), c->migrator) :
-			migoff_enable(fd, MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL), c->migrator);
+		err = migoff_enable_flags(ctx, MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL), c->migrator,
+					  c->auto_route ? MIGOFF_ROUTE_AUTO : 0);
 	if (err)
 		fprintf(stderr, "move_bench: configuring %s (%s): %s\n", c->label,
 			c->migrator, strerror(-err));
@@ -372,7 +372,7 @@ static void vm_read(long long *v)
  * configuration once per round, starting one further each round; each turn
  * moves the buffer to node 1 and back. One output line per move.
  */
-static int bench_interleaved(int fd, struct bench_config *cfg, int ncfg,
+static int bench_interleaved(struct migoff_ctx *ctx, struct bench_config *cfg, int ncfg,
 			     long default_batch, size_t folio, size_t total,
 			     int rounds)
 {
@@ -393,7 +393,7 @@ static int bench_interleaved(int fd, struct bench_config *cfg, int ncfg,
 		for (k = 0; k < ncfg; k++) {
 			const struct bench_config *c = &cfg[(r + k) % ncfg];
 
-			if (config_apply(fd, c, default_batch))
+			if (config_apply(ctx, c, default_batch))
 				goto out;
 			vm_read(vm0);
 			for (m = 0; m < 2; m++) {
@@ -468,7 +468,8 @@ int main(int argc, char **argv)
 	const char *label = "run";
 	struct migoff_thp_state thp;
 	size_t total = MiB(128);
-	int runs = 5, c, rc = 0, fd = -1, err;
+	struct migoff_ctx *ctx = NULL;
+	int runs = 5, c, rc = 0, err;
 	const char *migrator = NULL;
 	char *params[8];
 	int nparams = 0;
@@ -567,25 +568,26 @@ int main(int argc, char **argv)
 		goto out_args;
 	}
 	if (migrator || max_batch >= 0 || need_dev) {
-		fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
-		if (fd < 0) {
+		err = migoff_open(&ctx);
+		if (err) {
 			fprintf(stderr, "move_bench: open %s: %s (modprobe migrate_offload)\n",
-				MIGOFF_DEVICE, strerror(errno));
+				MIGOFF_DEVICE, strerror(-err));
+			ctx = NULL;
 			rc = 1;
 			goto out_args;
 		}
-		err = migoff_disable_all(fd);
+		err = migoff_disable(ctx, MIGOFF_REASONS_ALL);
 		if (!err && max_batch >= 0)
-			err = migoff_set_batch(fd, MIGOFF_BATCH_SET_MAX_PAGES, max_batch, 0);
+			err = migoff_set_batch(ctx, MIGOFF_BATCH_SET_MAX_PAGES, max_batch, 0);
 		for (c = 0; !err && migrator && strcmp(migrator, "none") && c < nparams; c++) {
 			char *eq = strchr(params[c], '=');
 
 			*eq = '\0';
-			err = migoff_set_param(fd, migrator, params[c], strtoull(eq + 1, NULL, 10));
+			err = migoff_set_param(ctx, migrator, params[c], strtoull(eq + 1, NULL, 10));
 			*eq = '=';
 		}
 		if (!err && migrator && strcmp(migrator, "none"))
-			err = migoff_enable(fd, MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL), migrator);
+			err = migoff_enable(ctx, MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL), migrator);
 		if (err) {
 			fprintf(stderr, "move_bench: configuring the offload engine: %s\n",
 				strerror(-err));
@@ -611,7 +613,7 @@ int main(int argc, char **argv)
 			rc = 2;
 			break;
 		}
-		if (ncfg ? bench_interleaved(fd, cfg, ncfg, max_batch, folio, total, rounds) :
+		if (ncfg ? bench_interleaved(ctx, cfg, ncfg, max_batch, folio, total, rounds) :
 			   bench_one(label, folio, total, runs))
 			rc = 1;
 	}
@@ -619,11 +621,11 @@ int main(int argc, char **argv)
 out:
 	if (latency)
 		migoff_write_file(TRACING "events/migrate/mm_migrate_first_folio/enable", "0");
-	if (fd >= 0) {
-		migoff_disable_all(fd);
-		migoff_set_batch(fd, MIGOFF_BATCH_SET_MAX_PAGES, 0, 0);
-		migoff_set_latency(fd, 0);
-		close(fd);
+	if (ctx) {
+		migoff_disable(ctx, MIGOFF_REASONS_ALL);
+		migoff_set_batch(ctx, MIGOFF_BATCH_SET_MAX_PAGES, 0, 0);
+		set_latency(ctx, 0);
+		migoff_close(ctx);
 	}
 out_args:
 	if (cpu_log)

@@ -161,27 +161,25 @@ static int config_parse(struct config *c, const char *arg)
 	return 0;
 }
 
-static int config_apply(int fd, const struct config *c)
+static int config_apply(struct migoff_ctx *ctx, const struct config *c)
 {
 	const uint64_t reasons = MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION) |
 				 MIGOFF_REASON_BIT(MIGOFF_REASON_NUMA_MISPLACED);
 	int i, err;
 
-	err = migoff_disable_all(fd);
+	err = migoff_disable(ctx, MIGOFF_REASONS_ALL);
 	for (i = 0; !err && i < c->nparams; i++) {
-		struct migoff_param p = { .size = sizeof(p) };
+		char name[MIGOFF_PARAM_NAME_LEN] = "";
 		const char *eq = strchr(c->params[i], '=');
 
-		if (eq - c->params[i] >= (long)sizeof(p.name))
+		if (eq - c->params[i] >= (long)sizeof(name))
 			return -EINVAL;
-		memcpy(p.name, c->params[i], eq - c->params[i]);
-		memcpy(p.migrator, c->migrator, sizeof(p.migrator));
-		p.value = strtoull(eq + 1, NULL, 10);
-		err = migoff_ioc(fd, MIGOFF_IOC_SET_PARAM, &p);
+		memcpy(name, c->params[i], eq - c->params[i]);
+		err = migoff_set_param(ctx, c->migrator, name, strtoull(eq + 1, NULL, 10));
 	}
 	if (!err && c->migrator[0])
-		err = c->auto_route ? migoff_enable_auto(fd, reasons, c->migrator) :
-			migoff_enable(fd, reasons, c->migrator);
+		err = migoff_enable_flags(ctx, reasons, c->migrator,
+					  c->auto_route ? MIGOFF_ROUTE_AUTO : 0);
 	return err;
 }
 
@@ -413,7 +411,8 @@ int main(int argc, char **argv)
 {
 	struct config cfg[MAX_CONFIGS];
 	const char *cg = "/sys/fs/cgroup/tier-bench", *dir = ".";
-	int ncfg = 0, rounds = 9, mib = 64, i, r, fd;
+	struct migoff_ctx *ctx;
+	int ncfg = 0, rounds = 9, mib = 64, i, r;
 	FILE *rw, *rc, *pw, *kw, *kc;
 	char pid[32];
 
@@ -444,8 +443,7 @@ int main(int argc, char **argv)
 	if (nodes_check())
 		return 1;
 
-	fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
+	if (migoff_open(&ctx)) {
 		perror(MIGOFF_DEVICE);
 		return 1;
 	}
@@ -473,7 +471,7 @@ int main(int argc, char **argv)
 			/* Rotate the order so no configuration always goes first. */
 			const struct config *c = &cfg[(i + r) % ncfg];
 
-			if (config_apply(fd, c)) {
+			if (config_apply(ctx, c)) {
 				fprintf(stderr, "tier_bench: cannot apply %s\n", c->label);
 				return 1;
 			}
@@ -483,7 +481,8 @@ int main(int argc, char **argv)
 				return 1;
 		}
 	}
-	migoff_disable_all(fd);
+	migoff_disable(ctx, MIGOFF_REASONS_ALL);
+	migoff_close(ctx);
 	return 0;
 usage:
 	fprintf(stderr, "usage: tier_bench --config=LABEL:MIGRATOR[:NAME=VALUE,...]... "

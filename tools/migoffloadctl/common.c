@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "config.h"
 #include "migoffloadctl.h"
 #include "util.h"
 
@@ -186,6 +187,11 @@ int get_auto_reasons(uint64_t *mask)
 	int err = migoff_get_auto_reasons(dev, mask);
 
 	return err == -EOPNOTSUPP ? 0 : err;
+}
+
+const char *cgroup_path(uint64_t id, char *buf, size_t len)
+{
+	return cgroup_path_of_id(CFG_CGROUP_ROOT, id, buf, len) ? NULL : buf;
 }
 
 void print_reasons(enum print_type t, const char *key, const char *fmt, uint64_t mask)

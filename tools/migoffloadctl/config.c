@@ -237,17 +237,66 @@ static int check_auto(struct pctx *c, const struct config *cfg)
 	return 0;
 }
 
+/*
+ * A parameter's value: a number, or an object with "value" (and "min" and
+ * "max", informative: the migrator's limits decide), as status -j prints it.
+ */
+static int parse_param(struct pctx *c, const struct jnode *p, struct cfg_param *cp)
+{
+	const struct jnode *m;
+	bool has_value = false;
+	uint64_t v;
+	size_t old;
+	int err = 0;
+
+	if (p->type == J_NUM)
+		return integer(c, p, UINT64_MAX, &cp->value);
+	if (p->type != J_OBJ)
+		return bad(c, EINVAL, p->line, "expected a number or an object with \"value\", got %s",
+			   json_type_name(p->type));
+	cp->boxed = true;
+	for (m = p->child; !err && m; m = m->next) {
+		old = path_push(c, m->key);
+		if (!strcmp(m->key, "value")) {
+			err = integer(c, m, UINT64_MAX, &cp->value);
+			has_value = true;
+		} else if (!strcmp(m->key, "min") || !strcmp(m->key, "max")) {
+			err = integer(c, m, UINT64_MAX, &v);
+		} else {
+			err = unknown_key(c, m->line, "value, min or max");
+		}
+		if (!err)
+			path_pop(c, old);
+	}
+	if (!err && !has_value)
+		err = bad(c, EINVAL, p->line, "a parameter needs \"value\"");
+	return err;
+}
+
+/* @cm->in_array: an element of the array, which names itself. */
 static int parse_migrator(struct pctx *c, const struct jnode *o, struct cfg_migrator *cm)
 {
 	const struct jnode *m, *p;
+	bool in_array = cm->in_array;
 	size_t old, old2;
+	uint64_t v;
 	int err;
 
 	err = want_type(c, o, J_OBJ);
 	for (m = o->child; !err && m; m = m->next) {
 		old = path_push(c, m->key);
-		if (!strcmp(m->key, "kind")) {
+		if (in_array && !strcmp(m->key, "name")) {
 			err = want_type(c, m, J_STR);
+			if (!err)
+				err = name_ok(c, m->line, m->str, sizeof(cm->name), "migrator name");
+			if (!err)
+				strcpy(cm->name, m->str);
+		} else if (!strcmp(m->key, "id")) {
+			/* Informative: the kernel numbers the migrators as they register. */
+			err = integer(c, m, UINT32_MAX, &v);
+		} else if (!strcmp(m->key, "kind")) {
+			if (m->type != J_NULL)	/* null: a kind this version does not know */
+				err = want_type(c, m, J_STR);
 		} else if (!strcmp(m->key, "available")) {
 			err = want_type(c, m, J_BOOL);
 		} else if (!strcmp(m->key, "reasons")) {
@@ -269,7 +318,7 @@ static int parse_migrator(struct pctx *c, const struct jnode *o, struct cfg_migr
 						   MIGOFF_MAX_PARAMS);
 				err = name_ok(c, p->line, p->key, sizeof(cp->name), "parameter name");
 				if (!err)
-					err = integer(c, p, UINT64_MAX, &cp->value);
+					err = parse_param(c, p, cp);
 				if (err)
 					return err;
 				strcpy(cp->name, p->key);
@@ -278,37 +327,15 @@ static int parse_migrator(struct pctx *c, const struct jnode *o, struct cfg_migr
 				path_pop(c, old2);
 			}
 		} else {
-			err = unknown_key(c, m->line, "kind, available, reasons or params");
+			err = unknown_key(c, m->line, in_array ?
+					  "name, id, kind, available, reasons or params" :
+					  "id, kind, available, reasons or params");
 		}
 		if (!err)
 			path_pop(c, old);
 	}
-	return err;
-}
-
-static int parse_migrators(struct pctx *c, const struct jnode *o, struct config *cfg)
-{
-	const struct jnode *m;
-	size_t old;
-	int err;
-
-	err = want_type(c, o, J_OBJ);
-	for (m = o->child; !err && m; m = m->next) {
-		struct cfg_migrator *cm = &cfg->migrators[cfg->nr_migrators];
-
-		old = path_push(c, m->key);
-		if (cfg->nr_migrators == CFG_MAX_MIGRATORS)
-			return bad(c, EINVAL, m->line, "more than %d migrators", CFG_MAX_MIGRATORS);
-		err = name_ok(c, m->line, m->key, sizeof(cm->name), "migrator name");
-		if (!err)
-			err = parse_migrator(c, m, cm);
-		if (err)
-			return err;
-		strcpy(cm->name, m->key);
-		cm->line = m->line;
-		cfg->nr_migrators++;
-		path_pop(c, old);
-	}
+	if (!err && in_array && !cm->name[0])
+		err = bad(c, EINVAL, o->line, "a migrator needs \"name\"");
 	return err;
 }
 
@@ -320,6 +347,47 @@ static size_t path_index(struct pctx *c, int i)
 	snprintf(c->path + c->len, sizeof(c->path) - c->len, "[%d]", i);
 	c->len = strlen(c->path);
 	return old;
+}
+
+/*
+ * An array of migrators (what status -j prints), or an object keyed by
+ * their names (files of older versions).
+ */
+static int parse_migrators(struct pctx *c, const struct jnode *o, struct config *cfg)
+{
+	const struct jnode *m;
+	unsigned int i;
+	size_t old;
+	int n = 0, err = 0;
+
+	if (o->type != J_ARR && o->type != J_OBJ)
+		return bad(c, EINVAL, o->line, "expected an array, got %s", json_type_name(o->type));
+	for (m = o->child; !err && m; m = m->next, n++) {
+		struct cfg_migrator *cm = &cfg->migrators[cfg->nr_migrators];
+
+		old = o->type == J_ARR ? path_index(c, n) : path_push(c, m->key);
+		if (cfg->nr_migrators == CFG_MAX_MIGRATORS)
+			return bad(c, EINVAL, m->line, "more than %d migrators", CFG_MAX_MIGRATORS);
+		cm->in_array = o->type == J_ARR;
+		cm->index = n;
+		if (o->type == J_OBJ) {
+			err = name_ok(c, m->line, m->key, sizeof(cm->name), "migrator name");
+			if (!err)
+				strcpy(cm->name, m->key);
+		}
+		if (!err)
+			err = parse_migrator(c, m, cm);
+		for (i = 0; !err && i < cfg->nr_migrators; i++)
+			if (!strcmp(cfg->migrators[i].name, cm->name))
+				err = bad(c, EINVAL, m->line, "the same migrator as line %d",
+					  cfg->migrators[i].line);
+		if (err)
+			return err;
+		cm->line = m->line;
+		cfg->nr_migrators++;
+		path_pop(c, old);
+	}
+	return err;
 }
 
 /* A quota's absolute path without trailing slashes: "a/b/" -> "/sys/fs/cgroup/a/b". */
@@ -337,7 +405,8 @@ static int parse_quota(struct pctx *c, const struct jnode *o, struct config *cfg
 		       struct cfg_quota *q)
 {
 	const struct jnode *m, *p;
-	bool has_rate = false, has_burst = false;
+	/* The key of each, as this version or an older one names it. */
+	const char *path_key = NULL, *rate_key = NULL, *burst_key = NULL, **key;
 	char a[sizeof(q->path)], b[sizeof(q->path)];
 	unsigned int i;
 	size_t old, old2;
@@ -346,7 +415,14 @@ static int parse_quota(struct pctx *c, const struct jnode *o, struct config *cfg
 	err = want_type(c, o, J_OBJ);
 	for (m = o->child; !err && m; m = m->next) {
 		old = path_push(c, m->key);
-		if (!strcmp(m->key, "cgroup")) {
+		key = !strcmp(m->key, "path") || !strcmp(m->key, "cgroup") ? &path_key :
+		      !strcmp(m->key, "rate_bytes_per_s") || !strcmp(m->key, "rate") ? &rate_key :
+		      !strcmp(m->key, "burst_bytes") || !strcmp(m->key, "burst") ? &burst_key : NULL;
+		if (key && *key)
+			return bad(c, EINVAL, m->line, "the same as \"%s\": give one", *key);
+		if (key)
+			*key = m->key;
+		if (key == &path_key) {
 			err = want_type(c, m, J_STR);
 			if (!err)
 				err = name_ok(c, m->line, m->str, sizeof(q->cgroup), "cgroup path");
@@ -364,16 +440,12 @@ static int parse_quota(struct pctx *c, const struct jnode *o, struct config *cfg
 				snprintf(q->path, sizeof(q->path), "%s", m->str);
 			else
 				snprintf(q->path, sizeof(q->path), "%s/%s", CFG_CGROUP_ROOT, m->str);
-		} else if (!strcmp(m->key, "rate") || !strcmp(m->key, "burst")) {
-			uint64_t *v = m->key[0] == 'r' ? &q->rate : &q->burst;
+		} else if (key) {
+			uint64_t *v = key == &rate_key ? &q->rate : &q->burst;
 
 			err = integer(c, m, UINT64_MAX, v);
 			if (!err && !*v)
 				err = bad(c, EINVAL, m->line, "must be > 0 (no quota: leave the cgroup out)");
-			if (m->key[0] == 'r')
-				has_rate = true;
-			else
-				has_burst = true;
 		} else if (!strcmp(m->key, "reasons")) {
 			err = want_type(c, m, J_ARR);
 			if (!err && !m->child)
@@ -391,16 +463,16 @@ static int parse_quota(struct pctx *c, const struct jnode *o, struct config *cfg
 				path_pop(c, old2);
 			}
 		} else {
-			err = unknown_key(c, m->line, "cgroup, rate, burst or reasons");
+			err = unknown_key(c, m->line, "path, rate_bytes_per_s, burst_bytes or reasons");
 		}
 		if (!err)
 			path_pop(c, old);
 	}
 	if (err)
 		return err;
-	if (!q->cgroup[0] || !has_rate || !has_burst)
+	if (!path_key || !rate_key || !burst_key)
 		return bad(c, EINVAL, o->line, "a quota needs \"%s\"",
-			   !q->cgroup[0] ? "cgroup" : !has_rate ? "rate" : "burst");
+			   !path_key ? "path" : !rate_key ? "rate_bytes_per_s" : "burst_bytes");
 	if (q->reasons == MIGOFF_REASONS_ALL)
 		q->reasons = 0;
 	q->line = o->line;
@@ -512,6 +584,19 @@ static const char *sys_route(const struct cfg_system *sys, unsigned int r)
 	return "";
 }
 
+/* The path of a migrator as the file has it: $.migrators[1] or $.migrators.mtcopy. */
+static void migrator_at(struct pctx *c, const struct cfg_migrator *cm)
+{
+	if (cm->in_array) {
+		snprintf(c->path, sizeof(c->path), "$.migrators[%d]", cm->index);
+		c->len = strlen(c->path);
+	} else {
+		snprintf(c->path, sizeof(c->path), "$.migrators");
+		c->len = strlen(c->path);
+		path_push(c, cm->name);
+	}
+}
+
 int config_resolve(const struct config *cfg, const struct cfg_system *sys,
 		   char *msg, size_t msglen)
 {
@@ -564,8 +649,7 @@ int config_resolve(const struct config *cfg, const struct cfg_system *sys,
 	for (i = 0; i < cfg->nr_migrators; i++) {
 		const struct cfg_migrator *cm = &cfg->migrators[i];
 
-		AT("$.migrators");
-		path_push(&c, cm->name);
+		migrator_at(&c, cm);
 		m = sys_migrator(sys, cm->name);
 		if (!m)
 			return bad(&c, ENOENT, cm->line,
@@ -573,10 +657,11 @@ int config_resolve(const struct config *cfg, const struct cfg_system *sys,
 		for (j = 0; j < cm->nr_params; j++) {
 			const struct cfg_param *cp = &cm->params[j];
 
-			AT("$.migrators");
-			path_push(&c, cm->name);
+			migrator_at(&c, cm);
 			path_push(&c, "params");
 			path_push(&c, cp->name);
+			if (cp->boxed)
+				path_push(&c, "value");
 			for (k = 0; k < m->nr_params && k < MIGOFF_MAX_PARAMS; k++)
 				if (!strncmp(m->params[k].name, cp->name, sizeof(cp->name)))
 					break;

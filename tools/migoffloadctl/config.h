@@ -20,28 +20,40 @@
 #define CFG_MAX_SIZE		(1 << 20)	/* bytes of a configuration file */
 #define CFG_MAX_QUOTAS		MIGOFF_MAX_QUOTAS
 #define CFG_CGROUP_LEN		512		/* bytes of a quota's cgroup path */
+#ifndef CFG_CGROUP_ROOT		/* the host tests' fake device has its own */
 #define CFG_CGROUP_ROOT		"/sys/fs/cgroup"
+#endif
 
 /* config_parse_flags() */
 #define CFG_FORCE		(1U << 0)	/* an unknown key is a warning */
 
+/* A parameter: "threads": 8, or as status -j prints it {"value": 8, ...}. */
 struct cfg_param {
 	char name[MIGOFF_PARAM_NAME_LEN];
 	uint64_t value;
 	int line;
+	bool boxed;			/* {"value": ...}: its path ends in .value */
 };
 
+/*
+ * "migrators": an array of the objects status -j prints ({"name": ...,
+ * "params": {...}}), or, as files of older versions have it, an object
+ * keyed by the names.
+ */
 struct cfg_migrator {
 	char name[MIGOFF_NAME_LEN];
 	int line;
+	bool in_array;			/* false: keyed by name */
+	int index;			/* in the array */
 	unsigned int nr_params;
 	struct cfg_param params[MIGOFF_MAX_PARAMS];
 };
 
 /*
- * "quotas": [{"cgroup": "work.slice", "rate": BYTES_PER_S, "burst": BYTES,
+ * "quotas": [{"path": "work.slice", "rate_bytes_per_s": N, "burst_bytes": N,
  * "reasons": [...]}]: a cgroup v2 directory, absolute or relative to
  * /sys/fs/cgroup, as 'quota set' takes it; no "reasons": all of them.
+ * Files of older versions name them "cgroup", "rate" and "burst".
  */
 struct cfg_quota {
 	char cgroup[CFG_CGROUP_LEN];	/* as the file names it */

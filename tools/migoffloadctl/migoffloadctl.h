@@ -82,11 +82,26 @@ void print_reasons(enum print_type t, const char *key, const char *fmt, uint64_t
 /* A latency target: JSON microseconds; text: @fmt with "2000 us" or "off". */
 void print_latency(enum print_type t, const char *key, const char *fmt, uint32_t us);
 
+/*
+ * The cgroup of id @id as config save and quota set name it, relative to
+ * /sys/fs/cgroup, in @buf; NULL if no cgroup there has that id (removed).
+ */
+const char *cgroup_path(uint64_t id, char *buf, size_t len);
+
+/*
+ * The JSON objects several commands print, each the same wherever it
+ * appears (doc/migoffloadctl.schema.json has them, one definition each).
+ */
 /* status.c: the configuration; config save writes it as JSON. */
 int write_status(FILE *f, bool as_json, bool pp);
 /*
+ * migrator.c: a migrator, as a row of 'migrator list' or (@summary) an
+ * item of the "migrators:" line of status; the same JSON object either way.
+ */
+void print_migrator(const struct migoff_migrator *m, bool summary);
+/*
  * quota.c: a quota and its counters, as a row of 'quota show' or (@stats)
- * of the cgroup table of stats; the same JSON members either way.
+ * of the cgroup table of stats; the same JSON object either way.
  */
 void print_quota(const struct migoff_quota *q, bool stats);
 

@@ -8,6 +8,41 @@
 #include "migoffloadctl.h"
 #include "util.h"
 
+void print_migrator(const struct migoff_migrator *m, bool summary)
+{
+	enum print_type row = summary ? PRINT_JSON : PRINT_ANY;
+	const char *kind = migoff_kind_name(m->kind);
+	bool available = m->state & MIGOFF_MIGRATOR_AVAILABLE;
+	unsigned int p;
+
+	print_obj_open(NULL);
+	print_string(PRINT_ANY, "name", summary ? "%s" : "%-10s ", m->name);
+	print_u64(PRINT_JSON, "id", NULL, m->id);
+	print_string(PRINT_JSON, "kind", NULL, kind);	/* null: a newer kernel's */
+	if (!summary)
+		print_string(PRINT_FP, NULL, "%-8s ", kind ? : "?");
+	if (summary)
+		print_flag(PRINT_ANY, "available", NULL, " (unavailable)", available);
+	else
+		print_bool(PRINT_ANY, "available", "%-9s ", available);
+	print_reasons(row, "reasons", "%-28s ", m->reasons);
+	/* Text: threads=4 (1..64) push=0 (0..1), or "-". */
+	print_obj_open("params");
+	for (p = 0; p < m->nr_params && p < MIGOFF_MAX_PARAMS; p++) {
+		print_obj_open(m->params[p].name);
+		if (!summary)
+			print_string(PRINT_FP, NULL, p ? " %s" : "%s", m->params[p].name);
+		print_u64(row, "value", "=%llu", m->params[p].value);
+		print_u64(row, "min", " (%llu", m->params[p].min);
+		print_u64(row, "max", "..%llu)", m->params[p].max);
+		print_obj_close();
+	}
+	if (!m->nr_params && !summary)
+		print_fp("-");
+	print_obj_close();
+	print_obj_close();
+}
+
 /*
  * A table (text) or an array of objects (JSON); --names: the names alone,
  * one a line whatever -j says, for scripts and the shell completion.
@@ -16,8 +51,7 @@ static int migrator_list(bool names)
 {
 	struct migoff_info info;
 	struct migoff_migrator m;
-	const char *kind;
-	unsigned int i, p;
+	unsigned int i;
 	int err;
 
 	if (open_dev())
@@ -42,28 +76,7 @@ static int migrator_list(bool names)
 			print_string(PRINT_FP, NULL, "%s\n", m.name);
 			continue;
 		}
-		print_obj_open(NULL);
-		print_string(PRINT_ANY, "name", "%-10s ", m.name);
-		print_u64(PRINT_JSON, "id", NULL, m.id);
-		kind = migoff_kind_name(m.kind);
-		print_string(PRINT_JSON, "kind", NULL, kind);
-		print_string(PRINT_FP, NULL, "%-8s ", kind ? : "?");	/* a newer kernel's */
-		print_bool(PRINT_ANY, "available", "%-9s ", m.state & MIGOFF_MIGRATOR_AVAILABLE);
-		print_reasons(PRINT_ANY, "reasons", "%-28s ", m.reasons);
-		/* Text: threads=4 (1..64) push=0 (0..1), or "-". */
-		print_obj_open("params");
-		for (p = 0; p < m.nr_params; p++) {
-			print_obj_open(m.params[p].name);
-			print_string(PRINT_FP, NULL, p ? " %s" : "%s", m.params[p].name);
-			print_u64(PRINT_ANY, "value", "=%llu", m.params[p].value);
-			print_u64(PRINT_ANY, "min", " (%llu", m.params[p].min);
-			print_u64(PRINT_ANY, "max", "..%llu)", m.params[p].max);
-			print_obj_close();
-		}
-		if (!m.nr_params)
-			print_fp("-");
-		print_obj_close();
-		print_obj_close();
+		print_migrator(&m, false);
 		print_nl();
 	}
 	print_arr_close();

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "config.h"
 #include "migoffloadctl.h"
 
 #define MAX_EVENT_TYPES 64	/* bits of the --events mask */
@@ -64,6 +65,7 @@ static void print_time(const struct timespec *ts, bool stamp)
 static int print_event(const struct migoff_event *ev, const struct timespec *ts, bool stamp)
 {
 	const char *name = migoff_event_name(ev->type);
+	char path[CFG_CGROUP_LEN];
 	bool on = ev->rate != 0;
 
 	print_begin(stdout, json, false);
@@ -99,14 +101,17 @@ static int print_event(const struct migoff_event *ev, const struct timespec *ts,
 		print_u64(PRINT_ANY, "folios", " folios %llu", ev->folios);
 		break;
 	case MIGOFF_EVENT_QUOTA:
-		/* Rate 0: the quota was cleared. */
-		print_u64(PRINT_ANY, "cgroup_id", " cgroup %llu", ev->cgroup_id);
-		print_u64(on ? PRINT_ANY : PRINT_JSON, "rate", " rate %llu", ev->rate);
-		print_u64(on ? PRINT_ANY : PRINT_JSON, "burst", " burst %llu", ev->burst);
-		if (on)
-			print_reasons(PRINT_ANY, "reasons", " reasons %s",
-				      ev->reasons ? ev->reasons : MIGOFF_REASONS_ALL);
-		else
+		/*
+		 * The keys of a quota's object ('quota show'); rate 0: the
+		 * quota was cleared (JSON: no reasons).
+		 */
+		print_u64(PRINT_ANY, "id", " cgroup %llu", ev->cgroup_id);
+		print_string(PRINT_JSON, "path", NULL, cgroup_path(ev->cgroup_id, path, sizeof(path)));
+		print_u64(on ? PRINT_ANY : PRINT_JSON, "rate_bytes_per_s", " rate %llu", ev->rate);
+		print_u64(on ? PRINT_ANY : PRINT_JSON, "burst_bytes", " burst %llu", ev->burst);
+		print_reasons(on ? PRINT_ANY : PRINT_JSON, "reasons", " reasons %s",
+			      !on ? 0 : ev->reasons ? ev->reasons : MIGOFF_REASONS_ALL);
+		if (!on)
 			print_fp(" cleared");
 		break;
 	}

@@ -4,21 +4,24 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config.h"
 #include "migoffloadctl.h"
 
 /*
  * 'quota show' has the limits and bytes; the stats table of cgroups the
- * folios and bytes; their JSON objects are the same.
+ * folios and bytes; their JSON objects are the same. The cgroup's path
+ * (relative to /sys/fs/cgroup, as quota set takes it) is the last column,
+ * "-" (JSON null) once the cgroup is gone.
  */
 void print_quota(const struct migoff_quota *q, bool stats)
 {
 	enum print_type limits = stats ? PRINT_JSON : PRINT_ANY;
 	enum print_type folios = stats ? PRINT_ANY : PRINT_JSON;
+	char path[CFG_CGROUP_LEN];
 
-	print_u64(PRINT_ANY, "cgroup_id", stats ? "                %8llu" : "%-10llu",
-		  q->cgroup_id);
-	print_u64(limits, "rate", " %12llu", q->rate);
-	print_u64(limits, "burst", " %12llu", q->burst);
+	print_u64(PRINT_ANY, "id", stats ? "                %8llu" : "%-10llu", q->cgroup_id);
+	print_u64(limits, "rate_bytes_per_s", " %12llu", q->rate);
+	print_u64(limits, "burst_bytes", " %12llu", q->burst);
 	/* No reasons is every reason: JSON lists them, the table says "all". */
 	print_reasons(q->reasons ? limits : PRINT_JSON, "reasons", " %-20s",
 		      q->reasons ? q->reasons : MIGOFF_REASONS_ALL);
@@ -29,7 +32,8 @@ void print_quota(const struct migoff_quota *q, bool stats)
 	print_u64(folios, "folios_refused", " %12llu", q->folios_refused);
 	print_u64(PRINT_ANY, "bytes_refused", " %14llu", q->bytes_refused);
 	print_u64(PRINT_JSON, "copy_cpu_ns", NULL, q->copy_cpu_ns);
-	print_double(PRINT_FP, NULL, " %10.1f\n", q->copy_cpu_ns / 1e6);
+	print_double(PRINT_FP, NULL, " %10.1f", q->copy_cpu_ns / 1e6);
+	print_string(PRINT_ANY, "path", " %s\n", cgroup_path(q->cgroup_id, path, sizeof(path)));
 }
 
 /* Every quota, or @cgroup's. */
@@ -44,8 +48,8 @@ static int quota_show(const char *cgroup)
 		return 1;
 	print_begin(stdout, json, pretty);
 	print_arr_open(NULL);
-	print_fp("%-10s %12s %12s %-20s %14s %14s %10s\n", "CGROUP_ID", "RATE_B/S",
-		 "BURST_B", "REASONS", "OFFLOADED_B", "REFUSED_B", "CPU_MS");
+	print_fp("%-10s %12s %12s %-20s %14s %14s %10s %s\n", "CGROUP_ID", "RATE_B/S",
+		 "BURST_B", "REASONS", "OFFLOADED_B", "REFUSED_B", "CPU_MS", "PATH");
 	for (i = 0; ; i++) {
 		q.size = sizeof(q);
 		if (cgroup) {

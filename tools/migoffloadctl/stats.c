@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "metrics.h"
 #include "migoffloadctl.h"
 #include "util.h"
@@ -30,20 +31,24 @@ static int take_sample(struct sample *s)
 	return err;
 }
 
-static uint64_t fallbacks(const struct migoff_counters *c)
+/*
+ * The JSON of a scope: reasons and migrators are objects keyed by their
+ * names; cgroups, which have an id and a path, an array of objects.
+ */
+static void scope_open(uint32_t scope)
 {
-	uint64_t n = 0;
-	int i;
-
-	for (i = 0; i < MIGOFF_FALLBACK_COUNT; i++)
-		n += c->fallback[i];
-	return n;
+	if (scope == MIGOFF_STATS_CGROUP)
+		print_arr_open("cgroups");
+	else
+		print_obj_open(scope == MIGOFF_STATS_REASON ? "reasons" : "migrators");
 }
 
-static const char *scope_key(uint32_t scope)
+static void scope_close(uint32_t scope)
 {
-	return scope == MIGOFF_STATS_REASON ? "reasons" :
-		scope == MIGOFF_STATS_MIGRATOR ? "migrators" : "cgroups";
+	if (scope == MIGOFF_STATS_CGROUP)
+		print_arr_close();
+	else
+		print_obj_close();
 }
 
 /* "4K", "64K", "2M": a folio size of @pages base pages. */
@@ -87,6 +92,17 @@ static void print_cost(const char *key, const char *fmt, uint64_t ns_per_mib)
 static double rate(uint64_t cur, uint64_t prev, double secs)
 {
 	return counter_delta(cur, prev) / secs;
+}
+
+/*
+ * A rate of bytes: JSON in bytes per second (every rate of bytes is, its
+ * key ends in bytes_per_s or names bytes), text in MiB/s (2^20 bytes per
+ * second, as the estimates' table).
+ */
+static void print_byte_rate(const char *key, const char *fmt, double bytes_per_s)
+{
+	print_double(PRINT_JSON, key, NULL, bytes_per_s);
+	print_double(PRINT_FP, NULL, fmt, bytes_per_s / (1 << 20));
 }
 
 /*
@@ -171,10 +187,9 @@ static void print_counters(const char *name, const struct migoff_counters *c,
 	if (p) {
 		print_double(PRINT_ANY, "batches_per_s", " %12.1f", rate(c->batches, p->batches, secs));
 		print_double(PRINT_ANY, "folios_per_s", " %12.1f", rate(c->folios, p->folios, secs));
-		print_double(PRINT_JSON, "bytes_per_s", NULL, rate(c->bytes, p->bytes, secs));
-		print_double(PRINT_FP, NULL, " %12.2f", rate(c->bytes, p->bytes, secs) / 1e6);
+		print_byte_rate("bytes_per_s", " %12.2f", rate(c->bytes, p->bytes, secs));
 		print_double(PRINT_ANY, "fallbacks_per_s", " %12.1f\n",
-			     rate(fallbacks(c), fallbacks(p), secs));
+			     rate(migoff_counters_fallbacks(c), migoff_counters_fallbacks(p), secs));
 	} else {
 		print_u64(PRINT_ANY, "batches", " %10llu", c->batches);
 		print_u64(PRINT_ANY, "folios", " %12llu", c->folios);
@@ -190,33 +205,31 @@ static void print_counters(const char *name, const struct migoff_counters *c,
 	print_obj_close();
 }
 
-/* A quota'd cgroup's counters, or their rates (@pq: the sample before). */
+/*
+ * A quota'd cgroup's counters (the object of 'quota show'), or their rates
+ * (@pq: the sample before), with its id and path either way.
+ */
 static void print_cgroup(const struct migoff_quota *q, const struct migoff_quota *pq,
 			 double secs)
 {
-	char id[32];
+	char path[CFG_CGROUP_LEN];
 
-	snprintf(id, sizeof(id), "%llu", (unsigned long long)q->cgroup_id);
-	print_obj_open(id);
+	print_obj_open(NULL);
 	if (!pq) {
 		print_quota(q, true);
 		print_obj_close();
 		return;
 	}
-	/* JSON bytes first, the table folios first: as they always were. */
-	print_string(PRINT_FP, NULL, "                %8s", id);
-	print_double(PRINT_JSON, "bytes_offloaded_per_s", NULL,
-		     rate(q->bytes_offloaded, pq->bytes_offloaded, secs));
-	print_double(PRINT_JSON, "bytes_refused_per_s", NULL,
-		     rate(q->bytes_refused, pq->bytes_refused, secs));
+	print_u64(PRINT_ANY, "id", "                %8llu", q->cgroup_id);
 	print_double(PRINT_ANY, "folios_offloaded_per_s", " %14.1f",
 		     rate(q->folios_offloaded, pq->folios_offloaded, secs));
-	print_double(PRINT_FP, NULL, " %14.2f",
-		     rate(q->bytes_offloaded, pq->bytes_offloaded, secs) / 1e6);
+	print_byte_rate("bytes_offloaded_per_s", " %14.2f",
+			rate(q->bytes_offloaded, pq->bytes_offloaded, secs));
 	print_double(PRINT_ANY, "folios_refused_per_s", " %14.1f",
 		     rate(q->folios_refused, pq->folios_refused, secs));
-	print_double(PRINT_FP, NULL, " %14.2f\n",
-		     rate(q->bytes_refused, pq->bytes_refused, secs) / 1e6);
+	print_byte_rate("bytes_refused_per_s", " %14.2f",
+			rate(q->bytes_refused, pq->bytes_refused, secs));
+	print_string(PRINT_ANY, "path", " %s\n", cgroup_path(q->cgroup_id, path, sizeof(path)));
 	print_obj_close();
 }
 
@@ -238,10 +251,11 @@ static int print_stats(const struct sample *s, const struct sample *prev)
 
 	if (prev && secs <= 0)
 		secs = 1e-9;
-	print_begin(stdout, json, pretty);
+	/* Rates: one JSON object a line, whatever -p says (JSON Lines). */
+	print_begin(stdout, json, pretty && !prev);
 	print_obj_open(NULL);
 	if (prev) {
-		print_fp("%-18s %12s %12s %12s %12s", "", "batches/s", "folios/s", "MB/s",
+		print_fp("%-18s %12s %12s %12s %12s", "", "batches/s", "folios/s", "MiB/s",
 			 "fallbacks/s");
 		print_double(PRINT_ANY, "interval_s", "   (over %.2f s)\n", secs);
 	} else {
@@ -257,22 +271,22 @@ static int print_stats(const struct sample *s, const struct sample *prev)
 			continue;
 		if (e->scope != scope) {
 			if (open)
-				print_obj_close();
+				scope_close(scope);
 			if (e->scope == MIGOFF_STATS_CGROUP && !print_json() && !auto_done) {
 				print_auto(s, prev, secs);
 				auto_done = true;
 			}
-			print_obj_open(scope_key(e->scope));
+			scope_open(e->scope);
 			open = true;
 			scope = e->scope;
 			if (e->scope != MIGOFF_STATS_CGROUP)
 				print_fp("%s\n", e->scope == MIGOFF_STATS_REASON ? "reason:" : "migrator:");
 			else if (pe)
-				print_fp("cgroup quota:   %8s %14s %14s %14s %14s\n", "id",
-					 "folios/s", "MB/s", "refused/s", "refused_MB/s");
+				print_fp("cgroup quota:   %8s %14s %14s %14s %14s %s\n", "id",
+					 "folios/s", "MiB/s", "refused/s", "refused_MiB/s", "path");
 			else
-				print_fp("cgroup quota:   %8s %12s %14s %12s %14s %10s\n", "id",
-					 "folios", "bytes", "refused", "refused_bytes", "cpu_ms");
+				print_fp("cgroup quota:   %8s %12s %14s %12s %14s %10s %s\n", "id",
+					 "folios", "bytes", "refused", "refused_bytes", "cpu_ms", "path");
 		}
 		if (e->scope == MIGOFF_STATS_CGROUP)
 			print_cgroup(&e->quota, pe ? &pe->quota : NULL, secs);
@@ -280,7 +294,7 @@ static int print_stats(const struct sample *s, const struct sample *prev)
 			print_counters(e->name, &e->counters, pe ? &pe->counters : NULL, secs);
 	}
 	if (open)
-		print_obj_close();
+		scope_close(scope);
 	if (!auto_done)
 		print_auto(s, prev, secs);
 	print_obj_close();

@@ -14,8 +14,9 @@
 
 /*
  * status -j, config save: the quotas, by cgroup path (relative to
- * /sys/fs/cgroup) as 'quota set' and config load take it. 0, or 1 after an
- * error message.
+ * /sys/fs/cgroup) as 'quota set' and config load take it: what is set, not
+ * the cgroup's id (another at each boot) or the counters of 'quota show'.
+ * 0, or 1 after an error message.
  */
 static int print_quota_config(void)
 {
@@ -39,11 +40,11 @@ static int print_quota_config(void)
 			continue;
 		}
 		print_obj_open(NULL);
-		print_string(PRINT_JSON, "cgroup", NULL, path);
-		print_u64(PRINT_JSON, "rate", NULL, q.rate);
-		print_u64(PRINT_JSON, "burst", NULL, q.burst);
-		if (q.reasons && q.reasons != MIGOFF_REASONS_ALL)
-			print_reasons(PRINT_JSON, "reasons", NULL, q.reasons);
+		print_string(PRINT_JSON, "path", NULL, path);
+		print_u64(PRINT_JSON, "rate_bytes_per_s", NULL, q.rate);
+		print_u64(PRINT_JSON, "burst_bytes", NULL, q.burst);
+		/* No reasons is every reason: listed, as 'quota show' lists them. */
+		print_reasons(PRINT_JSON, "reasons", NULL, q.reasons ? q.reasons : MIGOFF_REASONS_ALL);
 		print_obj_close();
 	}
 	print_arr_close();
@@ -62,7 +63,7 @@ int write_status(FILE *f, bool as_json, bool pp)
 	struct migoff_batch b = { .size = sizeof(b) };
 	struct migoff_migrator ms[64];
 	struct migoff_info info;
-	unsigned int n = 0, r, i, p;
+	unsigned int n = 0, r, i;
 	uint64_t auto_mask = 0;
 	bool latency;
 	int err;
@@ -121,23 +122,14 @@ int write_status(FILE *f, bool as_json, bool pp)
 	print_obj_close();
 	print_nl();
 
+	/* The objects of 'migrator list -j'; config load reads the values. */
 	print_fp("migrators: ");
-	print_obj_open("migrators");
+	print_arr_open("migrators");
 	for (i = 0; i < n; i++) {
 		print_fp("%s", i ? ", " : "");
-		print_string(PRINT_FP, NULL, "%s", ms[i].name);
-		print_obj_open(ms[i].name);
-		print_string(PRINT_JSON, "kind", NULL, migoff_kind_name(ms[i].kind));
-		print_flag(PRINT_ANY, "available", NULL, " (unavailable)",
-			   ms[i].state & MIGOFF_MIGRATOR_AVAILABLE);
-		print_reasons(PRINT_JSON, "reasons", NULL, ms[i].reasons);
-		print_obj_open("params");
-		for (p = 0; p < ms[i].nr_params; p++)
-			print_u64(PRINT_JSON, ms[i].params[p].name, NULL, ms[i].params[p].value);
-		print_obj_close();
-		print_obj_close();
+		print_migrator(&ms[i], true);
 	}
-	print_obj_close();
+	print_arr_close();
 	print_nl();
 	if (print_json() && (info.features & MIGOFF_FEAT_QUOTAS) && print_quota_config())
 		return 1;

@@ -51,7 +51,7 @@ ok "config load: out-of-range cap: exit 1, line and path, device untouched" \
 ok "... and the device was never opened" sh -c "! grep -q 'cannot open' $tmp/e"
 printf '{"migrators": {"mtcopy": {"params": {"threads": "8"}}}}' > "$tmp/str.json"
 ok "config load: a string parameter: exit 1, names it" \
-	rc 1 "\$.migrators.mtcopy.params.threads: expected a number, got a string" config load "$tmp/str.json"
+	rc 1 "\$.migrators.mtcopy.params.threads: expected a number or an object with \"value\", got a string" config load "$tmp/str.json"
 printf '{"routes": {"demotion": "\\u0001\001"}}' > "$tmp/ctl.json"
 ok "config load: raw control character: exit 1, line and column" \
 	rc 1 "ctl.json:1: column .*control character" config load "$tmp/ctl.json"
@@ -240,8 +240,21 @@ mig="cpu dcbm mtcopy"	# this project's migrators: what is offered without the de
 if [ -e /dev/migrate_offload ] && names=$("$bin" migrator list --names 2> /dev/null) && [ -n "$names" ]; then
 	mig=$(printf '%s\n' "$names" | LC_ALL=C sort | paste -sd ' ')
 fi
+# The completion's lists are the CLI's: its commands (--help) and events (monitor --help).
+ok "the completion's commands are those of --help" sh -c "\
+	a=\$(\"$bin\" --help | sed -n 's/^  \([a-z][a-z]*\) .*/\\1/p' | sort -u | paste -sd' '); \
+	b=\$(bash -c '. \"\$1\"; printf \"%s\\n\" \$_migoffloadctl_commands' sh \"$comp\" | sort | paste -sd' '); \
+	echo \"cli: \$a\"; echo \"completion: \$b\"; test -n \"\$a\" && test \"\$a\" = \"\$b\""
+ok "the completion's events are those of monitor --help" sh -c "\
+	a=\$(\"$bin\" monitor --help | tr '\n' ' ' | sed 's/.*comma-separated list of: *//; s/\. *\$//; s/[ ,]\{1,\}/\\n/g' | sort | paste -sd' '); \
+	b=\$(bash -c '. \"\$1\"; printf \"%s\\n\" \$_migoffloadctl_events' sh \"$comp\" | sort | paste -sd' '); \
+	echo \"cli: \$a\"; echo \"completion: \$b\"; test -n \"\$a\" && test \"\$a\" = \"\$b\""
 completes "the first word: options and every command" "migoffloadctl $tab$tab" "migoffloadctl " \
-	"--help --json --pretty --version -j -p batch config disable enable migrator monitor quota stats status"
+	"--help --json --pretty --version -j -p batch config disable enable help migrator monitor quota stats status"
+completes "help: every command" "migoffloadctl help $tab$tab" "migoffloadctl help " \
+	"batch config disable enable help migrator monitor quota stats status"
+completes "help q -> quota" "migoffloadctl help q$tab" "migoffloadctl help quota "
+completes "help COMMAND: nothing more" "migoffloadctl help quota $tab$tab" "migoffloadctl help quota " ""
 completes "a command after -j" "migoffloadctl -j stat$tab$tab" "migoffloadctl -j stat" "stats status"
 completes "a command, completed" "migoffloadctl qu$tab" "migoffloadctl quota "
 completes "quota subcommands" "migoffloadctl quota $tab$tab" "migoffloadctl quota " "clear set show"
@@ -283,7 +296,16 @@ completes "stats --format= values" "migoffloadctl stats --format=$tab$tab" "migo
 completes "stats --format=o -> openmetrics" "migoffloadctl stats --format=o$tab" "migoffloadctl stats --format=openmetrics "
 completes "stats --output=: a file" "migoffloadctl stats --format=prometheus --output=$tmp/files/m$tab" \
 	"migoffloadctl stats --format=prometheus --output=$tmp/files/metrics.prom "
-completes "monitor --count=" "migoffloadctl monitor --$tab" "migoffloadctl monitor --count="
+completes "monitor --count=" "migoffloadctl monitor --c$tab" "migoffloadctl monitor --count="
+completes "monitor options" "migoffloadctl monitor -$tab$tab" "migoffloadctl monitor -" "--count= --events= --timestamp -t"
+completes "monitor --t -> --timestamp" "migoffloadctl monitor --t$tab" "migoffloadctl monitor --timestamp "
+completes "monitor --events= lists the events and all" "migoffloadctl monitor -t --events=$tab$tab" \
+	"migoffloadctl monitor -t --events=" "all batch disable enable fallback param quota stats_reset"
+completes "monitor --events=: a comma-separated list" "migoffloadctl monitor --events=enable,f$tab" \
+	"migoffloadctl monitor --events=enable,fallback"
+completes "monitor --events=A,: the events not yet listed, not all" "migoffloadctl monitor --events=quota,$tab$tab" \
+	"migoffloadctl monitor --events=quota," \
+	"quota,batch quota,disable quota,enable quota,fallback quota,param quota,stats_reset"
 completes "config load options" "migoffloadctl config load --$tab$tab" "migoffloadctl config load --" \
 	"--create-cgroups --force --wait="
 completes "config load: a file" "migoffloadctl config load $tmp/files/m$tab" \

@@ -118,9 +118,9 @@ static void test_corpus(void)
 		{ "{\"batch\": {\"min_folios\": \"4\"}}", "$.batch.min_folios: expected a number, got a string" },
 		{ "{\"batch\": {\"min_folios\": true}}", "$.batch.min_folios: expected a number, got a boolean" },
 		{ "{\"batch\": {\"max_page\": 1}}", "$.batch.max_page: unknown key" },
-		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"threads\": \"8\"}}}}", "$.migrators.mtcopy.params.threads: expected a number, got a string" },
+		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"threads\": \"8\"}}}}", "$.migrators.mtcopy.params.threads: expected a number or an object with \"value\", got a string" },
 		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"threads\": 18446744073709551616}}}}", "$.migrators.mtcopy.params.threads: 18446744073709551616 is out of range" },
-		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"threads\": null}}}}", "$.migrators.mtcopy.params.threads: expected a number, got null" },
+		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"threads\": null}}}}", "$.migrators.mtcopy.params.threads: expected a number or an object with \"value\", got null" },
 		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5}}}}", "$.migrators.mtcopy.params.e: more than 4 parameters" },
 		{ "{\"migrators\": {\"mtcopy\": {\"params\": {\"a_very_long_param\": 1}}}}", "$.migrators.mtcopy.params.a_very_long_param: parameter name longer than 15" },
 		{ "{\"migrators\": {\"mtcopy\": {\"params\": []}}}", "$.migrators.mtcopy.params: expected an object, got an array" },
@@ -129,7 +129,7 @@ static void test_corpus(void)
 		{ "{\"migrators\": {\"mtcopy\": {\"colour\": 2}}}", "$.migrators.mtcopy.colour: unknown key" },
 		{ "{\"migrators\": {\"\": {}}}", "$.migrators[\"\"]: empty migrator name" },
 		{ "{\"migrators\": {\"a b\\u001b[2J\": 7}}", "$.migrators[\"a b\\u001b[2J\"]: expected an object, got a number" },
-		{ "{\"migrators\": []}", "$.migrators: expected an object, got an array" },
+		{ "{\"migrators\": 3}", "$.migrators: expected an array, got a number" },
 		{ "{\"api_version\": 99}", "$.api_version: API version 99" },
 		{ "{\"api_version\": \"1\"}", "$.api_version: expected a number, got a string" },
 		{ "{\"routez\": {}}", "$.routez: unknown key" },
@@ -156,9 +156,9 @@ static void test_corpus(void)
 		/* Issue 16: quotas. */
 		{ "{\"quotas\": {}}", "$.quotas: expected an array, got an object" },
 		{ "{\"quotas\": [5]}", "$.quotas[0]: expected an object, got a number" },
-		{ "{\"quotas\": [{\"rate\": 1, \"burst\": 1}]}", "1: $.quotas[0]: a quota needs \"cgroup\"" },
-		{ "{\"quotas\": [{\"cgroup\": \"a\", \"burst\": 1}]}", "$.quotas[0]: a quota needs \"rate\"" },
-		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1}]}", "$.quotas[0]: a quota needs \"burst\"" },
+		{ "{\"quotas\": [{\"rate\": 1, \"burst\": 1}]}", "1: $.quotas[0]: a quota needs \"path\"" },
+		{ "{\"quotas\": [{\"cgroup\": \"a\", \"burst\": 1}]}", "$.quotas[0]: a quota needs \"rate_bytes_per_s\"" },
+		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1}]}", "$.quotas[0]: a quota needs \"burst_bytes\"" },
 		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 0, \"burst\": 1}]}", "$.quotas[0].rate: must be > 0" },
 		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1, \"burst\": 0}]}", "$.quotas[0].burst: must be > 0" },
 		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": \"64M\", \"burst\": 1}]}", "$.quotas[0].rate: expected a number, got a string" },
@@ -171,7 +171,7 @@ static void test_corpus(void)
 		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1, \"burst\": 1, \"reasons\": []}]}", "$.quotas[0].reasons: empty (every reason: leave \"reasons\" out)" },
 		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1, \"burst\": 1, \"reasons\": \"demotion\"}]}", "$.quotas[0].reasons: expected an array, got a string" },
 		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1, \"burst\": 1,\n \"reasons\": [\"demotion\", \"bogus\"]}]}", "2: $.quotas[0].reasons[1]: unknown reason 'bogus'" },
-		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1, \"burst\": 1, \"colour\": 1}]}", "$.quotas[0].colour: unknown key (cgroup, rate, burst or reasons)" },
+		{ "{\"quotas\": [{\"cgroup\": \"a\", \"rate\": 1, \"burst\": 1, \"colour\": 1}]}", "$.quotas[0].colour: unknown key (path, rate_bytes_per_s, burst_bytes or reasons)" },
 		{ "{\"quotas\": [{\"cgroup\": \"a/b\", \"rate\": 1, \"burst\": 1},\n {\"cgroup\": \"/sys/fs/cgroup/a/b/\", \"rate\": 2, \"burst\": 2}]}", "2: $.quotas[1]: the same cgroup as line 1" },
 		{ "{\"quotas\": [{\"cgroup\": \"/x\", \"rate\": 1, \"burst\": 1},\n {\"cgroup\": \"/x//\", \"rate\": 2, \"burst\": 2}]}", "2: $.quotas[1]: the same cgroup as line 1" },
 	};
@@ -297,7 +297,7 @@ static void test_force(void)
 	CHECK(strstr(cfg.warnings, "2: $.new_thing: unknown key (api_version, routes, auto_reasons, batch, migrators or quotas): ignored (--force)\n"));
 	CHECK(strstr(cfg.warnings, "3: $.batch.shiny: unknown key (max_pages, min_folios or latency_us): ignored"));
 	CHECK(strstr(cfg.warnings, "4: $.migrators.mtcopy.numa: unknown key"));
-	CHECK(strstr(cfg.warnings, "5: $.quotas[0].priority: unknown key (cgroup, rate, burst or reasons)"));
+	CHECK(strstr(cfg.warnings, "5: $.quotas[0].priority: unknown key (path, rate_bytes_per_s, burst_bytes or reasons)"));
 	/* What it knows is still read, and checked. */
 	CHECK(cfg.max_pages == 64 && cfg.batch_flags == MIGOFF_BATCH_SET_MAX_PAGES &&
 	      cfg.nr_migrators == 1 && cfg.migrators[0].params[0].value == 2 &&
@@ -356,6 +356,114 @@ static void make_system(void)
 	m->params[0].value = 1;
 	m->params[0].min = 1;
 	m->params[0].max = 8;
+}
+
+/*
+ * Issue 20: the file is what status -j prints now (migrators an array of
+ * the objects of 'migrator list -j', parameters {value, min, max}, quotas
+ * by path with rate_bytes_per_s and burst_bytes), and files of older
+ * versions (migrators keyed by name, plain values, cgroup/rate/burst) say
+ * the same.
+ */
+static void test_shapes(void)
+{
+	static const char *const now =
+		"{\"api_version\": 1,\n"
+		" \"migrators\": [{\"name\": \"cpu\", \"id\": 10, \"kind\": \"cpu\", \"available\": true,\n"
+		"   \"reasons\": [\"compaction\"], \"params\": {}},\n"
+		"  {\"name\": \"mtcopy\", \"id\": 11, \"kind\": \"threads\", \"available\": true, \"reasons\": [],\n"
+		"   \"params\": {\"threads\": {\"value\": 8, \"min\": 1, \"max\": 64},\n"
+		"              \"push\": {\"value\": 1, \"min\": 0, \"max\": 1}}},\n"
+		"  {\"name\": \"future\", \"id\": 7, \"kind\": null, \"available\": false, \"reasons\": [], \"params\": {}}],\n"
+		" \"quotas\": [{\"path\": \"work.slice\", \"rate_bytes_per_s\": 67108864, \"burst_bytes\": 4194304,\n"
+		"   \"reasons\": [\"demotion\"]}]}";
+	static const char *const old =
+		"{\"api_version\": 1,\n"
+		" \"migrators\": {\"cpu\": {\"kind\": \"cpu\", \"available\": true,\n"
+		"   \"reasons\": [\"compaction\"], \"params\": {}},\n"
+		"  \"mtcopy\": {\"kind\": \"threads\", \"available\": true, \"reasons\": [],\n"
+		"   \"params\": {\"threads\": 8,\n"
+		"              \"push\": 1}},\n"
+		"  \"future\": {\"available\": false, \"reasons\": [], \"params\": {}}},\n"
+		" \"quotas\": [{\"cgroup\": \"work.slice\", \"rate\": 67108864, \"burst\": 4194304,\n"
+		"   \"reasons\": [\"demotion\"]}]}";
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "{\"migrators\": [3]}", "1: $.migrators[0]: expected an object, got a number" },
+		{ "{\"migrators\": [{\"params\": {}}]}", "$.migrators[0]: a migrator needs \"name\"" },
+		{ "{\"migrators\": [{\"name\": \"\"}]}", "$.migrators[0].name: empty migrator name" },
+		{ "{\"migrators\": [{\"name\": 5}]}", "$.migrators[0].name: expected a string, got a number" },
+		{ "{\"migrators\": [{\"name\": \"a\"},\n {\"name\": \"a\"}]}", "2: $.migrators[1]: the same migrator as line 1" },
+		{ "{\"migrators\": [{\"name\": \"a\", \"id\": \"1\"}]}", "$.migrators[0].id: expected a number, got a string" },
+		{ "{\"migrators\": [{\"name\": \"a\", \"kind\": 2}]}", "$.migrators[0].kind: expected a string, got a number" },
+		{ "{\"migrators\": [{\"name\": \"a\", \"colour\": 2}]}", "$.migrators[0].colour: unknown key (name, id, kind, available, reasons or params)" },
+		{ "{\"migrators\": {\"a\": {\"name\": \"a\"}}}", "$.migrators.a.name: unknown key (id, kind, available, reasons or params)" },
+		{ "{\"migrators\": [{\"name\": \"a\", \"params\": {\"t\": {\"min\": 1}}}]}", "$.migrators[0].params.t: a parameter needs \"value\"" },
+		{ "{\"migrators\": [{\"name\": \"a\", \"params\": {\"t\": {\"value\": -1}}}]}", "$.migrators[0].params.t.value: -1 is not a non-negative integer" },
+		{ "{\"migrators\": [{\"name\": \"a\", \"params\": {\"t\": {\"value\": 1, \"max\": \"9\"}}}]}", "$.migrators[0].params.t.max: expected a number, got a string" },
+		{ "{\"migrators\": [{\"name\": \"a\", \"params\": {\"t\": {\"value\": 1, \"step\": 1}}}]}", "$.migrators[0].params.t.step: unknown key (value, min or max)" },
+		{ "{\"migrators\": [{\"name\": \"a\", \"params\": {\"t\": [1]}}]}", "$.migrators[0].params.t: expected a number or an object with \"value\", got an array" },
+		{ "{\"quotas\": [{\"path\": \"a\", \"cgroup\": \"a\", \"rate\": 1, \"burst\": 1}]}", "$.quotas[0].cgroup: the same as \"path\": give one" },
+		{ "{\"quotas\": [{\"path\": \"a\", \"rate\": 1, \"rate_bytes_per_s\": 1, \"burst_bytes\": 1}]}", "$.quotas[0].rate_bytes_per_s: the same as \"rate\": give one" },
+		{ "{\"quotas\": [{\"path\": \"a\", \"rate_bytes_per_s\": 1, \"burst_bytes\": 0}]}", "$.quotas[0].burst_bytes: must be > 0" },
+		{ "{\"quotas\": [{\"path\": \"../x\", \"rate_bytes_per_s\": 1, \"burst_bytes\": 1}]}", "$.quotas[0].path: '../x' leaves /sys/fs/cgroup" },
+		{ "{\"quotas\": [{\"path\": \"a\", \"rate_bytes_per_s\": 1, \"burst_bytes\": 1, \"id\": 7}]}", "$.quotas[0].id: unknown key" },
+	};
+	static struct config a;
+	unsigned int i, j;
+
+	CHECK(parse(now) == 0);
+	a = cfg;
+	CHECK(parse(old) == 0);
+	CHECK(a.nr_migrators == 3 && cfg.nr_migrators == 3 && a.nr_quotas == 1 && cfg.nr_quotas == 1);
+	for (i = 0; i < 3; i++) {
+		CHECK(!strcmp(a.migrators[i].name, cfg.migrators[i].name) &&
+		      a.migrators[i].nr_params == cfg.migrators[i].nr_params &&
+		      a.migrators[i].line == cfg.migrators[i].line);
+		CHECK(a.migrators[i].in_array && a.migrators[i].index == (int)i &&
+		      !cfg.migrators[i].in_array);
+		for (j = 0; j < a.migrators[i].nr_params; j++)
+			CHECK(!strcmp(a.migrators[i].params[j].name, cfg.migrators[i].params[j].name) &&
+			      a.migrators[i].params[j].value == cfg.migrators[i].params[j].value &&
+			      a.migrators[i].params[j].line == cfg.migrators[i].params[j].line &&
+			      a.migrators[i].params[j].boxed && !cfg.migrators[i].params[j].boxed);
+	}
+	CHECK(!strcmp(a.migrators[1].name, "mtcopy") && a.migrators[1].nr_params == 2 &&
+	      a.migrators[1].params[0].value == 8 && a.migrators[1].params[1].value == 1);
+	CHECK(!strcmp(a.quotas[0].path, cfg.quotas[0].path) && a.quotas[0].rate == cfg.quotas[0].rate &&
+	      a.quotas[0].burst == cfg.quotas[0].burst && a.quotas[0].reasons == cfg.quotas[0].reasons &&
+	      a.quotas[0].rate == 64ULL << 20 && a.quotas[0].burst == 4ULL << 20 &&
+	      !strcmp(a.quotas[0].path, "/sys/fs/cgroup/work.slice"));
+	/* A file may mix the names of this version and of older ones. */
+	CHECK(parse("{\"quotas\": [{\"cgroup\": \"a\", \"rate_bytes_per_s\": 2, \"burst\": 3}]}") == 0 &&
+	      cfg.quotas[0].rate == 2 && cfg.quotas[0].burst == 3);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int err = parse(bad[i].text);
+
+		if (!err || !strstr(msg, bad[i].want))
+			fprintf(stderr, "shapes #%u: err %d, message '%s', want '%s'\n", i, err,
+				msg, bad[i].want);
+		CHECK(err < 0 && strstr(msg, bad[i].want));
+	}
+
+	/* Resolution names a migrator and a value by the path the file has. */
+	CHECK(parse("{\"migrators\": [{\"name\": \"cpu\"},\n"
+		    " {\"name\": \"mtcopy\", \"params\": {\"threads\": {\"value\": 99, \"min\": 1, \"max\": 64}}}]}") == 0);
+	CHECK(config_resolve(&cfg, &sys0, msg, sizeof(msg)) == -ERANGE &&
+	      strstr(msg, "2: $.migrators[1].params.threads.value: 99 is out of range (1..64)"));
+	CHECK(parse("{\"migrators\": [{\"name\": \"nosuch\"}]}") == 0);
+	CHECK(config_resolve(&cfg, &sys0, msg, sizeof(msg)) == -ENOENT &&
+	      strstr(msg, "1: $.migrators[0]: no such migrator"));
+	CHECK(parse("{\"migrators\": [{\"name\": \"mtcopy\", \"params\": {\"push\": 1, \"channels\": {\"value\": 1}}}]}") == 0);
+	CHECK(config_resolve(&cfg, &sys0, msg, sizeof(msg)) == -ENOENT &&
+	      strstr(msg, "$.migrators[0].params.channels.value: mtcopy has no parameter 'channels'"));
+	/* What a kernel of today has, as status -j prints it, resolves. */
+	CHECK(parse(now) == 0);
+	cfg.nr_migrators = 2;	/* not "future", which sys0 has not */
+	cfg.nr_quotas = 0;
+	CHECK(config_resolve(&cfg, &sys0, msg, sizeof(msg)) == 0);
 }
 
 static void test_resolve(void)
@@ -1042,6 +1150,7 @@ int main(void)
 	test_corpus();
 	test_force();
 	make_system();
+	test_shapes();
 	test_resolve();
 	test_apply();
 	test_apply_auto();
