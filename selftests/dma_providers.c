@@ -81,55 +81,54 @@ struct prov_variant {
 	bool can_abort;		/* dcbm stops it with terminate_sync() */
 };
 
-static void personality_setup(struct __test_metadata *_metadata, int *fd,
-		       long long *splats, const char *personality)
+static void personality_setup(struct __test_metadata *_metadata, struct migoff_ctx **ctx,
+			      long long *splats, const char *personality)
 {
 	char params[64];
 
-	*fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, *fd) TH_LOG("open %s: %s", MIGOFF_DEVICE, strerror(errno));
+	ASSERT_EQ(0, migoff_open(ctx)) TH_LOG("open %s: %s", MIGOFF_DEVICE, strerror(errno));
 	ASSERT_EQ(0, migoff_numa_balancing_off());
-	ASSERT_EQ(0, migoff_disable_all(*fd));
+	ASSERT_EQ(0, migoff_disable(*ctx, MIGOFF_REASONS_ALL));
 	ASSERT_EQ(0, dcbm_wait_unheld(30)) TH_LOG("dcbm still holds folios");
 	ASSERT_EQ(0, migoff_mod_unload("migoff_swdma"));
 	snprintf(params, sizeof(params), "channels=2 personality=%s", personality);
 	ASSERT_EQ(0, migoff_mod_load("migoff_swdma", params));
-	ASSERT_EQ(0, migoff_set_batch(*fd, MIGOFF_BATCH_SET_MAX_PAGES |
+	ASSERT_EQ(0, migoff_set_batch(*ctx, MIGOFF_BATCH_SET_MAX_PAGES |
 				      MIGOFF_BATCH_SET_MIN_FOLIOS, 0, 0));
-	ASSERT_EQ(0, migoff_set_param(*fd, "dcbm", "channels", 2));
-	ASSERT_EQ(0, migoff_set_param(*fd, "dcbm", "timeout_ms", 2000));
-	ASSERT_EQ(0, migoff_reset_stats(*fd));
+	ASSERT_EQ(0, migoff_set_param(*ctx, "dcbm", "channels", 2));
+	ASSERT_EQ(0, migoff_set_param(*ctx, "dcbm", "timeout_ms", 2000));
+	ASSERT_EQ(0, migoff_reset_stats(*ctx));
 	*splats = migoff_kernel_splats();
 	ASSERT_LE(0, *splats);
 }
 
-static void personality_teardown(struct __test_metadata *_metadata, int fd,
-			  long long splats_before)
+static void personality_teardown(struct __test_metadata *_metadata, struct migoff_ctx *ctx,
+				 long long splats_before)
 {
 	long long splats = migoff_kernel_splats();
 
-	migoff_disable_all(fd);
+	migoff_disable(ctx, MIGOFF_REASONS_ALL);
 	swdma_quiet();
 	migoff_param_set(SWDMA, "complete_dropped", "1");
 	dcbm_wait_unheld(30);
 	/* Back to the default engine for the suites that follow. */
 	migoff_mod_unload("migoff_swdma");
 	migoff_mod_load("migoff_swdma", NULL);
-	close(fd);
+	migoff_close(ctx);
 	EXPECT_EQ(splats_before, splats) TH_LOG("the kernel logged a splat");
 }
 
 #define PROV_FIXTURE(f)							\
-	FIXTURE(f) { int fd; long long splats; };			\
+	FIXTURE(f) { struct migoff_ctx *ctx; long long splats; };	\
 	FIXTURE_VARIANT(f) { struct prov_variant v; };			\
 	FIXTURE_SETUP(f)						\
 	{								\
-		personality_setup(_metadata, &self->fd, &self->splats,		\
-			   variant->v.personality);			\
+		personality_setup(_metadata, &self->ctx, &self->splats,	\
+				  variant->v.personality);		\
 	}								\
 	FIXTURE_TEARDOWN(f)						\
 	{								\
-		personality_teardown(_metadata, self->fd, self->splats);	\
+		personality_teardown(_metadata, self->ctx, self->splats); \
 	}
 
 #define IDEAL	{ .personality = "ideal", .can_abort = true }
@@ -173,8 +172,8 @@ TEST_F_TIMEOUT(prov, late_descriptors_never_write_user_memory, 600)
 	int i, node = 0;
 	long bad;
 
-	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", 10));
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "timeout_ms", 10));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "dcbm"));
 	ASSERT_EQ(0, migoff_param_set(SWDMA, "delay_us", "3000"));
 	ASSERT_EQ(0, migoff_buf_alloc(&b, len, KiB(4), 0, 0x1700, why, sizeof(why)))
 		TH_LOG("%s", why);
@@ -198,7 +197,7 @@ TEST_F_TIMEOUT(prov, late_descriptors_never_write_user_memory, 600)
 	ASSERT_EQ(-1, migoff_verify(b.mem, b.len, 0x1713));
 	migoff_buf_free(&b);
 
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON, SYSCALL, &r));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_REASON, SYSCALL, &r));
 	TH_LOG("%s: %lld timeouts, %lld channels terminated, %lld folios held, "
 	       "%ld of %zu pages not moved; %llu offloaded, %llu timeout fallbacks",
 	       variant->v.personality, migoff_param_get(DCBM, "timeouts") - to0,
@@ -228,17 +227,17 @@ TEST_F_TIMEOUT(prov, offloads_without_timeouts, 300)
 	struct migoff_counters r;
 	double t0, secs;
 
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "dcbm"));
 	t0 = migoff_now(CLOCK_MONOTONIC);
 	ASSERT_EQ(0, migoff_round_trip(len, KiB(4), 0x1720, why, sizeof(why)))
 		TH_LOG("%s", why);
 	secs = migoff_now(CLOCK_MONOTONIC) - t0;
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON, SYSCALL, &r));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_REASON, SYSCALL, &r));
 	TH_LOG("%s: %zu folios there and back in %.2fs, %llu offloaded, %llu fallbacks",
 	       variant->v.personality, 2 * nfolios, secs, (unsigned long long)r.folios,
-	       (unsigned long long)migoff_fallbacks(&r));
+	       (unsigned long long)migoff_counters_fallbacks(&r));
 	EXPECT_EQ(2 * nfolios, r.folios);
-	EXPECT_EQ(0, migoff_fallbacks(&r));
+	EXPECT_EQ(0, migoff_counters_fallbacks(&r));
 	EXPECT_EQ(0, migoff_param_get(DCBM, "timeouts") - to0);
 	/* One callback per descriptor: the one contract all providers keep. */
 	EXPECT_EQ(migoff_param_get(DCBM, "descriptors") - descs0, migoff_param_get(SWDMA, "callbacks") - cb0);
@@ -251,18 +250,18 @@ TEST_F_TIMEOUT(prov_err, failed_descriptors_fall_back, 300)
 {
 	const size_t len = MiB(8), nfolios = len / KiB(4);
 	struct migoff_counters r;
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "dcbm"));
 	ASSERT_EQ(0, migoff_param_set(SWDMA, "fail_every", "7"));
 	ASSERT_EQ(0, migoff_param_set(SWDMA, "reorder", "1"));
 	ASSERT_EQ(0, migoff_round_trip(len, KiB(4), 0x1730, why, sizeof(why)))
 		TH_LOG("%s", why);
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON, SYSCALL, &r));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_REASON, SYSCALL, &r));
 	TH_LOG("%s: %llu offloaded, %llu error fallbacks", variant->v.personality,
 	       (unsigned long long)r.folios,
 	       (unsigned long long)r.fallback[MIGOFF_FALLBACK_ERROR]);
 	EXPECT_LT(0, r.fallback[MIGOFF_FALLBACK_ERROR]);
 	EXPECT_LT(0, r.folios);
-	EXPECT_EQ(2 * nfolios, r.folios + migoff_fallbacks(&r));
+	EXPECT_EQ(2 * nfolios, r.folios + migoff_counters_fallbacks(&r));
 }
 
 /*
@@ -277,8 +276,8 @@ TEST_F_TIMEOUT(prov_hang, hung_descriptors_quarantine_the_channel, 300)
 	long long held0 = migoff_param_get(DCBM, "held"), late0 = migoff_param_get(DCBM, "late");
 	struct migoff_buf b;
 	long not_moved;
-	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", 50));
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "timeout_ms", 50));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "dcbm"));
 	ASSERT_EQ(0, migoff_param_set(SWDMA, "drop_every", "40"));
 	ASSERT_EQ(0, migoff_buf_alloc(&b, len, KiB(4), 0, 0x1740, why, sizeof(why)))
 		TH_LOG("%s", why);
@@ -302,6 +301,82 @@ TEST_F_TIMEOUT(prov_hang, hung_descriptors_quarantine_the_channel, 300)
 		TH_LOG("%s", why);
 	EXPECT_EQ(0, not_moved);
 	EXPECT_EQ(-1, migoff_verify(b.mem, b.len, 0x1741));
+	migoff_buf_free(&b);
+}
+
+/*
+ * A channel can be both quarantined (held by descriptors that never
+ * completed) and retiring (a "channels" change dropped it). Availability
+ * must count only the channels that can copy: with one channel hung and
+ * retiring and one healthy, dcbm can copy. (Comparing the usable channels
+ * with the quarantined ones said no: the retiring one is quarantined but
+ * no longer usable.) The personality gives swdma two channels.
+ */
+PROV_FIXTURE(prov_avail);
+FIXTURE_VARIANT_ADD(prov_avail, ioat) { .v = IOAT };
+
+static bool dcbm_is_available(struct migoff_ctx *ctx)
+{
+	struct migoff_migrator m = { .size = sizeof(m) };
+
+	return !migoff_find_migrator(ctx, "dcbm", &m) &&
+	       (m.state & MIGOFF_MIGRATOR_AVAILABLE);
+}
+
+TEST_F_TIMEOUT(prov_avail, quarantined_retiring_channel_is_not_counted, 300)
+{
+	const size_t len = MiB(4);
+	struct migoff_buf b, slow;
+	long not_moved;
+	pid_t pid;
+	int status;
+
+	/* One channel, hung: quarantined, and busy while it is held. */
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "channels", 1));
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "timeout_ms", 50));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "dcbm"));
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "drop_every", "1"));
+	ASSERT_EQ(0, migoff_buf_alloc(&b, len, KiB(4), 0, 0x1750, why, sizeof(why)))
+		TH_LOG("%s", why);
+	ASSERT_EQ(0, migoff_move_some(&b, 1, 0, &not_moved, why, sizeof(why)))
+		TH_LOG("%s", why);
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "drop_every", "0"));
+	ASSERT_EQ(1, migoff_param_get(DCBM, "quarantined"))
+		TH_LOG("the test needs the channel hung");
+	EXPECT_FALSE(dcbm_is_available(self->ctx));
+
+	/* A second, healthy channel, busy with a slow batch (1 s)... */
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "channels", 2));
+	EXPECT_TRUE(dcbm_is_available(self->ctx));
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "timeout_ms", 60000));
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "delay_us", "1000000"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (migoff_buf_alloc(&slow, KiB(4), KiB(4), 0, 0x1751, why, sizeof(why)) ||
+		    migoff_move(&slow, 1, NULL, why, sizeof(why)) ||
+		    migoff_verify(slow.mem, slow.len, 0x1751) != -1) {
+			fprintf(stderr, "slow mover: %s\n", why);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	usleep(300000);
+	/* ...so that dropping one channel drops the first busy one, the hung one. */
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "channels", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "delay_us", "0"));
+	EXPECT_EQ(1, migoff_param_get(DCBM, "quarantined"));
+	EXPECT_TRUE(dcbm_is_available(self->ctx));
+
+	/* And it copies: every folio moves back, every byte checked. */
+	ASSERT_EQ(0, migoff_move_some(&b, 0, 1, &not_moved, why, sizeof(why)))
+		TH_LOG("%s", why);
+	EXPECT_EQ(0, not_moved);
+	EXPECT_EQ(-1, migoff_verify(b.mem, b.len, 0x1750));
+	ASSERT_EQ(0, migoff_param_set(SWDMA, "complete_dropped", "1"));
+	ASSERT_EQ(0, dcbm_wait_unheld(30));
 	migoff_buf_free(&b);
 }
 
@@ -352,10 +427,10 @@ TEST_F_TIMEOUT(prov, no_update_lost_under_any_migrator, 900)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, writer_fn, &w[i]));
 	}
 	/* dcbm: descriptors slower than the deadline now and then. */
-	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", 10));
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "timeout_ms", 10));
 	ASSERT_EQ(0, migoff_param_set(SWDMA, "delay_us", "400"));
 	for (m = 0; m < sizeof(migrators) / sizeof(migrators[0]); m++) {
-		ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, migrators[m]));
+		ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, migrators[m]));
 		for (j = 0; j < 6; j++) {
 			ASSERT_EQ(0, migoff_move_some(&b, !(j % 2), j % 2, &not_moved,
 						      why, sizeof(why)))
@@ -396,10 +471,10 @@ TEST_F_TIMEOUT(prov_busy, contention_counts_as_busy, 300)
 	pthread_t t[2];
 	int i;
 
-	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "channels", 1));
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "channels", 1));
 	/* Slow, not late: no batch may time out (TCG's timers are coarse). */
-	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", 20000));
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "timeout_ms", 20000));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "dcbm"));
 	/*
 	 * A window (up to 64 descriptors) holds the channel longer than
 	 * another batch waits for it (2 ms).
@@ -417,7 +492,7 @@ TEST_F_TIMEOUT(prov_busy, contention_counts_as_busy, 300)
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, m[i].failed) TH_LOG("mover %d: %s", i, m[i].why);
 
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON, SYSCALL, &r));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_REASON, SYSCALL, &r));
 	TH_LOG("%llu offloaded, %llu busy, %llu error fallbacks; %lld busy windows",
 	       (unsigned long long)r.folios,
 	       (unsigned long long)r.fallback[MIGOFF_FALLBACK_BUSY],

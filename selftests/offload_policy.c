@@ -29,34 +29,33 @@
 static char why[256];
 
 FIXTURE(pol) {
-	int fd;
+	struct migoff_ctx *ctx;
 	struct migoff_thp_state thp;
 };
 
 FIXTURE_SETUP(pol)
 {
-	self->fd = open(MIGOFF_DEVICE, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MIGOFF_DEVICE, strerror(errno));
+	ASSERT_EQ(0, migoff_open(&self->ctx)) TH_LOG("open %s: %s", MIGOFF_DEVICE, strerror(errno));
 	ASSERT_EQ(0, migoff_numa_balancing_off());
 	ASSERT_EQ(0, migoff_thp_save(&self->thp));
-	ASSERT_EQ(0, migoff_disable_all(self->fd));
-	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES |
+	ASSERT_EQ(0, migoff_disable(self->ctx, MIGOFF_REASONS_ALL));
+	ASSERT_EQ(0, migoff_set_batch(self->ctx, MIGOFF_BATCH_SET_MAX_PAGES |
 				      MIGOFF_BATCH_SET_MIN_FOLIOS, 0, 0));
-	ASSERT_EQ(0, migoff_set_latency(self->fd, 0));
+	ASSERT_EQ(0, set_latency(self->ctx, 0));
 	ASSERT_EQ(0, migoff_write_file(SWDMA "delay_us", "0"));
-	ASSERT_EQ(0, migoff_reset_stats(self->fd));
+	ASSERT_EQ(0, migoff_reset_stats(self->ctx));
 }
 
 FIXTURE_TEARDOWN(pol)
 {
-	migoff_disable_all(self->fd);
-	migoff_set_latency(self->fd, 0);
-	migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES | MIGOFF_BATCH_SET_MIN_FOLIOS,
+	migoff_disable(self->ctx, MIGOFF_REASONS_ALL);
+	set_latency(self->ctx, 0);
+	migoff_set_batch(self->ctx, MIGOFF_BATCH_SET_MAX_PAGES | MIGOFF_BATCH_SET_MIN_FOLIOS,
 			 0, 0);
 	migoff_write_file(SWDMA "delay_us", "0");
 	migoff_trace_stop(FIRST_FOLIO);
 	migoff_thp_restore(&self->thp);
-	close(self->fd);
+	migoff_close(self->ctx);
 }
 
 /* Move @b to node 1 and back @rounds times, checking every page and byte. */
@@ -91,17 +90,17 @@ TEST_F_TIMEOUT(pol, auto_sends_batches_to_the_cheaper_cpu, 600)
 {
 	const size_t len = MiB(8), nfolios = len / KiB(4);
 	const int rounds = 4;
-	long id = migoff_migrator_id(self->fd, "dcbm");
+	long id = migrator_id(self->ctx, "dcbm");
 	struct migoff_counters r, m;
-	struct migoff_auto a;
+	struct migoff_auto a = { .size = sizeof(a) };
 	struct migoff_buf b;
 	double t0, secs;
 
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "channels", 2));
-	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", 60000));
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "channels", 2));
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "timeout_ms", 60000));
 	ASSERT_EQ(0, migoff_write_file(SWDMA "delay_us", "500"));
-	ASSERT_EQ(0, migoff_enable_auto(self->fd, SYSCALL_BIT, "dcbm"));
+	ASSERT_EQ(0, migoff_enable_flags(self->ctx, SYSCALL_BIT, "dcbm", MIGOFF_ROUTE_AUTO));
 	ASSERT_EQ(0, migoff_buf_alloc(&b, len, KiB(4), 0, 0xa070, why, sizeof(why)))
 		TH_LOG("%s", why);
 	t0 = migoff_now(CLOCK_MONOTONIC);
@@ -109,9 +108,9 @@ TEST_F_TIMEOUT(pol, auto_sends_batches_to_the_cheaper_cpu, 600)
 	secs = migoff_now(CLOCK_MONOTONIC) - t0;
 	migoff_buf_free(&b);
 
-	ASSERT_EQ(0, migoff_get_auto(self->fd, SYSCALL, &a));
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON, SYSCALL, &r));
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_MIGRATOR, id, &m));
+	ASSERT_EQ(0, migoff_get_auto(self->ctx, SYSCALL, &a));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_REASON, SYSCALL, &r));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_MIGRATOR, id, &m));
 	TH_LOG("4K class: dcbm %llu ns/MiB, cpu %llu ns/MiB; batches %llu dcbm, %llu cpu, %llu probes",
 	       (unsigned long long)a.classes[0].migrator_ns_per_mib,
 	       (unsigned long long)a.classes[0].cpu_ns_per_mib,
@@ -138,20 +137,20 @@ TEST_F_TIMEOUT(pol, auto_sends_batches_to_the_cheaper_cpu, 600)
 	EXPECT_EQ(2 * rounds * nfolios, r.folios + r.fallback[MIGOFF_FALLBACK_AUTO]);
 	EXPECT_EQ(a.classes[0].batches_migrator, r.batches);
 	EXPECT_EQ(r.fallback[MIGOFF_FALLBACK_AUTO], m.fallback[MIGOFF_FALLBACK_AUTO]);
-	EXPECT_EQ(r.fallback[MIGOFF_FALLBACK_AUTO], migoff_fallbacks(&r));
+	EXPECT_EQ(r.fallback[MIGOFF_FALLBACK_AUTO], migoff_counters_fallbacks(&r));
 
 	/*
 	 * A route change starts from nothing, on both sides: the estimates
 	 * were measured for another route (and, back to dcbm, another time).
 	 */
 	EXPECT_EQ(MIGOFF_AUTO_OBJECTIVE_WALL, a.objective);
-	ASSERT_EQ(0, migoff_enable_auto(self->fd, SYSCALL_BIT, "mtcopy"));
-	ASSERT_EQ(0, migoff_get_auto(self->fd, SYSCALL, &a));
+	ASSERT_EQ(0, migoff_enable_flags(self->ctx, SYSCALL_BIT, "mtcopy", MIGOFF_ROUTE_AUTO));
+	ASSERT_EQ(0, migoff_get_auto(self->ctx, SYSCALL, &a));
 	EXPECT_EQ(0, a.classes[0].migrator_ns_per_mib);
 	EXPECT_EQ(0, a.classes[0].cpu_ns_per_mib);
 	EXPECT_EQ(0, a.classes[0].batches_migrator + a.classes[0].batches_cpu);
-	ASSERT_EQ(0, migoff_enable_auto(self->fd, SYSCALL_BIT, "dcbm"));
-	ASSERT_EQ(0, migoff_get_auto(self->fd, SYSCALL, &a));
+	ASSERT_EQ(0, migoff_enable_flags(self->ctx, SYSCALL_BIT, "dcbm", MIGOFF_ROUTE_AUTO));
+	ASSERT_EQ(0, migoff_get_auto(self->ctx, SYSCALL, &a));
 	EXPECT_EQ(0, a.classes[0].migrator_ns_per_mib);
 	EXPECT_EQ(0, a.classes[0].cpu_ns_per_mib);
 }
@@ -175,11 +174,11 @@ static long long median(long long *v, int n)
 	return v[n / 2];
 }
 
-static uint32_t effective_pages(struct __test_metadata *_metadata, int fd)
+static uint32_t effective_pages(struct __test_metadata *_metadata, struct migoff_ctx *ctx)
 {
 	struct migoff_batch b = { .size = sizeof(b) };
 
-	EXPECT_EQ(0, migoff_ioc(fd, MIGOFF_IOC_GET_BATCH, &b));
+	EXPECT_EQ(0, migoff_get_batch_caps(ctx, &b));
 	return b.effective_pages;
 }
 
@@ -198,8 +197,8 @@ TEST_F_TIMEOUT(pol, latency_target_bounds_the_first_folio, 900)
 	uint32_t eff;
 	int n;
 
-	ASSERT_EQ(0, migoff_set_batch(self->fd, MIGOFF_BATCH_SET_MAX_PAGES, 8192, 0));
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "cpu"));
+	ASSERT_EQ(0, migoff_set_batch(self->ctx, MIGOFF_BATCH_SET_MAX_PAGES, 8192, 0));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "cpu"));
 	ASSERT_EQ(0, migoff_buf_alloc(&b, len, KiB(4), 0, 0x1a7, why, sizeof(why)))
 		TH_LOG("%s", why);
 
@@ -209,17 +208,17 @@ TEST_F_TIMEOUT(pol, latency_target_bounds_the_first_folio, 900)
 	n = first_folio_latencies(lat, 512);
 	ASSERT_LE(4, n);
 	l0 = median(lat, n);
-	EXPECT_EQ(8192, effective_pages(_metadata, self->fd));
+	EXPECT_EQ(8192, effective_pages(_metadata, self->ctx));
 
 	target_us = l0 / 4 / 1000;
 	ASSERT_LT(0, target_us);
-	ASSERT_EQ(0, migoff_set_latency(self->fd, target_us));
+	ASSERT_EQ(0, set_latency(self->ctx, target_us));
 	/* Let the estimate settle, then measure. */
 	ASSERT_EQ(0, bounce(&b, 3, 0x1a7)) TH_LOG("%s", why);
 	ASSERT_EQ(0, migoff_trace_start(FIRST_FOLIO));
 	ASSERT_EQ(0, bounce(&b, 3, 0x1a7)) TH_LOG("%s", why);
 	n = first_folio_latencies(lat, 512);
-	eff = effective_pages(_metadata, self->fd);
+	eff = effective_pages(_metadata, self->ctx);
 	ASSERT_LE(6, n);
 	med = median(lat, n);
 	TH_LOG("uncapped: %lld us at 8192 pages; target %lld us: median %lld us over %d batches, cap %u pages",
@@ -230,8 +229,8 @@ TEST_F_TIMEOUT(pol, latency_target_bounds_the_first_folio, 900)
 	EXPECT_GT(l0 / 2, med);
 
 	/* Clearing the target gives the batches back their size. */
-	ASSERT_EQ(0, migoff_set_latency(self->fd, 0));
-	EXPECT_EQ(8192, effective_pages(_metadata, self->fd));
+	ASSERT_EQ(0, set_latency(self->ctx, 0));
+	EXPECT_EQ(8192, effective_pages(_metadata, self->ctx));
 	migoff_buf_free(&b);
 }
 
@@ -246,18 +245,18 @@ TEST_F_TIMEOUT(pol, latency_target_bounds_the_first_folio, 900)
 TEST_F_TIMEOUT(pol, auto_reprobes_after_a_failed_first_batch, 600)
 {
 	const size_t len = MiB(8);
-	struct migoff_auto a;
+	struct migoff_auto a = { .size = sizeof(a) };
 	struct migoff_buf b;
 	double t0;
 
-	ASSERT_EQ(0, migoff_set_param(self->fd, "mtcopy", "threads", 2));
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "mtcopy", "threads", 2));
 	ASSERT_EQ(0, migoff_write_file(MTCOPY "fail_batches", "1"))
 		TH_LOG("mtcopy has no fail_batches knob");
-	ASSERT_EQ(0, migoff_enable_auto(self->fd, SYSCALL_BIT, "mtcopy"));
+	ASSERT_EQ(0, migoff_enable_flags(self->ctx, SYSCALL_BIT, "mtcopy", MIGOFF_ROUTE_AUTO));
 	ASSERT_EQ(0, migoff_buf_alloc(&b, len, KiB(4), 0, 0xa0a0, why, sizeof(why)))
 		TH_LOG("%s", why);
 	ASSERT_EQ(0, migoff_move(&b, 1, NULL, why, sizeof(why))) TH_LOG("%s", why);
-	ASSERT_EQ(0, migoff_get_auto(self->fd, SYSCALL, &a));
+	ASSERT_EQ(0, migoff_get_auto(self->ctx, SYSCALL, &a));
 	TH_LOG("after the failure: mtcopy %llu ns/MiB, cpu %llu ns/MiB, %llu/%llu batches",
 	       (unsigned long long)a.classes[0].migrator_ns_per_mib,
 	       (unsigned long long)a.classes[0].cpu_ns_per_mib,
@@ -272,7 +271,7 @@ TEST_F_TIMEOUT(pol, auto_reprobes_after_a_failed_first_batch, 600)
 	t0 = migoff_now(CLOCK_MONOTONIC);
 	while (migoff_now(CLOCK_MONOTONIC) - t0 < 3.0)
 		ASSERT_EQ(0, bounce(&b, 1, 0xa0a0)) TH_LOG("%s", why);
-	ASSERT_EQ(0, migoff_get_auto(self->fd, SYSCALL, &a));
+	ASSERT_EQ(0, migoff_get_auto(self->ctx, SYSCALL, &a));
 	TH_LOG("3 s later: mtcopy %llu ns/MiB, cpu %llu ns/MiB, %llu/%llu batches, %llu probes",
 	       (unsigned long long)a.classes[0].migrator_ns_per_mib,
 	       (unsigned long long)a.classes[0].cpu_ns_per_mib,
@@ -300,22 +299,22 @@ TEST_F_TIMEOUT(pol, auto_cpu_time_objective_prefers_dma, 600)
 {
 	const size_t len = MiB(16);
 	struct migoff_counters r;
-	struct migoff_auto a;
+	struct migoff_auto a = { .size = sizeof(a) };
 	struct migoff_buf b;
 
-	EXPECT_EQ(-EINVAL, migoff_enable_flags(self->fd, SYSCALL_BIT, "dcbm",
+	EXPECT_EQ(-EINVAL, migoff_enable_flags(self->ctx, SYSCALL_BIT, "dcbm",
 					       MIGOFF_ROUTE_AUTO_CPU_TIME));
-	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "channels", 2));
-	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", 60000));
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "channels", 2));
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "timeout_ms", 60000));
 	ASSERT_EQ(0, migoff_write_file(SWDMA "delay_us", "200"));
-	ASSERT_EQ(0, migoff_enable_flags(self->fd, SYSCALL_BIT, "dcbm",
+	ASSERT_EQ(0, migoff_enable_flags(self->ctx, SYSCALL_BIT, "dcbm",
 					 MIGOFF_ROUTE_AUTO | MIGOFF_ROUTE_AUTO_CPU_TIME));
 	ASSERT_EQ(0, migoff_buf_alloc(&b, len, MiB(2), 0, 0xa0b0, why, sizeof(why)))
 		TH_LOG("%s", why);
 	ASSERT_EQ(0, bounce(&b, 2, 0xa0b0)) TH_LOG("%s", why);
 	migoff_buf_free(&b);
-	ASSERT_EQ(0, migoff_get_auto(self->fd, SYSCALL, &a));
-	ASSERT_EQ(0, migoff_counters(self->fd, MIGOFF_STATS_REASON, SYSCALL, &r));
+	ASSERT_EQ(0, migoff_get_auto(self->ctx, SYSCALL, &a));
+	ASSERT_EQ(0, migoff_get_stats(self->ctx, MIGOFF_STATS_REASON, SYSCALL, &r));
 	TH_LOG("CPU time: dcbm %llu ns/MiB, cpu %llu ns/MiB; batches %llu dcbm, %llu cpu",
 	       (unsigned long long)a.classes[3].migrator_ns_per_mib,
 	       (unsigned long long)a.classes[3].cpu_ns_per_mib,
@@ -330,12 +329,16 @@ TEST_F_TIMEOUT(pol, auto_cpu_time_objective_prefers_dma, 600)
 }
 
 /*
- * Re-routing a reason waits for the batches in the old migrator (an SRCU
- * grace period: here a batch of four 1 s descriptors), but not under the
- * policy mutex: readers answer at once meanwhile.
+ * Changing a reason's route waits for its batches in the old migrator (an
+ * SRCU grace period: here a batch of four 1 s descriptors), but not under
+ * the policy mutex: readers answer at once meanwhile. That holds whether
+ * the reason moves to another migrator, or is turned off while others stay
+ * routed (the mm core's mask shrinks, and it waits too), or is the last
+ * one turned off.
  */
 struct reroute_arg {
-	int fd;
+	struct migoff_ctx *ctx;
+	const char *to;			/* NULL: offload off */
 	double secs;
 	int ret;
 };
@@ -345,23 +348,31 @@ static void *reroute(void *p)
 	struct reroute_arg *a = p;
 	double t0 = migoff_now(CLOCK_MONOTONIC);
 
-	a->ret = migoff_enable(a->fd, SYSCALL_BIT, "mtcopy");
+	a->ret = a->to ? migoff_enable(a->ctx, SYSCALL_BIT, a->to) :
+		 migoff_disable(a->ctx, SYSCALL_BIT);
 	a->secs = migoff_now(CLOCK_MONOTONIC) - t0;
 	return NULL;
 }
 
-TEST_F_TIMEOUT(pol, readers_not_blocked_behind_a_route_change, 300)
+/*
+ * Route syscall_or_cpuset to dcbm (and @also to it too), start a batch of
+ * four 1 s descriptors, change the route to @to (NULL: off) and read the
+ * routes ten times meanwhile.
+ */
+static void reroute_under_a_batch(struct __test_metadata *_metadata,
+				  struct migoff_ctx *ctx, uint64_t also,
+				  const char *to)
 {
-	struct reroute_arg ra = { .fd = self->fd };
-	struct migoff_routes rt;
+	struct reroute_arg ra = { .ctx = ctx, .to = to };
+	uint32_t ids[MIGOFF_REASON_COUNT];
 	struct migoff_buf b;
 	double t0, worst = 0;
 	pthread_t t;
 	pid_t pid;
 	int i, status;
 
-	ASSERT_EQ(0, migoff_set_param(self->fd, "dcbm", "timeout_ms", 60000));
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "dcbm"));
+	ASSERT_EQ(0, migoff_set_param(ctx, "dcbm", "timeout_ms", 60000));
+	ASSERT_EQ(0, migoff_enable(ctx, SYSCALL_BIT | also, "dcbm"));
 	ASSERT_EQ(0, migoff_write_file(SWDMA "delay_us", "1000000"));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -379,10 +390,8 @@ TEST_F_TIMEOUT(pol, readers_not_blocked_behind_a_route_change, 300)
 	ASSERT_EQ(0, pthread_create(&t, NULL, reroute, &ra));
 	usleep(200000);
 	for (i = 0; i < 10; i++) {
-		memset(&rt, 0, sizeof(rt));
-		rt.size = sizeof(rt);
 		t0 = migoff_now(CLOCK_MONOTONIC);
-		EXPECT_EQ(0, migoff_ioc(self->fd, MIGOFF_IOC_GET_ROUTES, &rt));
+		EXPECT_LE(0, migoff_get_routes(ctx, ids, MIGOFF_REASON_COUNT));
 		t0 = migoff_now(CLOCK_MONOTONIC) - t0;
 		if (t0 > worst)
 			worst = t0;
@@ -391,13 +400,35 @@ TEST_F_TIMEOUT(pol, readers_not_blocked_behind_a_route_change, 300)
 	pthread_join(t, NULL);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	migoff_write_file(SWDMA "delay_us", "0");
-	TH_LOG("re-route took %.2fs; slowest GET_ROUTES meanwhile %.3fs", ra.secs, worst);
+	TH_LOG("route change to %s took %.2fs; slowest GET_ROUTES meanwhile %.3fs",
+	       to ? to : "off", ra.secs, worst);
 	EXPECT_EQ(0, ra.ret);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	/* The re-route did wait for the batch... */
+	/* The change did wait for the batch... */
 	EXPECT_LT(0.5, ra.secs);
 	/* ...and the readers did not. */
 	EXPECT_GT(0.3, worst);
+	/* The route is what was asked for. */
+	ASSERT_LE(0, migoff_get_routes(ctx, ids, MIGOFF_REASON_COUNT));
+	EXPECT_EQ(!to, ids[SYSCALL] == MIGOFF_NO_MIGRATOR);
+}
+
+TEST_F_TIMEOUT(pol, readers_not_blocked_behind_a_route_change, 300)
+{
+	reroute_under_a_batch(_metadata, self->ctx, 0, "mtcopy");
+}
+
+TEST_F_TIMEOUT(pol, readers_not_blocked_behind_a_disable, 300)
+{
+	/* Demotion stays routed: the mm core's mask shrinks. */
+	reroute_under_a_batch(_metadata, self->ctx,
+			      MIGOFF_REASON_BIT(MIGOFF_REASON_DEMOTION), NULL);
+}
+
+TEST_F_TIMEOUT(pol, readers_not_blocked_behind_the_last_disable, 300)
+{
+	/* Nothing stays routed: the mm core's mask becomes empty. */
+	reroute_under_a_batch(_metadata, self->ctx, 0, NULL);
 }
 
 /* mtcopy's workers stay on CPUs the migrating task may use. */
@@ -411,8 +442,8 @@ TEST_F_TIMEOUT(pol, mtcopy_workers_respect_the_callers_cpus, 300)
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "one CPU: mtcopy never splits");
 	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
-	ASSERT_EQ(0, migoff_set_param(self->fd, "mtcopy", "threads", 2));
-	ASSERT_EQ(0, migoff_enable(self->fd, SYSCALL_BIT, "mtcopy"));
+	ASSERT_EQ(0, migoff_set_param(self->ctx, "mtcopy", "threads", 2));
+	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "mtcopy"));
 	ASSERT_EQ(0, migoff_buf_alloc(&b, len, KiB(4), 0, 0xa0d0, why, sizeof(why)))
 		TH_LOG("%s", why);
 	ASSERT_EQ(0, migoff_read_ll(MTCOPY "batches_threaded", &thr0));
