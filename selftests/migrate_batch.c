@@ -8,8 +8,15 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <../../../mm/gup_test.h>
 
 #include "kselftest_harness.h"
 #include "migoff_util.h"
@@ -94,6 +101,74 @@ TEST_F_TIMEOUT(batch, move_there_and_back, 600)
 		EXPECT_EQ(0, testmig_get("batches"));
 		EXPECT_EQ(0, testmig_get("folios_copied"));
 	}
+}
+
+#define MTHP_STATS	"/sys/kernel/mm/transparent_hugepage/hugepages-64kB/stats/"
+
+static long long mthp_stat(const char *name)
+{
+	char path[256];
+	long long v;
+
+	snprintf(path, sizeof(path), MTHP_STATS "%s", name);
+	return migoff_read_ll(path, &v) ? -1 : v;
+}
+
+/*
+ * A migration whose unmap fails midway must leave the mTHP as it found
+ * it. The first half of one 64 KiB mTHP is shared with a child that has
+ * exited (its pages are no longer exclusive), the second half is in a
+ * MADV_DONTFORK VMA (still exclusive) and one of its pages is pinned:
+ * try_to_migrate() unmaps the first half, then cannot unshare the pinned
+ * folio and gives up, and the migration is undone. The folio is mapped
+ * whole again, so it must not stay marked partially mapped: once the pin
+ * is gone, the next migration moves it whole, without a split.
+ */
+TEST_F_TIMEOUT(batch, failed_unmap_keeps_the_mthp_whole, 300)
+{
+	struct pin_longterm_test pin = { 0 };
+	long long split0, partial0;
+	long bad_pages;
+	struct migoff_buf b;
+	char why[256];
+	int fd, status;
+	pid_t pid;
+
+	if (variant->folio_size != KiB(64) || variant->offload)
+		SKIP(return, "one 64 KiB mTHP, without the test migrator");
+	fd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	ASSERT_LE(0, fd) TH_LOG("gup_test: %s (CONFIG_GUP_TEST, debugfs)", strerror(errno));
+	ASSERT_EQ(0, migoff_buf_alloc(&b, KiB(64), KiB(64), 0, 0xf00d, why, sizeof(why)))
+		TH_LOG("%s", why);
+	ASSERT_EQ(0, madvise(b.mem + KiB(32), KiB(32), MADV_DONTFORK));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+
+	pin.addr = (uintptr_t)b.mem + KiB(48);
+	pin.size = KiB(4);
+	ASSERT_EQ(0, ioctl(fd, PIN_LONGTERM_TEST_START, &pin)) TH_LOG("%s", strerror(errno));
+	split0 = mthp_stat("split");
+	partial0 = mthp_stat("nr_anon_partially_mapped");
+	ASSERT_LE(0, split0);
+	ASSERT_LE(0, partial0);
+	/* Pinned: it cannot move, and nothing may be lost either. */
+	EXPECT_EQ(0, migoff_move_some(&b, 1, 0, &bad_pages, why, sizeof(why)))
+		TH_LOG("%s", why);
+	EXPECT_EQ(16, bad_pages);
+	EXPECT_EQ(-1, migoff_verify(b.mem, b.len, 0xf00d));
+	EXPECT_EQ(partial0, mthp_stat("nr_anon_partially_mapped"))
+		TH_LOG("the failed migration left the mTHP marked partially mapped");
+	ASSERT_EQ(0, ioctl(fd, PIN_LONGTERM_TEST_STOP));
+	close(fd);
+
+	/* Unpinned: it moves, whole. */
+	ASSERT_EQ(0, migoff_move(&b, 1, NULL, why, sizeof(why))) TH_LOG("%s", why);
+	EXPECT_EQ(-1, migoff_verify(b.mem, b.len, 0xf00d));
+	EXPECT_EQ(split0, mthp_stat("split")) TH_LOG("the mTHP was split to migrate");
+	migoff_buf_free(&b);
 }
 
 TEST_HARNESS_MAIN
