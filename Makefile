@@ -130,10 +130,10 @@ bench: deps tools
 		> $(B)/bench-tier.log 2>&1 || { tail -30 $(B)/bench-tier.log; exit 1; }
 	@tools/bench/report $(B)/bench-results
 
-# The baseline carries the two fixes only (0001, 0002): vanilla 6.12 splits mTHPs on their
+# The baseline carries patch 0001 only: vanilla 6.12 splits mTHPs on their
 # second migration and leaves pages behind (see 0001).
 bench-baseline: deps tools
-	@kernel/build-kernel --flavour=bench --upto=2
+	@kernel/build-kernel --flavour=bench --upto=1
 	@kernel/build-kernel --flavour=bench
 	@tools/bench/baseline $(B)/bench/move_bench 64 3 2
 

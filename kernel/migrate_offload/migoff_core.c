@@ -1023,12 +1023,21 @@ err_stats:
  */
 void migoff_core_exit(void)
 {
-	if (mm_registered) {
-		migrate_offload_unregister(&migoff_migrator);
-		mm_registered = false;
-	}
-	cancel_delayed_work_sync(&fallback_work);
+	bool registered;
+
+	/*
+	 * The latency work first: it resyncs the batch cap with the mm core
+	 * under the policy mutex. The mask has been empty since the last
+	 * route went, so no sample can queue it again.
+	 */
 	migoff_latency_exit();
+	mutex_lock(&migoff_policy_mutex);
+	registered = mm_registered;
+	WRITE_ONCE(mm_registered, false);
+	mutex_unlock(&migoff_policy_mutex);
+	if (registered)
+		migrate_offload_unregister(&migoff_migrator);
+	cancel_delayed_work_sync(&fallback_work);
 	migoff_quota_exit();
 	migoff_unregister_engine(&migoff_cpu_engine);
 	reason_stats_free();

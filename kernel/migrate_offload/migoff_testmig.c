@@ -71,6 +71,7 @@ static const char * const mode_names[] = {
 
 static DEFINE_MUTEX(testmig_lock);
 static bool registered;			/* under testmig_lock */
+static bool exiting;			/* under testmig_lock: exit() ran */
 static unsigned long reasons = MIGRATE_OFFLOAD_REASONS_ALLOWED;
 static int mode = TESTMIG_COPY;
 static unsigned int delay_us;
@@ -195,7 +196,10 @@ static int registered_set(const char *val, const struct kernel_param *kp)
 		return ret;
 
 	mutex_lock(&testmig_lock);
-	if (on && !registered) {
+	if (on && exiting) {
+		/* Parameters outlive exit(); this code does not. */
+		ret = -ENODEV;
+	} else if (on && !registered) {
 		WRITE_ONCE(allowed, READ_ONCE(reasons));
 		ret = migrate_offload_register(&testmig, READ_ONCE(reasons));
 		if (ret)
@@ -280,13 +284,16 @@ MODULE_PARM_DESC(delay_us, "Sleep this many microseconds in every batch");
 
 static int register_second_set(const char *val, const struct kernel_param *kp)
 {
-	int ret = migrate_offload_register(&testmig_second, 0);
+	int ret;
 
+	mutex_lock(&testmig_lock);
+	ret = exiting ? -ENODEV : migrate_offload_register(&testmig_second, 0);
 	if (!ret) {
 		/* Should never happen while testmig is registered. */
 		pr_warn("second migrator registered; unregistering it\n");
 		migrate_offload_unregister(&testmig_second);
 	}
+	mutex_unlock(&testmig_lock);
 	return ret;
 }
 
@@ -381,6 +388,7 @@ static int __init testmig_init(void)
 static void __exit testmig_exit(void)
 {
 	mutex_lock(&testmig_lock);
+	exiting = true;
 	if (registered)
 		migrate_offload_unregister(&testmig);
 	registered = false;
