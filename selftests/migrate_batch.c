@@ -124,7 +124,25 @@ static long long mthp_stat(const char *name)
  * whole again, so it must not stay marked partially mapped: once the pin
  * is gone, the next migration moves it whole, without a split.
  */
-TEST_F_TIMEOUT(batch, failed_unmap_keeps_the_mthp_whole, 300)
+FIXTURE(unmap) {
+	struct migoff_thp_state thp;
+};
+
+FIXTURE_SETUP(unmap)
+{
+	ASSERT_TRUE(testmig_loaded()) TH_LOG("migoff_testmig is not loaded");
+	ASSERT_EQ(0, migoff_numa_balancing_off());
+	ASSERT_EQ(0, migoff_thp_save(&self->thp));
+	/* The mm core alone: no migrator. */
+	ASSERT_EQ(0, testmig_set("registered", "0"));
+}
+
+FIXTURE_TEARDOWN(unmap)
+{
+	migoff_thp_restore(&self->thp);
+}
+
+TEST_F_TIMEOUT(unmap, failed_unmap_keeps_the_mthp_whole, 300)
 {
 	struct pin_longterm_test pin = { 0 };
 	long long split0, partial0;
@@ -134,8 +152,6 @@ TEST_F_TIMEOUT(batch, failed_unmap_keeps_the_mthp_whole, 300)
 	int fd, status;
 	pid_t pid;
 
-	if (variant->folio_size != KiB(64) || variant->offload)
-		SKIP(return, "one 64 KiB mTHP, without the test migrator");
 	fd = open("/sys/kernel/debug/gup_test", O_RDWR);
 	ASSERT_LE(0, fd) TH_LOG("gup_test: %s (CONFIG_GUP_TEST, debugfs)", strerror(errno));
 	ASSERT_EQ(0, migoff_buf_alloc(&b, KiB(64), KiB(64), 0, 0xf00d, why, sizeof(why)))
