@@ -326,7 +326,7 @@ static bool dcbm_is_available(struct migoff_ctx *ctx)
 TEST_F_TIMEOUT(prov_avail, quarantined_retiring_channel_is_not_counted, 300)
 {
 	const size_t len = MiB(4);
-	struct migoff_buf b, slow;
+	struct migoff_buf b;
 	long not_moved;
 	pid_t pid;
 	int status;
@@ -350,17 +350,8 @@ TEST_F_TIMEOUT(prov_avail, quarantined_retiring_channel_is_not_counted, 300)
 	EXPECT_TRUE(dcbm_is_available(self->ctx));
 	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "timeout_ms", 60000));
 	ASSERT_EQ(0, migoff_param_set(SWDMA, "delay_us", "1000000"));
-	pid = fork();
+	pid = migoff_fork_mover(KiB(4), 0x1751);
 	ASSERT_LE(0, pid);
-	if (!pid) {
-		if (migoff_buf_alloc(&slow, KiB(4), KiB(4), 0, 0x1751, why, sizeof(why)) ||
-		    migoff_move(&slow, 1, NULL, why, sizeof(why)) ||
-		    migoff_verify(slow.mem, slow.len, 0x1751) != -1) {
-			fprintf(stderr, "slow mover: %s\n", why);
-			_exit(1);
-		}
-		_exit(0);
-	}
 	usleep(300000);
 	/* ...so that dropping one channel drops the first busy one, the hung one. */
 	ASSERT_EQ(0, migoff_set_param(self->ctx, "dcbm", "channels", 1));

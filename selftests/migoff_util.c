@@ -491,6 +491,23 @@ out:
 	return rc;
 }
 
+pid_t migoff_fork_mover(size_t len, uint64_t seed)
+{
+	struct migoff_buf b;
+	char why[256];
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	if (migoff_buf_alloc(&b, len, KiB(4), 0, seed, why, sizeof(why)) ||
+	    migoff_move(&b, 1, NULL, why, sizeof(why)) ||
+	    migoff_verify(b.mem, b.len, seed) != -1) {
+		fprintf(stderr, "slow mover: %s\n", why);
+		_exit(1);
+	}
+	_exit(0);
+}
+
 int migoff_move_some(struct migoff_buf *b, int node, int from, long *not_moved,
 		     char *why, size_t why_len)
 {

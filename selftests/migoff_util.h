@@ -58,6 +58,14 @@ int migoff_move_some(struct migoff_buf *b, int node, int from, long *not_moved,
 		     char *why, size_t why_len);
 
 /*
+ * Fork a child that maps @len bytes of 4 KiB folios on node 0 filled with
+ * the pattern of @seed, moves them to node 1 with migoff_move() and checks
+ * every byte; it exits 0, or 1 with a message on stderr. Returns the
+ * child's pid (-1 if fork failed), for waitpid().
+ */
+pid_t migoff_fork_mover(size_t len, uint64_t seed);
+
+/*
  * Splats in the kernel log so far: lines with "WARNING:", "BUG:",
  * "Oops", "KASAN" or "INFO: " (lockdep); compare before and after. -1 on
  * error.

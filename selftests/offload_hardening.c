@@ -575,7 +575,6 @@ TEST_F_TIMEOUT(hard, dcbm_failed_channels_change_keeps_channels, 300)
 TEST_F_TIMEOUT(hard, dcbm_channels_change_does_not_wait_for_copies, 300)
 {
 	double t0, worst = 0;
-	struct migoff_buf b;
 	pid_t pid;
 	int i;
 
@@ -583,18 +582,9 @@ TEST_F_TIMEOUT(hard, dcbm_channels_change_does_not_wait_for_copies, 300)
 	ASSERT_EQ(0, migoff_set_batch(self->ctx, MIGOFF_BATCH_SET_MAX_PAGES, 1, 0));
 	ASSERT_EQ(0, migoff_enable(self->ctx, SYSCALL_BIT, "dcbm"));
 	ASSERT_EQ(0, migoff_param_set(SWDMA, "delay_us", "1000000"));
-	pid = fork();
+	/* 4 folios, one per batch, a second each. */
+	pid = migoff_fork_mover(KiB(16), 0x151);
 	ASSERT_LE(0, pid);
-	if (!pid) {
-		/* 4 folios, one per batch, a second each. */
-		if (migoff_buf_alloc(&b, KiB(16), KiB(4), 0, 0x151, why, sizeof(why)) ||
-		    migoff_move(&b, 1, NULL, why, sizeof(why)) ||
-		    migoff_verify(b.mem, b.len, 0x151) != -1) {
-			fprintf(stderr, "slow mover: %s\n", why);
-			_exit(1);
-		}
-		_exit(0);
-	}
 	usleep(300000);
 	for (i = 0; i < 4; i++) {
 		t0 = migoff_now(CLOCK_MONOTONIC);

@@ -365,7 +365,6 @@ static void reroute_under_a_batch(struct __test_metadata *_metadata,
 {
 	struct reroute_arg ra = { .ctx = ctx, .to = to };
 	uint32_t ids[MIGOFF_REASON_COUNT];
-	struct migoff_buf b;
 	double t0, worst = 0;
 	pthread_t t;
 	pid_t pid;
@@ -374,18 +373,9 @@ static void reroute_under_a_batch(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, migoff_set_param(ctx, "dcbm", "timeout_ms", 60000));
 	ASSERT_EQ(0, migoff_enable(ctx, SYSCALL_BIT | also, "dcbm"));
 	ASSERT_EQ(0, migoff_write_file(SWDMA "delay_us", "1000000"));
-	pid = fork();
+	/* One batch of 4 folios on one channel: 4 s in dcbm. */
+	pid = migoff_fork_mover(KiB(16), 0xa0c0);
 	ASSERT_LE(0, pid);
-	if (!pid) {
-		/* One batch of 4 folios on one channel: 4 s in dcbm. */
-		if (migoff_buf_alloc(&b, KiB(16), KiB(4), 0, 0xa0c0, why, sizeof(why)) ||
-		    migoff_move(&b, 1, NULL, why, sizeof(why)) ||
-		    migoff_verify(b.mem, b.len, 0xa0c0) != -1) {
-			fprintf(stderr, "slow mover: %s\n", why);
-			_exit(1);
-		}
-		_exit(0);
-	}
 	usleep(500000);
 	ASSERT_EQ(0, pthread_create(&t, NULL, reroute, &ra));
 	usleep(200000);
