@@ -3,7 +3,8 @@
 #
 #   make demo            build what is needed, boot the VM, migrate pages
 #   make check           build everything and run all tests in the VM
-#   make kernel          the patched test kernel (kernel/build-kernel)
+#   make kernel          the patched test kernel (kernel/build-kernel); the
+#                        engine in-tree, or MIGOFF_ENGINE=out-of-tree
 #   make modules         out-of-tree modules for it (build/modules-kernel-test);
 #                        with KDIR=/lib/modules/$(uname -r)/build, for that
 #                        kernel (build/modules-RELEASE), and modules_install
@@ -13,6 +14,9 @@
 #   make selftests       selftest binaries (build/selftests)
 #   make bench           every migrator by folio size, and the batch cap sweep
 #   make bench-baseline  6.12 without vs with the series, no migrator
+#   make series          the complete series for linux-mm in build/series
+#   make series-check    every prefix of it builds (option on), and all of it
+#                        with the option off
 #   make checkpatch      scripts/checkpatch.pl --strict on patches and modules
 #   make sparse          sparse and W=1 over the modules
 #   make layers          the module's files call each other one way only
@@ -41,13 +45,15 @@ tools: lib
 	$(MAKE) -s -C tools/demo OUT=$(B)
 
 # Host-side unit tests of the library (AddressSanitizer), of migoffloadctl,
-# of make install, of the Kbuild guard and of build-kernel's patch step.
+# of make install, of the Kbuild guard, of build-kernel's patch step and of
+# the series make-series writes.
 unit: lib tools
 	$(MAKE) -s -C libmigoffload OUT=$(B)/lib test
 	@python3 -B tools/bench/test_stats.py -q
 	@packaging/test/install_test.sh
 	@kernel/test/kbuild_guard_test.sh
 	@kernel/test/patch_step_test.sh
+	@kernel/test/series_test.sh
 	@tools/lint-tests --self-test && tools/lint-tests
 	@tools/check-layers --self-test && tools/check-layers
 
@@ -61,16 +67,25 @@ deps:
 kernel: deps
 	@kernel/build-kernel --flavour=test
 
-# Out-of-tree modules, built in a copy so the source tree stays clean.
+# Out-of-tree modules, built in a copy so the source tree stays clean. A
+# kernel built with the engine in-tree (MIGOFF_ENGINE=in-tree, the default)
+# gets only the test modules built here (the Kbuild says why); its own
+# engine, mtcopy, dcbm and KUnit modules join them, so that the tests load
+# one directory either way.
 # $(1): kernel build name (kernel-test, kernel-bench)
 define build_modules
 	@mkdir -p $(B)/modules-$(1)
 	@cp kernel/migrate_offload/Kbuild kernel/migrate_offload/*.[ch] $(B)/modules-$(1)/
 	$(MAKE) -s -C $(B)/$(1) M=$(B)/modules-$(1) MIGOFF_UAPI=$(TOP)/uapi W=1 modules
+	@if grep -q '^CONFIG_MIGRATE_OFFLOAD=m' $(B)/$(1)/.config; then \
+		cp $(B)/$(1)/drivers/migrate_offload/*.ko $(B)/$(1)/drivers/dma/migoff_dcbm.ko \
+			$(B)/modules-$(1)/ && \
+		echo "modules: $(1): engine in-tree ($$(cd $(B)/$(1) && ls drivers/migrate_offload/*.ko drivers/dma/migoff_dcbm.ko | xargs -n1 basename | tr '\n' ' '))"; \
+	else echo "modules: $(1): engine out of tree"; fi
 endef
 
 # With KDIR (a kernel build tree, e.g. /lib/modules/$(uname -r)/build from
-# the headers of a kernel built with kernel/patches): the modules for that
+# the headers of a kernel built with the series): the modules for that
 # kernel, in build/modules-RELEASE; modules_install installs them (as root)
 # into /lib/modules/RELEASE/updates and runs depmod. Without KDIR: the
 # test kernel's, as before.
@@ -137,13 +152,19 @@ bench-baseline: deps tools
 	@kernel/build-kernel --flavour=bench
 	@tools/bench/baseline $(B)/bench/move_bench 64 3 2
 
-# The source tree is Debian's tarball, not a git tree, so checkpatch cannot
-# look up the commit a Fixes: tag names (UNKNOWN_COMMIT_ID); new files under
-# mm/ are covered by MEMORY MANAGEMENT's "F: mm/" (FILE_PATH_CHANGES).
-checkpatch: kernel
-	@cd $(B)/kernel-test.src && for f in $(TOP)/kernel/patches/*.patch; do \
-		PATH=/usr/bin:$$PATH ./scripts/checkpatch.pl --strict -q \
-		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES $$f || exit 1; done
+# The complete series (mm patches, then the engine added to the tree) in
+# build/series, checked with checkpatch --strict.
+series:
+	@kernel/make-series --checkpatch
+
+# Every prefix of the series builds with the option on, the whole series
+# with it off (kernel/check-series; about an hour on 2 cores, not in check).
+series-check:
+	@kernel/check-series
+
+# checkpatch --strict on the series (make series) and on the out-of-tree
+# sources as they are (the test modules are in no patch).
+checkpatch: series kernel
 	@cd $(B)/kernel-test.src && PATH=/usr/bin:$$PATH ./scripts/checkpatch.pl --strict -q \
 		--no-tree -f $(TOP)/kernel/migrate_offload/*.[ch]
 	@echo "checkpatch: clean"
@@ -152,6 +173,8 @@ checkpatch: kernel
 sparse: modules
 	$(MAKE) -s -C $(B)/kernel-test M=$(B)/modules-kernel-test MIGOFF_UAPI=$(TOP)/uapi \
 		W=1 C=2 modules
+	@if grep -q '^CONFIG_MIGRATE_OFFLOAD=m' $(B)/kernel-test/.config; then \
+		$(MAKE) -s -C $(B)/kernel-test W=1 C=2 drivers/migrate_offload/ drivers/dma/migoff_dcbm.o; fi
 	@echo "sparse: clean"
 
 clean:
@@ -189,4 +212,5 @@ deb-kernel: deps
 	@kernel/build-kernel --flavour=server --deb
 
 .PHONY: all lib tools unit layers install install-bench deps build-deps kernel modules modules_install \
+	series series-check \
 	selftests check demo bench bench-baseline checkpatch sparse clean deb deb-kernel

@@ -266,9 +266,8 @@ static long migoff_get_auto(unsigned long uarg, unsigned int cmd)
 
 	if (ret)
 		return ret;
-	if (a.flags || a.nr_classes || a.objective || a.reserved0 ||
-	    !mem_is_zero(a.classes, sizeof(a.classes)) ||
-	    !mem_is_zero(a.reserved, sizeof(a.reserved)))
+	if (a.flags || a.nr_classes || a.objective || a.reserved0 || a.reserved1 ||
+	    !mem_is_zero(a.classes, sizeof(a.classes)))
 		return -EINVAL;
 	if (a.reason >= MIGOFF_REASON_COUNT)
 		return -ENOENT;

@@ -26,7 +26,7 @@ echo "TAP version 13"
 only_our_line() {
 	local log=$1
 	[ "$(grep -c CONFIG_MIGRATION_COPY_OFFLOAD "$log")" = 1 ] &&
-	grep -Eq "Kbuild:[0-9]+: \*\*\* migrate_offload: kernel .* has no CONFIG_MIGRATION_COPY_OFFLOAD=y: build and boot a kernel with the series of kernel/patches applied .*Stop\.$" "$log" &&
+	grep -Eq "Kbuild:[0-9]+: \*\*\* migrate_offload: kernel .* has no CONFIG_MIGRATION_COPY_OFFLOAD=y: build and boot a kernel with the series of kernel/make-series applied .*Stop\.$" "$log" &&
 	! grep -v CONFIG_MIGRATION_COPY_OFFLOAD "$log" | grep -Ev '^make(\[[0-9]+\])?: \*\*\* .*Error [0-9]+$' | grep -q .
 }
 

@@ -54,6 +54,7 @@ enum migoff_reason {
 	MIGOFF_REASON_DAMON		= 8,	/* "damon" */
 	MIGOFF_REASON_COUNT		= 9,
 };
+
 #define MIGOFF_REASON_BIT(r)	(1ULL << (r))
 
 /* Initialiser of a name table indexed by enum migoff_reason (C only). */
@@ -68,6 +69,7 @@ enum migoff_reason {
 	[MIGOFF_REASON_DEMOTION] = "demotion",				\
 	[MIGOFF_REASON_DAMON] = "damon",				\
 }
+
 #define MIGOFF_REASONS_ALL	((1ULL << MIGOFF_REASON_COUNT) - 1)
 
 /* Features reported by GET_INFO. */
@@ -186,6 +188,7 @@ struct migoff_routes {
 	__u64 reserved[2];
 	__u64 auto_reasons;		/* out: MIGOFF_REASON_BIT()s */
 };
+
 #define MIGOFF_ROUTES_SIZE_VER0	160
 #define MIGOFF_ROUTES_SIZE_VER1	168
 
@@ -220,6 +223,7 @@ struct migoff_batch {
 	__u32 latency_us;
 	__u32 effective_pages;
 };
+
 #define MIGOFF_BATCH_SIZE_VER0	32
 #define MIGOFF_BATCH_SIZE_VER1	40
 
@@ -270,6 +274,7 @@ enum migoff_stats_scope {
 	MIGOFF_STATS_CGROUP	= 3,	/* netlink dump only: a quota */
 	MIGOFF_STATS_AUTO	= 4,	/* netlink dump only: an auto class */
 };
+
 struct migoff_stats {
 	__u32 size;
 	__u32 flags;			/* in: 0 */
@@ -308,6 +313,7 @@ struct migoff_auto_class {
 	__u64 batches_cpu;
 	__u64 batches_probe;
 };
+
 struct migoff_auto {
 	__u32 size;
 	__u32 flags;			/* in: 0 */
@@ -316,8 +322,9 @@ struct migoff_auto {
 	struct migoff_auto_class classes[MIGOFF_AUTO_CLASSES];	/* out */
 	__u32 objective;		/* out: MIGOFF_AUTO_OBJECTIVE_* */
 	__u32 reserved0;
-	__u64 reserved[1];
+	__u64 reserved1;
 };
+
 #define MIGOFF_AUTO_OBJECTIVE_WALL	0
 #define MIGOFF_AUTO_OBJECTIVE_CPU	1
 
@@ -405,6 +412,7 @@ enum migoff_genl_cmd {
 	MIGOFF_CMD_EVENT,
 	__MIGOFF_CMD_MAX,
 };
+
 #define MIGOFF_CMD_MAX (__MIGOFF_CMD_MAX - 1)
 
 enum migoff_genl_attr {
@@ -443,6 +451,7 @@ enum migoff_genl_attr {
 	MIGOFF_A_FALLBACK_BUSY,		/* u64 */
 	__MIGOFF_A_MAX,
 };
+
 #define MIGOFF_A_MAX (__MIGOFF_A_MAX - 1)
 
 enum migoff_event_type {
@@ -452,7 +461,7 @@ enum migoff_event_type {
 	MIGOFF_EVENT_PARAM		= 4,	/* NAME (migrator), PARAM, VALUE */
 	MIGOFF_EVENT_STATS_RESET	= 5,
 	MIGOFF_EVENT_FALLBACK		= 6,	/* REASONS, FOLIOS fallen back since the last one */
-	MIGOFF_EVENT_QUOTA		= 7,	/* CGROUP_ID, RATE, BURST, REASONS; rate 0: cleared */
+	MIGOFF_EVENT_QUOTA		= 7,	/* CGROUP_ID, RATE (0: cleared), BURST, REASONS */
 };
 
 /* Registered in Documentation/userspace-api/ioctl/ioctl-number.rst. */
