@@ -31,7 +31,7 @@
  * callback_result, and its outcome is what its own callback says
  * (DMA_TRANS_NOERROR with no residue: its folios are copied). Nothing is
  * read from device_tx_status(), because the providers a user routes to do
- * not agree on it (drivers/dma/idxd, ioat, amd/ptdma in 6.12): idxd answers
+ * not agree on it (drivers/dma/idxd, ioat and ptdma in 6.12): idxd answers
  * DMA_OUT_OF_ORDER for every cookie, ioat and ptdma answer the in-order
  * dma_cookie_status() and complete the cookie of a failed descriptor like
  * any other, so only the callback result tells a failure; and idxd raises

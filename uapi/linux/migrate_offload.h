@@ -381,8 +381,8 @@ struct migoff_quota {
 };
 
 /*
- * Generic netlink family MIGOFF_GENL_NAME (spec:
- * kernel/migrate_offload/migrate_offload.yaml).
+ * Generic netlink family MIGOFF_GENL_NAME (spec: migrate_offload.yaml, in
+ * Documentation/netlink/specs/ in the kernel tree).
  *
  * MIGOFF_CMD_STATS_GET (dump, anyone): one message per reason and one per
  * migrator, each with MIGOFF_A_SCOPE, MIGOFF_A_INDEX (reason or migrator
