@@ -73,14 +73,15 @@ kernel: deps
 # engine, mtcopy, dcbm and KUnit modules join them, so that the tests load
 # one directory either way.
 # $(1): kernel build name (kernel-test, kernel-bench)
+engine_in_tree = grep -q '^CONFIG_MIGRATE_OFFLOAD=m' $(B)/$(1)/.config
 define build_modules
 	@mkdir -p $(B)/modules-$(1)
 	@cp kernel/migrate_offload/Kbuild kernel/migrate_offload/*.[ch] $(B)/modules-$(1)/
 	$(MAKE) -s -C $(B)/$(1) M=$(B)/modules-$(1) MIGOFF_UAPI=$(TOP)/uapi W=1 modules
-	@if grep -q '^CONFIG_MIGRATE_OFFLOAD=m' $(B)/$(1)/.config; then \
-		cp $(B)/$(1)/drivers/migrate_offload/*.ko $(B)/$(1)/drivers/dma/migoff_dcbm.ko \
-			$(B)/modules-$(1)/ && \
-		echo "modules: $(1): engine in-tree ($$(cd $(B)/$(1) && ls drivers/migrate_offload/*.ko drivers/dma/migoff_dcbm.ko | xargs -n1 basename | tr '\n' ' '))"; \
+	@if $(call engine_in_tree,$(1)); then \
+		kos="$$(ls $(B)/$(1)/drivers/migrate_offload/*.ko $(B)/$(1)/drivers/dma/migoff_dcbm.ko)" && \
+		cp $$kos $(B)/modules-$(1)/ && \
+		echo "modules: $(1): engine in-tree ($$(basename -a $$kos | tr '\n' ' '))"; \
 	else echo "modules: $(1): engine out of tree"; fi
 endef
 
@@ -158,7 +159,8 @@ series:
 	@kernel/make-series --checkpatch
 
 # Every prefix of the series builds with the option on, the whole series
-# with it off (kernel/check-series; about an hour on 2 cores, not in check).
+# with it off (kernel/check-series; 13 minutes on 2 cores with a warm
+# ccache, not in check).
 series-check:
 	@kernel/check-series
 
@@ -173,7 +175,7 @@ checkpatch: series kernel
 sparse: modules
 	$(MAKE) -s -C $(B)/kernel-test M=$(B)/modules-kernel-test MIGOFF_UAPI=$(TOP)/uapi \
 		W=1 C=2 modules
-	@if grep -q '^CONFIG_MIGRATE_OFFLOAD=m' $(B)/kernel-test/.config; then \
+	@if $(call engine_in_tree,kernel-test); then \
 		$(MAKE) -s -C $(B)/kernel-test W=1 C=2 drivers/migrate_offload/ drivers/dma/migoff_dcbm.o; fi
 	@echo "sparse: clean"
 

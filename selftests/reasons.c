@@ -760,40 +760,42 @@ static int damon_start(struct migoff_buf *b, const char *action, int nid,
 	return migoff_write_file(KD "0/state", "on");
 }
 
+/*
+ * One counter of the scheme's statistics (-1: unreadable), as of the last
+ * "update_schemes_stats" (damon_update_stats()).
+ */
+static long long damon_stat(const char *key)
+{
+	char path[256];
+	long long v;
+
+	snprintf(path, sizeof(path), CTX "schemes/0/stats/%s", key);
+	return migoff_read_ll(path, &v) ? -1 : v;
+}
+
+static void damon_update_stats(void)
+{
+	migoff_write_file(KD "0/state", "update_schemes_stats");
+}
+
 /* What the scheme did, for a failure message. */
 static void damon_stats(char *buf, size_t len)
 {
 	static const char * const keys[] = {
 		"nr_tried", "sz_tried", "nr_applied", "sz_applied", "qt_exceeds",
 	};
-	long long v;
 	size_t i, n = 0;
-	char path[256];
 
 	buf[0] = '\0';
-	migoff_write_file(KD "0/state", "update_schemes_stats");
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && n < len; i++) {
-		snprintf(path, sizeof(path), CTX "schemes/0/stats/%s", keys[i]);
-		if (migoff_read_ll(path, &v))
-			v = -1;
-		n += snprintf(buf + n, len - n, "%s%s=%lld", i ? " " : "", keys[i], v);
-	}
+	damon_update_stats();
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s=%lld", i ? " " : "", keys[i],
+			      damon_stat(keys[i]));
 }
 
 static void damon_stop(void)
 {
 	migoff_write_file(KD "0/state", "off");
-}
-
-/* How many regions the scheme has tried so far (-1: unreadable). */
-static long long damon_tried(void)
-{
-	long long v;
-
-	migoff_write_file(KD "0/state", "update_schemes_stats");
-	if (migoff_read_ll(CTX "schemes/0/stats/nr_tried", &v))
-		return -1;
-	return v;
 }
 
 /* How long a DAMOS scheme gets to move the buffer (it stops when done). */
@@ -828,7 +830,10 @@ TEST_F_TIMEOUT(rs, damon_migrate_hot, 600)
 		 * the offload of DAMON's migrations, so a scheme that has tried
 		 * nothing after 60 s is started again, once, and says so.
 		 */
-		if (!restarted && time(NULL) - start > 60 && damon_tried() == 0) {
+		if (!restarted && time(NULL) - start > 60) {
+			damon_update_stats();
+			if (damon_stat("nr_tried") != 0)
+				continue;
 			ksft_print_msg("DAMOS tried nothing in 60 s: kdamond started again\n");
 			damon_stop();
 			ASSERT_EQ(0, damon_start(&b, "migrate_hot", 0, 1, 1000));
