@@ -13,7 +13,8 @@
 #   make deb             Debian packages in build/deb (packaging/build-deb)
 #   make selftests       selftest binaries (build/selftests)
 #   make bench           every migrator by folio size, and the batch cap sweep
-#   make bench-baseline  6.12 without vs with the series, no migrator
+#   make bench-baseline  6.12 without vs with the series: idle, engine loaded,
+#                        move_pages routed to the engine's CPU copy
 #   make series          the complete series for linux-mm in build/series
 #   make series-check    every prefix of it builds (option on), and all of it
 #                        with the option off
@@ -151,7 +152,8 @@ bench: deps tools
 bench-baseline: deps tools
 	@kernel/build-kernel --flavour=bench --upto=1
 	@kernel/build-kernel --flavour=bench
-	@tools/bench/baseline $(B)/bench/move_bench 64 3 2
+	$(call build_modules,kernel-bench)
+	@tools/bench/baseline $(B)/bench/move_bench $(B)/modules-kernel-bench 64 3 2
 
 # The complete series (mm patches, then the engine added to the tree) in
 # build/series, checked with checkpatch --strict.

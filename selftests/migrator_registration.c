@@ -7,10 +7,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <numaif.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -150,6 +154,180 @@ TEST_F_TIMEOUT(reg, batch_cap_only_for_offloaded_batches, 300)
 		TH_LOG("the cap outlived the migrator that set it (%s)", why);
 	EXPECT_LT(0, testmig_get("batches"));
 	migoff_trace_stop("mm_migrate_first_folio");
+}
+
+/*
+ * move_pages(2) of @nr anonymous 4 KiB folios of @b interleaved with @nr
+ * folios of @file to @node; 0, or -1 with @why set. Checks every status.
+ */
+static int move_mixed(struct migoff_buf *b, const char *file, long nr, int node)
+{
+	void **pages = calloc(2 * nr, sizeof(*pages));
+	int *nodes = calloc(2 * nr, sizeof(*nodes));
+	int *status = calloc(2 * nr, sizeof(*status));
+	long i, ret = -1;
+
+	if (!pages || !nodes || !status) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nr; i++) {
+		pages[2 * i] = b->mem + i * KiB(4);
+		pages[2 * i + 1] = (char *)file + i * KiB(4);
+		nodes[2 * i] = nodes[2 * i + 1] = node;
+	}
+	ret = move_pages(0, 2 * nr, pages, nodes, status, MPOL_MF_MOVE);
+	if (ret) {
+		snprintf(why, sizeof(why), "move_pages: %ld (%s)", ret, strerror(errno));
+		ret = -1;
+		goto out;
+	}
+	/* Where each page is now, asked afresh. */
+	ret = move_pages(0, 2 * nr, pages, NULL, status, 0);
+	for (i = 0; !ret && i < 2 * nr; i++) {
+		if (status[i] != node) {
+			snprintf(why, sizeof(why), "%s page %ld on %d, not on node %d",
+				 i % 2 ? "ramfs" : "anonymous", i / 2, status[i], node);
+			ret = -1;
+		}
+	}
+out:
+	free(pages);
+	free(nodes);
+	free(status);
+	return ret;
+}
+
+/*
+ * The cap counts the folios the migrator is offered, not the whole batch.
+ * ramfs folios have no migrate_folio callback of the family the batch copy
+ * serves: the CPU copies them in the move phase, whatever the migrator
+ * asked. A move_pages(2) of anonymous folios interleaved with as many
+ * ramfs folios, under a cap of 64 pages, must offer the migrator batches
+ * of 64 folios (32 when the ramfs folios counted too) and put the ramfs
+ * folios beside them, not instead of them.
+ */
+TEST_F_TIMEOUT(reg, batch_cap_counts_only_offered_folios, 300)
+{
+	const long nr = 1024;
+	char dir[] = "/tmp/migoff-ramfs.XXXXXX", path[64];
+	unsigned long node0 = 1;
+	long long offered, batch;
+	struct migoff_buf b;
+	long n, i, sum = 0;
+	char *file;
+	int fd;
+
+	ASSERT_EQ(0, migoff_buf_alloc(&b, nr * KiB(4), KiB(4), 0, 0xcb1, why, sizeof(why)))
+		TH_LOG("%s", why);
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, mount("migoff", dir, "ramfs", 0, NULL))
+		TH_LOG("mount ramfs on %s: %s", dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", path, strerror(errno));
+	ASSERT_EQ(0, ftruncate(fd, nr * KiB(4)));
+	file = mmap(NULL, nr * KiB(4), PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, file);
+	/* Clean, zero-filled page cache on node 0: read faults under a bind. */
+	ASSERT_EQ(0, set_mempolicy(MPOL_BIND, &node0, sizeof(node0) * 8));
+	for (i = 0; i < nr; i++)
+		sum += ((volatile char *)file)[i * KiB(4)];
+	ASSERT_EQ(0, set_mempolicy(MPOL_DEFAULT, NULL, 0));
+	ASSERT_EQ(0, sum);
+
+	ASSERT_EQ(0, testmig_set("reasons", reason_mask(MR_SYSCALL)));
+	ASSERT_EQ(0, testmig_set("registered", "1"));
+	ASSERT_EQ(0, testmig_set("max_batch_pages", "64"));
+
+	/* There: what the migrator is offered per batch. */
+	ASSERT_EQ(0, migoff_trace_start("mm_migrate_batch_copy"));
+	ASSERT_EQ(0, move_mixed(&b, file, nr, 1)) TH_LOG("%s", why);
+	offered = migoff_trace_max("mm_migrate_batch_copy", "syscall_or_cpuset",
+				   "nr_folios", &n);
+	migoff_trace_stop("mm_migrate_batch_copy");
+	EXPECT_EQ(64, offered) TH_LOG("largest batch offered to the migrator, of %ld", n);
+	EXPECT_LE(nr / 64, n);
+
+	/* Back: how big the batches are, ramfs folios included. */
+	ASSERT_EQ(0, migoff_trace_start("mm_migrate_first_folio"));
+	ASSERT_EQ(0, move_mixed(&b, file, nr, 0)) TH_LOG("%s", why);
+	batch = migoff_trace_max("mm_migrate_first_folio", "syscall_or_cpuset",
+				 "nr_folios", &n);
+	migoff_trace_stop("mm_migrate_first_folio");
+	EXPECT_LE(127, batch) TH_LOG("largest batch, of %ld", n);
+	EXPECT_GE(128, batch);
+
+	/* Only the anonymous folios were offered, each one once per move. */
+	EXPECT_EQ(2 * nr, testmig_get("folios_offered"));
+	EXPECT_EQ(2 * nr, testmig_get("folios_copied"));
+	EXPECT_EQ(-1, migoff_verify(b.mem, b.len, 0xcb1));
+	for (i = 0; i < nr * (long)KiB(4); i++)
+		sum |= file[i];
+	EXPECT_EQ(0, sum) TH_LOG("a ramfs page lost its zeroes");
+
+	ASSERT_EQ(0, testmig_set("registered", "0"));
+	munmap(file, nr * KiB(4));
+	close(fd);
+	EXPECT_EQ(0, umount(dir));
+	rmdir(dir);
+	migoff_buf_free(&b);
+}
+
+/*
+ * A folio whose copy hit a memory error in its source is reported then
+ * (copy_mc_highpage() queues the memory failure) and must not be copied
+ * again: not by migrate_folios_mc_copy(), to which an engine hands back
+ * the batch it copied part of, nor by the move phase, which fails it with
+ * -EHWPOISON. The test migrator marks every fourth folio so, with its
+ * destination scribbled over: a folio copied again would move, with the
+ * right bytes, so every marked folio must still be on node 0, and every
+ * byte right. The next move, without marks, moves them all.
+ */
+TEST_F_TIMEOUT(reg, poisoned_copy_is_not_copied_again, 300)
+{
+	const long nr = 1024;
+	void **pages = calloc(nr, sizeof(*pages));
+	int *nodes = calloc(nr, sizeof(*nodes));
+	int *status = calloc(nr, sizeof(*status));
+	long long poisoned;
+	struct migoff_buf b;
+	long i, ret;
+
+	ASSERT_TRUE(pages && nodes && status);
+	ASSERT_EQ(0, migoff_buf_alloc(&b, nr * KiB(4), KiB(4), 0, 0xcb2, why, sizeof(why)))
+		TH_LOG("%s", why);
+	ASSERT_EQ(0, testmig_set("reasons", reason_mask(MR_SYSCALL)));
+	ASSERT_EQ(0, testmig_set("registered", "1"));
+	ASSERT_EQ(0, testmig_set("mode", "poison"));
+	ASSERT_EQ(0, testmig_set("reset", "1"));
+
+	for (i = 0; i < nr; i++) {
+		pages[i] = b.mem + i * KiB(4);
+		nodes[i] = 1;
+	}
+	ret = move_pages(0, nr, pages, nodes, status, MPOL_MF_MOVE);
+	poisoned = testmig_get("poisoned");
+	EXPECT_LE(nr / 4, poisoned);
+	EXPECT_EQ(poisoned, ret) TH_LOG("move_pages: %ld not migrated (%s)", ret,
+					ret < 0 ? strerror(errno) : "");
+	EXPECT_EQ(poisoned, migoff_pages_off_node(&b, 1))
+		TH_LOG("a folio whose copy was poisoned moved (it was copied again)");
+	EXPECT_EQ(nr - poisoned, testmig_get("folios_copied"));
+	EXPECT_EQ(-1, migoff_verify(b.mem, b.len, 0xcb2));
+
+	/* The marks were for that migration only. */
+	ASSERT_EQ(0, testmig_set("mode", "copy"));
+	ret = move_pages(0, nr, pages, nodes, status, MPOL_MF_MOVE);
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(0, migoff_pages_off_node(&b, 1));
+	EXPECT_EQ(-1, migoff_verify(b.mem, b.len, 0xcb2));
+
+	ASSERT_EQ(0, testmig_set("registered", "0"));
+	migoff_buf_free(&b);
+	free(pages);
+	free(nodes);
+	free(status);
 }
 
 /*

@@ -30,6 +30,7 @@
 #include <numaif.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,9 @@
 #define CG	"/sys/fs/cgroup/"
 #ifndef MADV_SOFT_OFFLINE
 #define MADV_SOFT_OFFLINE 101
+#endif
+#ifndef MADV_HWPOISON
+#define MADV_HWPOISON 100
 #endif
 
 static char why[256];
@@ -935,6 +939,229 @@ TEST_F_TIMEOUT(rs, memory_failure_never_offloaded, 120)
 	EXPECT_EQ(0, n_mf) TH_LOG("a memory_failure batch went to the migrator (or the trace was unreadable)");
 	if (x->migrator)
 		EXPECT_LT(0, n_sys) TH_LOG("the control move_pages(2) batch was not traced");
+	migoff_buf_free(&b);
+}
+
+/* The memory failures the nodes have reported (memory_failure/total). */
+static long long memory_failures(void)
+{
+	char path[96];
+	long long sum = 0, v;
+	int node;
+
+	for (node = 0; node < 8; node++) {
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/node/node%d/memory_failure/total", node);
+		if (migoff_read_ll(path, &v))
+			continue;
+		sum += v;
+	}
+	return sum;
+}
+
+#define RAS_EVENT	MIGOFF_TRACEFS "events/ras/memory_failure_event/enable"
+
+/*
+ * memory_failure() calls recorded by the ras:memory_failure_event
+ * tracepoint since ras_trace_start(), counting the "already poisoned" ones
+ * that the counters leave out (soft offlining is not one); -1 if the trace
+ * cannot be read. Stops the recording.
+ */
+static int ras_trace_start(void)
+{
+	FILE *f = fopen(MIGOFF_TRACEFS "trace", "w");	/* O_TRUNC: clears it */
+
+	if (!f)
+		return -1;
+	fclose(f);
+	return migoff_write_file(RAS_EVENT, "1");
+}
+
+static long ras_trace_count(void)
+{
+	char line[512];
+	long n = 0;
+	FILE *f = fopen(MIGOFF_TRACEFS "trace", "r");
+
+	migoff_write_file(RAS_EVENT, "0");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "memory_failure_event:")) {
+			ksft_print_msg("%s", line);
+			n++;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static volatile sig_atomic_t sigbus_n, sigbus_code;
+static void *volatile sigbus_addr;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	sigbus_n++;
+	sigbus_code = si->si_code;
+	sigbus_addr = si->si_addr;
+}
+
+/*
+ * A thread moving a buffer between nodes 0 and 1 until told to stop, and
+ * holding still between two moves when asked to.
+ */
+struct poison_mover {
+	struct migoff_buf *b;
+	long skip;		/* the page that may be poisoned */
+	volatile bool stop, hold, held;
+	int node;		/* where the last move put the buffer */
+	volatile long moves;
+	char why[160];		/* empty unless a move went wrong */
+};
+
+/*
+ * Move the buffer to @node, one address per 4 KiB page. @strict: every
+ * page but ->skip must be on @node afterwards (a page soft-offlined or
+ * poisoned during a move may miss that one move).
+ */
+static int poison_move(struct poison_mover *m, int node, bool strict)
+{
+	long n = m->b->len / KiB(4), i;
+	void **pages = calloc(n, sizeof(*pages));
+	int *nodes = calloc(n, sizeof(*nodes));
+	int *status = calloc(n, sizeof(*status));
+	int err = -1;
+
+	if (!pages || !nodes || !status)
+		goto out;
+	for (i = 0; i < n; i++) {
+		pages[i] = m->b->mem + i * KiB(4);
+		nodes[i] = node;
+	}
+	if (move_pages(0, n, pages, nodes, status, MPOL_MF_MOVE) < 0) {
+		snprintf(m->why, sizeof(m->why), "move_pages: %s", strerror(errno));
+		goto out;
+	}
+	if (move_pages(0, n, pages, NULL, status, 0)) {
+		snprintf(m->why, sizeof(m->why), "move_pages query: %s", strerror(errno));
+		goto out;
+	}
+	for (i = 0; strict && i < n; i++) {
+		if (i != m->skip && status[i] != node) {
+			snprintf(m->why, sizeof(m->why), "page %ld on %d after a move to %d",
+				 i, status[i], node);
+			goto out;
+		}
+	}
+	m->node = node;
+	err = 0;
+out:
+	free(pages);
+	free(nodes);
+	free(status);
+	return err;
+}
+
+static void *poison_mover_thread(void *arg)
+{
+	struct poison_mover *m = arg;
+
+	while (!m->stop && !poison_move(m, !m->node, false)) {
+		m->moves++;
+		m->held = m->hold;
+		while (m->hold && !m->stop)
+			usleep(1000);
+		m->held = false;
+	}
+	return NULL;
+}
+
+/*
+ * Run madvise(@advice) on page @page of the buffer between two moves: a
+ * page isolated by a move in flight is neither soft-offlined nor handled
+ * by memory_failure() (it is "ignored"), which is not what is tested.
+ */
+static int poison_between_moves(struct poison_mover *m, long page, int advice)
+{
+	int rc;
+
+	m->hold = true;
+	while (!m->held && !m->why[0])
+		usleep(1000);
+	rc = madvise(m->b->mem + page * KiB(4), KiB(4), advice) ? -errno : 0;
+	m->hold = false;
+	return rc;
+}
+
+/*
+ * A memory error while the buffer moves through the migrator: one page is
+ * soft-offlined (its contents move to a new page) and another poisoned
+ * with MADV_HWPOISON (memory_failure() as a machine check would run it,
+ * SIGBUS included) between two of the moves of a thread that moves the
+ * buffer between nodes 0 and 1, and the moves go on over them.
+ * The error is reported once: one memory_failure() call (the
+ * ras tracepoint, which also sees calls for a page already poisoned), the
+ * nodes' memory_failure/total up by one, HardwareCorrupted by the two
+ * pages, one SIGBUS. Every other byte is right, soft-offlined page
+ * included, and every page but the poisoned one is where a last move puts
+ * it.
+ */
+TEST_F_TIMEOUT(rs, hwpoison_while_moving, 300)
+{
+	struct ctx *x = &self->x;
+	const long hw = 700, soft = 300;	/* pages of the 4 MiB buffer */
+	struct poison_mover m = { .skip = hw };
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	long long failures, corrupted_kb;
+	struct migoff_buf b;
+	char *want;
+	pthread_t t;
+	long i;
+	int rc;
+
+	buf_on(_metadata, &b, MiB(4), 0, 0x1f);
+	want = malloc(b.len);
+	ASSERT_NE(NULL, want);
+	migoff_fill(want, b.len, 0x1f);
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+	route(_metadata, x, MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL));
+	failures = memory_failures();
+	corrupted_kb = meminfo_kb("HardwareCorrupted");
+	ASSERT_LE(0, corrupted_kb);
+	ASSERT_EQ(0, ras_trace_start()) TH_LOG("cannot enable ras:memory_failure_event");
+
+	m.b = &b;
+	ASSERT_EQ(0, pthread_create(&t, NULL, poison_mover_thread, &m));
+	rc = poison_between_moves(&m, soft, MADV_SOFT_OFFLINE);
+	EXPECT_EQ(0, rc) TH_LOG("MADV_SOFT_OFFLINE: %s", strerror(-rc));
+	rc = poison_between_moves(&m, hw, MADV_HWPOISON);
+	EXPECT_EQ(0, rc) TH_LOG("MADV_HWPOISON: %s", strerror(-rc));
+	/* At least two more moves with the page poisoned. */
+	for (i = m.moves + 2; m.moves < i && !m.why[0]; )
+		usleep(10000);
+	m.stop = true;
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, m.why[0]) TH_LOG("mover: %s", m.why);
+	ASSERT_EQ(0, poison_move(&m, !m.node, true)) TH_LOG("%s", m.why);
+
+	EXPECT_EQ(1, ras_trace_count())
+		TH_LOG("memory_failure() did not run exactly once");
+	EXPECT_EQ(failures + 1, memory_failures());
+	EXPECT_EQ(corrupted_kb + 8, meminfo_kb("HardwareCorrupted"));
+	EXPECT_EQ(1, sigbus_n);
+	EXPECT_EQ(BUS_MCEERR_AR, sigbus_code);
+	EXPECT_EQ(b.mem + hw * KiB(4), sigbus_addr);
+	EXPECT_EQ(0, memcmp(b.mem, want, hw * KiB(4)))
+		TH_LOG("a byte before the poisoned page is wrong");
+	EXPECT_EQ(0, memcmp(b.mem + (hw + 1) * KiB(4), want + (hw + 1) * KiB(4),
+			    b.len - (hw + 1) * KiB(4)))
+		TH_LOG("a byte after the poisoned page is wrong");
+	x->verified = b.len - KiB(4);
+	check(_metadata, x, MIGOFF_REASON_SYSCALL, 0);
+	ksft_print_msg("%ld moves, the last to node %d\n", m.moves + 1, m.node);
+	free(want);
 	migoff_buf_free(&b);
 }
 

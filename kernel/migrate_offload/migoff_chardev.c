@@ -88,7 +88,7 @@ static long migoff_get_info(unsigned long uarg, unsigned int cmd)
 		MIGOFF_FEAT_PARAMS | MIGOFF_FEAT_STATS | MIGOFF_FEAT_NETLINK |
 		MIGOFF_FEAT_QUOTAS | MIGOFF_FEAT_AUTO | MIGOFF_FEAT_LATENCY |
 		MIGOFF_FEAT_AUTO_CPU_TIME | MIGOFF_FEAT_FALLBACK_BUSY;
-	a.max_batch_pages_limit = MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT;
+	a.max_batch_pages_limit = MIGOFF_MAX_BATCH_PAGES;
 	return migoff_put_arg(uarg, &a, sizeof(a));
 }
 

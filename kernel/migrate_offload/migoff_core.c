@@ -8,8 +8,8 @@
  * routed reason go to its migrator; the rest of the policy (batch caps,
  * parameters, statistics) is here too, driven from /dev/migrate_offload.
  *
- * The module's files, in layers (Kbuild lists them in this order; a file
- * calls functions of lower layers only, checked by tools/check-layers):
+ * The module's files, in layers (the Makefile lists them in this order; a
+ * file calls functions of lower layers only):
  *
  *   3  migoff_main.c     module init and exit: the layers up, then down
  *   2  migoff_chardev.c  /dev/migrate_offload       the front ends: they
@@ -97,6 +97,9 @@ static DEFINE_MUTEX(mm_mask_mutex);
 /* This module is pinned while anything is routed; under the policy mutex. */
 static bool routes_pin;
 static u32 policy_gen;			/* under migoff_policy_mutex; READ_ONCE */
+
+/* Between migoff_core_init() and migoff_core_exit(): migrators may register. */
+static bool core_up;
 
 static unsigned int min_folios;		/* READ_ONCE in the copy path */
 /*
@@ -798,9 +801,11 @@ void migoff_batch_sync(void)
 	lockdep_assert_held(&migoff_policy_mutex);
 	if (!mm_registered)
 		return;
+	if (cap == max)
+		cap = max_batch_pages;
 	/* Cannot fail: in range, and we are the registered migrator. */
-	WARN_ON_ONCE(migrate_offload_set_max_batch_pages(&migoff_migrator,
-							 cap == max ? max_batch_pages : cap));
+	WARN_ON_ONCE(migrate_offload_set_max_batch_bytes(&migoff_migrator,
+							 (unsigned long)cap << PAGE_SHIFT));
 }
 
 /**
@@ -822,10 +827,10 @@ int migoff_set_batch(u32 flags, u32 max_pages, u32 min, u32 latency_us)
 
 	lockdep_assert_held(&migoff_policy_mutex);
 	if ((flags & MIGOFF_BATCH_SET_MAX_PAGES) &&
-	    max_pages > MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT)
+	    max_pages > MIGOFF_MAX_BATCH_PAGES)
 		return -ERANGE;
 	if ((flags & MIGOFF_BATCH_SET_MIN_FOLIOS) &&
-	    min > MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT)
+	    min > MIGOFF_MAX_BATCH_PAGES)
 		return -ERANGE;
 	/* The only step that can fail (range included) comes first. */
 	if (flags & MIGOFF_BATCH_SET_LATENCY) {
@@ -903,15 +908,24 @@ void migoff_reset_stats(void)
  * migoff_register_engine - Make a migrator available for routing.
  * @e: The migrator; stays valid until migoff_unregister_engine().
  *
+ * A migrator built into the kernel registers from late_initcall(): the
+ * core comes up at device level, after the DMA drivers link.
+ *
  * Context: Process context; takes the policy mutex.
- * Return: 0, -EINVAL for a bad name or missing copy callback, -EEXIST if
- * the name is taken, -ENOMEM if its counters or estimates cannot be
- * allocated.
+ * Return: 0, -ENODEV before migoff_core_init() or after
+ * migoff_core_exit(), -EINVAL for a bad name or missing copy callback,
+ * -EEXIST if the name is taken, -ENOMEM if its counters or estimates
+ * cannot be allocated.
  */
 int migoff_register_engine(struct migoff_engine *e)
 {
 	int ret;
 
+	if (!READ_ONCE(core_up)) {
+		pr_err("migrator %s registered before the engine's core\n",
+		       e->name ? e->name : "(unnamed)");
+		return -ENODEV;
+	}
 	if (!e->name || !e->name[0] || strlen(e->name) >= MIGOFF_NAME_LEN ||
 	    !e->copy || e->nr_params > MIGOFF_MAX_PARAMS)
 		return -EINVAL;
@@ -1002,11 +1016,13 @@ int __init migoff_core_init(void)
 			goto err_stats;
 	}
 	migoff_latency_init(latency_resync);
+	WRITE_ONCE(core_up, true);
 	ret = migoff_register_engine(&migoff_cpu_engine);
 	if (ret)
 		goto err_stats;
 	return 0;
 err_stats:
+	WRITE_ONCE(core_up, false);
 	reason_stats_free();
 	return ret;
 }
@@ -1040,5 +1056,6 @@ void migoff_core_exit(void)
 	cancel_delayed_work_sync(&fallback_work);
 	migoff_quota_exit();
 	migoff_unregister_engine(&migoff_cpu_engine);
+	WRITE_ONCE(core_up, false);
 	reason_stats_free();
 }

@@ -3,9 +3,16 @@
 #ifndef _MIGOFF_CORE_H
 #define _MIGOFF_CORE_H
 
+#include <linux/migrate_copy_offload.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
 #include "migoff_engine.h"
+
+/*
+ * Largest batch cap in base pages. The mm core bounds what one batch locks
+ * in bytes, whatever the page size: 2^18 pages of 4 KiB.
+ */
+#define MIGOFF_MAX_BATCH_PAGES	(MIGRATE_OFFLOAD_MAX_BATCH_BYTES >> PAGE_SHIFT)
 
 extern struct mutex migoff_policy_mutex;
 extern struct migoff_engine migoff_cpu_engine;

@@ -1054,7 +1054,12 @@ static void __exit dcbm_exit(void)
 	mempool_destroy(window_pool);
 }
 
-module_init(dcbm_init);
+/*
+ * Built in, the engine's own initcall (device level) must have run first,
+ * and drivers/dma/ links before drivers/migrate_offload/: register late.
+ * In a module this is module_init().
+ */
+late_initcall(dcbm_init);
 module_exit(dcbm_exit);
 
 MODULE_LICENSE("GPL");

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests of migrate_offload.ko's pure helpers, built as their own
- * module (migoff_kunit.ko, with CONFIG_KUNIT): load migrate_offload.ko
- * first; results are in the kernel log (KTAP) and in
- * /sys/kernel/debug/kunit/<suite>/results.
+ * KUnit tests of the engine's pure helpers, built as their own module
+ * (migoff_kunit.ko, with CONFIG_KUNIT), which needs the engine's; results
+ * are in the kernel log (KTAP) and in /sys/kernel/debug/kunit/<suite>/results.
  *
  * migoff_quota_bucket: the quota token bucket with the time injected:
  * clocks going backwards, huge rates over long gaps, huge bursts, many

@@ -74,7 +74,7 @@ static u32 fit_pages(u32 target_us, u64 ns, u64 pages)
 	if (!target_ns || !ns || !pages)
 		return 0;
 	return clamp_t(u64, mul_u64_u64_div_u64(target_ns - target_ns / 16, pages, ns),
-		       1, MIGRATE_OFFLOAD_MAX_BATCH_PAGES_LIMIT);
+		       1, MIGOFF_MAX_BATCH_PAGES);
 }
 
 /**

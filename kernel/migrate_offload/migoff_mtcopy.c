@@ -15,7 +15,8 @@
  * THP is spread over up to 8; a batch too small for two (or a machine with
  * one CPU) is copied inline, so mtcopy is never slower than "cpu" on small
  * batches. A folio is marked copied only when every range covering it
- * copied without error.
+ * copied without error, and marked poisoned when a range hit a memory
+ * error in it (the move phase then fails it without copying it again).
  *
  * Why not padata_do_multithreaded(), which upstream's multi-threaded folio
  * copy uses: in 6.12 it is __init, and reusing it would take a patch to
@@ -135,6 +136,7 @@ struct mtcopy_work {
 	unsigned long nr_pages;
 	unsigned int last;		/* out: the last folio it touched */
 	bool failed;			/* out: a page failed to copy */
+	struct folio *poisoned;		/* out: the destination of that page */
 };
 
 struct mtcopy_batch {
@@ -162,10 +164,14 @@ static void mtcopy_range(struct mtcopy_work *w)
 		}
 		if (copy_mc_highpage(folio_page(dst, page), folio_page(src, page))) {
 			/*
-			 * Every folio the range may touch falls back to the
-			 * CPU (a few of the next range's too: harmless).
+			 * A memory error in the source, queued for memory
+			 * failure already: the move phase must not copy this
+			 * folio again. Every other folio the range may touch
+			 * falls back to the CPU (a few of the next range's
+			 * too: harmless).
 			 */
 			w->failed = true;
+			w->poisoned = dst;
 			index = w->index + w->nr_pages;
 			break;
 		}
@@ -225,6 +231,7 @@ static void mtcopy_cut(struct mtcopy_batch *b, struct list_head *dst_list,
 		w->page = page;
 		w->nr_pages = per + (t < extra);
 		w->failed = false;
+		w->poisoned = NULL;
 		INIT_WORK(&w->work, mtcopy_work_fn);
 		/* Move to where the next range starts. */
 		for (skip = w->nr_pages; skip; ) {
@@ -347,6 +354,11 @@ static int mtcopy_copy(struct migoff_engine *e, struct list_head *dst_list,
 	/* Helper time only: what the workers spent, not the caller's range. */
 	ci->cpu_ns = atomic64_read(&b->cpu_ns);
 
+	/* Marked here, not by the workers: two ranges may share a folio. */
+	for (t = 0; t < nr_works; t++)
+		if (b->works[t].poisoned)
+			folio_mark_copy_poisoned(b->works[t].poisoned);
+
 	i = 0;
 	list_for_each_entry(dst, dst_list, lru) {
 		if (i == nr)
@@ -396,7 +408,12 @@ static void __exit mtcopy_exit(void)
 	destroy_workqueue(mtcopy_wq);
 }
 
-module_init(mtcopy_init);
+/*
+ * Built in, the engine's own initcall (device level) must have run first,
+ * and drivers/dma/ links before drivers/migrate_offload/: register late.
+ * In a module this is module_init().
+ */
+late_initcall(mtcopy_init);
 module_exit(mtcopy_exit);
 
 MODULE_LICENSE("GPL");

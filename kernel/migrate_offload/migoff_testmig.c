@@ -17,17 +17,23 @@
  *                    fail: copy nothing and return -EIO
  *                    partial: copy every other folio offered (counting
  *                    across batches) and return -EIO
+ *                    poison: as if the copy of every fourth folio
+ *                    offered (counting across batches) hit a memory
+ *                    error: its destination is scribbled over and marked
+ *                    poisoned; the others are copied; then the whole
+ *                    batch goes to migrate_folios_mc_copy(), which must
+ *                    copy none of them again
  *                    Folios not copied get their destination scribbled
  *                    over and stay unmarked: the CPU must copy them.
  *   delay_us         sleep this long in every batch (widens races)
  *   register_second  writing 1 tries to register a second migrator (with
  *                    no reasons: the mm core must never call it); the
  *                    write returns that attempt's error
- *   max_batch_pages  migrate_offload_set_max_batch_pages() while
+ *   max_batch_pages  migrate_offload_set_max_batch_bytes(), in pages, while
  *                    registered (EINVAL otherwise); reads back the last
  *                    value set, which the mm core forgets on unregister
- *   batches, folios_offered, folios_copied, bytes_copied, last_reason
- *                    statistics (read-only); reset clears them
+ *   batches, folios_offered, folios_copied, bytes_copied, last_reason,
+ *   poisoned         statistics (read-only); reset clears them
  *   wrong_reason     batches handed over for a reason outside the mask
  *                    the mm core had been given (or to the second
  *                    migrator, whose mask is empty)
@@ -62,11 +68,12 @@
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
-enum testmig_mode { TESTMIG_COPY, TESTMIG_FAIL, TESTMIG_PARTIAL };
+enum testmig_mode { TESTMIG_COPY, TESTMIG_FAIL, TESTMIG_PARTIAL, TESTMIG_POISON };
 static const char * const mode_names[] = {
 	[TESTMIG_COPY] = "copy",
 	[TESTMIG_FAIL] = "fail",
 	[TESTMIG_PARTIAL] = "partial",
+	[TESTMIG_POISON] = "poison",
 };
 
 static DEFINE_MUTEX(testmig_lock);
@@ -79,6 +86,7 @@ static unsigned int delay_us;
 static atomic64_t stat_batches;
 static atomic64_t stat_offered;
 static atomic64_t stat_copied;
+static atomic64_t stat_poisoned;
 static atomic64_t stat_bytes;
 static atomic_t stat_last_reason = ATOMIC_INIT(-1);
 static atomic64_t stat_wrong_reason;
@@ -151,7 +159,12 @@ static int testmig_copy(struct list_head *dst_list, struct list_head *src_list,
 
 		if (i == nr_folios)
 			break;
-		if (skip || folio_mc_copy(dst, src)) {
+		if (m == TESTMIG_POISON &&
+		    !(atomic_inc_return(&partial_seq) & 3)) {
+			testmig_scribble(dst);
+			folio_mark_copy_poisoned(dst);
+			atomic64_inc(&stat_poisoned);
+		} else if (skip || folio_mc_copy(dst, src)) {
 			testmig_scribble(dst);
 			rc = -EIO;
 		} else {
@@ -163,6 +176,9 @@ static int testmig_copy(struct list_head *dst_list, struct list_head *src_list,
 		i++;
 		cond_resched();
 	}
+	/* An engine handing back a batch it copied part of. */
+	if (m == TESTMIG_POISON)
+		return migrate_folios_mc_copy(dst_list, src_list, nr_folios);
 	return rc;
 }
 
@@ -312,7 +328,8 @@ static int max_batch_pages_set(const char *val, const struct kernel_param *kp)
 	if (ret)
 		return ret;
 	mutex_lock(&testmig_lock);
-	ret = registered ? migrate_offload_set_max_batch_pages(&testmig, n) :
+	ret = registered ?
+		migrate_offload_set_max_batch_bytes(&testmig, (unsigned long)n << PAGE_SHIFT) :
 		-EINVAL;
 	if (!ret)
 		max_batch_pages = n;
@@ -338,6 +355,7 @@ static const struct kernel_param_ops stat_ops = {
 module_param_cb(batches, &stat_ops, &stat_batches, 0444);
 module_param_cb(folios_offered, &stat_ops, &stat_offered, 0444);
 module_param_cb(folios_copied, &stat_ops, &stat_copied, 0444);
+module_param_cb(poisoned, &stat_ops, &stat_poisoned, 0444);
 module_param_cb(bytes_copied, &stat_ops, &stat_bytes, 0444);
 module_param_cb(wrong_reason, &stat_ops, &stat_wrong_reason, 0444);
 module_param_cb(memalloc, &stat_ops, &stat_memalloc, 0444);
@@ -360,6 +378,8 @@ static int reset_set(const char *val, const struct kernel_param *kp)
 	atomic64_set(&stat_batches, 0);
 	atomic64_set(&stat_offered, 0);
 	atomic64_set(&stat_copied, 0);
+	atomic64_set(&stat_poisoned, 0);
+	atomic_set(&partial_seq, 0);
 	atomic64_set(&stat_bytes, 0);
 	atomic64_set(&stat_wrong_reason, 0);
 	atomic64_set(&stat_memalloc, 0);
