@@ -43,7 +43,7 @@
 #define SYSCALL		MIGOFF_REASON_SYSCALL
 #define SYSCALL_BIT	MIGOFF_REASON_BIT(SYSCALL)
 #define SWDMA		"/sys/module/migoff_swdma/parameters/"
-#define DCBM		"/sys/module/migoff_dcbm/parameters/"
+#define DCBM		MIGOFF_DCBM_DEBUGFS
 
 static char why[256];
 

@@ -160,6 +160,9 @@ void migoff_cg_remove(const char *name);
  * over the recorded @event lines whose reason is @reason. migoff_trace_max()
  * returns -1 when no such line was recorded; *@count gets their number.
  */
+/* The statistics (and mtcopy's fault injection) of two migrators, in debugfs. */
+#define MIGOFF_DCBM_DEBUGFS	"/sys/kernel/debug/migoff_dcbm/"
+#define MIGOFF_MTCOPY_DEBUGFS	"/sys/kernel/debug/migoff_mtcopy/"
 #define MIGOFF_TRACEFS "/sys/kernel/tracing/"
 int migoff_trace_start(const char *event);
 void migoff_trace_stop(const char *event);

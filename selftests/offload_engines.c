@@ -23,7 +23,7 @@
 
 #define SYSCALL_BIT	MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL)
 #define SWDMA		"/sys/module/migoff_swdma/parameters/"
-#define DCBM		"/sys/module/migoff_dcbm/parameters/"
+#define DCBM		MIGOFF_DCBM_DEBUGFS
 #define DCBM_WINDOW	64	/* folios per dcbm window (migoff_dcbm.c) */
 
 static char why[256];	/* why a round trip failed (each test is a process) */

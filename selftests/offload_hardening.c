@@ -44,8 +44,8 @@
 
 #define CG		MIGOFF_CGROUP_ROOT
 #define SWDMA		"/sys/module/migoff_swdma/parameters/"
-#define DCBM		"/sys/module/migoff_dcbm/parameters/"
-#define MTCOPY		"/sys/module/migoff_mtcopy/parameters/"
+#define DCBM		MIGOFF_DCBM_DEBUGFS
+#define MTCOPY		MIGOFF_MTCOPY_DEBUGFS
 #define FAILSLAB	"/sys/kernel/debug/failslab/"
 #define FAILPAGE	"/sys/kernel/debug/fail_page_alloc/"
 #define SYSCALL_BIT	MIGOFF_REASON_BIT(MIGOFF_REASON_SYSCALL)

@@ -234,7 +234,7 @@ TEST_F_TIMEOUT(pol, latency_target_bounds_the_first_folio, 900)
 	migoff_buf_free(&b);
 }
 
-#define MTCOPY	"/sys/module/migoff_mtcopy/parameters/"
+#define MTCOPY		MIGOFF_MTCOPY_DEBUGFS
 
 /*
  * mtcopy fails its first batch (fault injection, as when its work items

@@ -95,7 +95,7 @@
  * one reports available, and routing it fails with ENODEV if no channel
  * can be had.
  *
- * Statistics (/sys/module/migoff_dcbm/parameters/, read-only):
+ * Statistics (debugfs, /sys/kernel/debug/migoff_dcbm/, read-only):
  *   timeouts     windows that reached their deadline with copies pending
  *   busy         windows that found no free channel within DCBM_CLAIM_WAIT_MS
  *   windows      windows that claimed channels
@@ -129,6 +129,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/completion.h>
+#include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmaengine.h>
@@ -137,7 +138,6 @@
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -166,38 +166,49 @@ static atomic_long_t stat_timeouts, stat_busy, stat_windows, stat_descs,
 	stat_coalesced, stat_terminated, stat_held, stat_late, stat_reserve;
 static atomic_t stat_quarantined;
 
-static int stat_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(kp->arg));
-}
+static struct dentry *dcbm_debugfs;
 
-static int stat_get_int(char *buf, const struct kernel_param *kp)
+static int stat_get(void *data, u64 *val)
 {
-	return sysfs_emit(buf, "%d\n", atomic_read(kp->arg));
+	*val = atomic_long_read(data);
+	return 0;
 }
+DEFINE_DEBUGFS_ATTRIBUTE(stat_fops, stat_get, NULL, "%llu\n");
 
-static const struct kernel_param_ops stat_ops = { .get = stat_get };
-static const struct kernel_param_ops stat_int_ops = { .get = stat_get_int };
-module_param_cb(timeouts, &stat_ops, &stat_timeouts, 0444);
-MODULE_PARM_DESC(timeouts, "Windows that reached their deadline with copies pending");
-module_param_cb(busy, &stat_ops, &stat_busy, 0444);
-MODULE_PARM_DESC(busy, "Windows that found no free channel in time");
-module_param_cb(windows, &stat_ops, &stat_windows, 0444);
-MODULE_PARM_DESC(windows, "Windows that claimed channels");
-module_param_cb(descriptors, &stat_ops, &stat_descs, 0444);
-MODULE_PARM_DESC(descriptors, "DMA descriptors submitted");
-module_param_cb(coalesced, &stat_ops, &stat_coalesced, 0444);
-MODULE_PARM_DESC(coalesced, "Folios that shared a descriptor with the folio before");
-module_param_cb(terminated, &stat_ops, &stat_terminated, 0444);
-MODULE_PARM_DESC(terminated, "Channels stopped after a timeout");
-module_param_cb(held, &stat_ops, &stat_held, 0444);
-MODULE_PARM_DESC(held, "Folios held after a timeout on a channel that could not be stopped");
-module_param_cb(late, &stat_ops, &stat_late, 0444);
-MODULE_PARM_DESC(late, "Held descriptors that completed after their timeout");
-module_param_cb(reserve, &stat_ops, &stat_reserve, 0444);
-MODULE_PARM_DESC(reserve, "Windows taken from the reserve (their allocation failed)");
-module_param_cb(quarantined, &stat_int_ops, &stat_quarantined, 0444);
-MODULE_PARM_DESC(quarantined, "Channels quarantined now (descriptors outstanding after a timeout)");
+static int stat_get_int(void *data, u64 *val)
+{
+	*val = atomic_read(data);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(stat_int_fops, stat_get_int, NULL, "%llu\n");
+
+static const struct {
+	const char *name;
+	atomic_long_t *v;
+} dcbm_stats[] = {
+	{ "timeouts", &stat_timeouts },
+	{ "busy", &stat_busy },
+	{ "windows", &stat_windows },
+	{ "descriptors", &stat_descs },
+	{ "coalesced", &stat_coalesced },
+	{ "terminated", &stat_terminated },
+	{ "held", &stat_held },
+	{ "late", &stat_late },
+	{ "reserve", &stat_reserve },
+};
+
+/* The statistics, for tests and debugging: no ABI. */
+static void dcbm_debugfs_init(void)
+{
+	unsigned int i;
+
+	dcbm_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	for (i = 0; i < ARRAY_SIZE(dcbm_stats); i++)
+		debugfs_create_file_unsafe(dcbm_stats[i].name, 0444, dcbm_debugfs,
+					   dcbm_stats[i].v, &stat_fops);
+	debugfs_create_file_unsafe("quarantined", 0444, dcbm_debugfs,
+				   &stat_quarantined, &stat_int_fops);
+}
 
 /* Where a folio's transfer stands (struct dcbm_xfer.state). */
 enum dcbm_state {
@@ -1037,9 +1048,12 @@ static int __init dcbm_init(void)
 	if (!window_pool)
 		return -ENOMEM;
 	rc = migoff_register_engine(&dcbm_engine);
-	if (rc)
+	if (rc) {
 		mempool_destroy(window_pool);
-	return rc;
+		return rc;
+	}
+	dcbm_debugfs_init();
+	return 0;
 }
 
 /*
@@ -1048,6 +1062,7 @@ static int __init dcbm_init(void)
  */
 static void __exit dcbm_exit(void)
 {
+	debugfs_remove_recursive(dcbm_debugfs);
 	migoff_unregister_engine(&dcbm_engine);
 	cancel_delayed_work_sync(&reap_work);
 	flush_work(&release_work);

@@ -52,13 +52,14 @@
  * task's own time, charged to it as usual.
  *
  * Parameters: threads (1..64), push (0: pull, 1: push).
- * Statistics (/sys/module/migoff_mtcopy/parameters/, read-only):
+ * Statistics (debugfs, /sys/kernel/debug/migoff_mtcopy/, read-only):
  *   batches_inline    batches copied by the migrating thread alone
  *   batches_threaded  batches split into work items
  *   workers           work items queued for them
  *   workers_helped    work items the migrating thread took back and ran
- * Fault injection (tests): fail_batches=N makes the next N batches fail
- * at once, as when the work items cannot be allocated (0644).
+ * Fault injection (tests, same directory): writing N to fail_batches
+ * makes the next N batches fail at once, as when the work items cannot be
+ * allocated.
  *
  * CPUs: workers go only to CPUs that are online, that the migrating task
  * may run on (its cpuset and affinity, current->cpus_ptr), and that are
@@ -71,11 +72,11 @@
 #include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/debugfs.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/migrate.h>
 #include <linux/module.h>
-#include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/sched/isolation.h>
@@ -90,39 +91,42 @@
 static atomic_long_t stat_inline, stat_threaded, stat_workers, stat_helped;
 static atomic_t fail_batches;
 
-static int fail_set(const char *val, const struct kernel_param *kp)
-{
-	unsigned int n;
-	int ret = kstrtouint(val, 0, &n);
+static struct dentry *mtcopy_debugfs;
 
-	if (!ret)
-		atomic_set(&fail_batches, n);
-	return ret;
+static int fail_get(void *data, u64 *val)
+{
+	*val = atomic_read(&fail_batches);
+	return 0;
 }
 
-static int fail_get(char *buf, const struct kernel_param *kp)
+static int fail_set(void *data, u64 val)
 {
-	return sysfs_emit(buf, "%d\n", atomic_read(&fail_batches));
+	if (val > INT_MAX)
+		return -EINVAL;
+	atomic_set(&fail_batches, val);
+	return 0;
 }
+DEFINE_DEBUGFS_ATTRIBUTE(fail_fops, fail_get, fail_set, "%llu\n");
 
-static const struct kernel_param_ops fail_ops = { .set = fail_set, .get = fail_get };
-module_param_cb(fail_batches, &fail_ops, NULL, 0644);
-MODULE_PARM_DESC(fail_batches, "Fail the next N batches at once (tests)");
-
-static int stat_get(char *buf, const struct kernel_param *kp)
+static int stat_get(void *data, u64 *val)
 {
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(kp->arg));
+	*val = atomic_long_read(data);
+	return 0;
 }
+DEFINE_DEBUGFS_ATTRIBUTE(stat_fops, stat_get, NULL, "%llu\n");
 
-static const struct kernel_param_ops stat_ops = { .get = stat_get };
-module_param_cb(batches_inline, &stat_ops, &stat_inline, 0444);
-MODULE_PARM_DESC(batches_inline, "Batches copied inline (too small to split)");
-module_param_cb(batches_threaded, &stat_ops, &stat_threaded, 0444);
-MODULE_PARM_DESC(batches_threaded, "Batches split over workers");
-module_param_cb(workers, &stat_ops, &stat_workers, 0444);
-MODULE_PARM_DESC(workers, "Work items queued (ranges the migrating thread did not copy)");
-module_param_cb(workers_helped, &stat_ops, &stat_helped, 0444);
-MODULE_PARM_DESC(workers_helped, "Work items run by the migrating thread");
+/* Statistics and fault injection, for tests and debugging: no ABI. */
+static void mtcopy_debugfs_init(void)
+{
+	struct dentry *d = debugfs_create_dir(KBUILD_MODNAME, NULL);
+
+	mtcopy_debugfs = d;
+	debugfs_create_file_unsafe("batches_inline", 0444, d, &stat_inline, &stat_fops);
+	debugfs_create_file_unsafe("batches_threaded", 0444, d, &stat_threaded, &stat_fops);
+	debugfs_create_file_unsafe("workers", 0444, d, &stat_workers, &stat_fops);
+	debugfs_create_file_unsafe("workers_helped", 0444, d, &stat_helped, &stat_fops);
+	debugfs_create_file_unsafe("fail_batches", 0644, d, NULL, &fail_fops);
+}
 
 struct mtcopy_batch;
 
@@ -396,14 +400,18 @@ static int __init mtcopy_init(void)
 	mtcopy_engine.params[0].value = clamp_t(unsigned int, num_online_cpus(),
 						1, MAX_THREADS);
 	ret = migoff_register_engine(&mtcopy_engine);
-	if (ret)
+	if (ret) {
 		destroy_workqueue(mtcopy_wq);
-	return ret;
+		return ret;
+	}
+	mtcopy_debugfs_init();
+	return 0;
 }
 
 /* Routed migrators are pinned: exit runs only when nothing routes here. */
 static void __exit mtcopy_exit(void)
 {
+	debugfs_remove_recursive(mtcopy_debugfs);
 	migoff_unregister_engine(&mtcopy_engine);
 	destroy_workqueue(mtcopy_wq);
 }
