@@ -514,18 +514,11 @@ out:
 	return rc;
 }
 
-/* The mm core tells how long an offloaded batch kept its first folio. */
-static void migoff_first_folio_moved(enum migrate_reason reason,
-				     unsigned int nr_folios,
-				     unsigned int nr_pages, u64 wait_ns)
-{
-	migoff_latency_sample(reason, nr_folios, nr_pages, wait_ns);
-}
-
+/* The first-folio latency of offloaded batches feeds the latency target. */
 static struct migrator migoff_migrator = {
 	.name = "migrate_offload",
 	.offload_copy = migoff_offload_copy,
-	.first_folio_moved = migoff_first_folio_moved,
+	.first_folio_moved = migoff_latency_sample,
 };
 
 /* Registry. Callers hold migoff_policy_mutex. */
