@@ -199,6 +199,27 @@ out:
 }
 
 /*
+ * move_mixed() with the mm_migrate_@event tracepoint on: the largest
+ * nr_folios it recorded, and in *@n how many events; -2 when the move
+ * failed (@why says why) or the event could not be turned on.
+ */
+static long long traced_mixed(const char *event, struct migoff_buf *b,
+			      const char *file, long nr, int node, long *n)
+{
+	long long v = -2;
+
+	*n = 0;
+	if (migoff_trace_start(event)) {
+		snprintf(why, sizeof(why), "cannot enable %s", event);
+		return -2;
+	}
+	if (!move_mixed(b, file, nr, node))
+		v = migoff_trace_max(event, "syscall_or_cpuset", "nr_folios", n);
+	migoff_trace_stop(event);
+	return v;
+}
+
+/*
  * The cap counts the folios the migrator is offered, not the whole batch.
  * ramfs folios have no migrate_folio callback of the family the batch copy
  * serves: the CPU copies them in the move phase, whatever the migrator
@@ -241,20 +262,14 @@ TEST_F_TIMEOUT(reg, batch_cap_counts_only_offered_folios, 300)
 	ASSERT_EQ(0, testmig_set("max_batch_pages", "64"));
 
 	/* There: what the migrator is offered per batch. */
-	ASSERT_EQ(0, migoff_trace_start("mm_migrate_batch_copy"));
-	ASSERT_EQ(0, move_mixed(&b, file, nr, 1)) TH_LOG("%s", why);
-	offered = migoff_trace_max("mm_migrate_batch_copy", "syscall_or_cpuset",
-				   "nr_folios", &n);
-	migoff_trace_stop("mm_migrate_batch_copy");
+	offered = traced_mixed("mm_migrate_batch_copy", &b, file, nr, 1, &n);
+	ASSERT_NE(-2, offered) TH_LOG("%s", why);
 	EXPECT_EQ(64, offered) TH_LOG("largest batch offered to the migrator, of %ld", n);
 	EXPECT_LE(nr / 64, n);
 
 	/* Back: how big the batches are, ramfs folios included. */
-	ASSERT_EQ(0, migoff_trace_start("mm_migrate_first_folio"));
-	ASSERT_EQ(0, move_mixed(&b, file, nr, 0)) TH_LOG("%s", why);
-	batch = migoff_trace_max("mm_migrate_first_folio", "syscall_or_cpuset",
-				 "nr_folios", &n);
-	migoff_trace_stop("mm_migrate_first_folio");
+	batch = traced_mixed("mm_migrate_first_folio", &b, file, nr, 0, &n);
+	ASSERT_NE(-2, batch) TH_LOG("%s", why);
 	EXPECT_LE(127, batch) TH_LOG("largest batch, of %ld", n);
 	EXPECT_GE(128, batch);
 
