@@ -175,13 +175,6 @@ static int stat_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(stat_fops, stat_get, NULL, "%llu\n");
 
-static int stat_get_int(void *data, u64 *val)
-{
-	*val = atomic_read(data);
-	return 0;
-}
-DEFINE_DEBUGFS_ATTRIBUTE(stat_int_fops, stat_get_int, NULL, "%llu\n");
-
 static const struct {
 	const char *name;
 	atomic_long_t *v;
@@ -206,8 +199,7 @@ static void dcbm_debugfs_init(void)
 	for (i = 0; i < ARRAY_SIZE(dcbm_stats); i++)
 		debugfs_create_file_unsafe(dcbm_stats[i].name, 0444, dcbm_debugfs,
 					   dcbm_stats[i].v, &stat_fops);
-	debugfs_create_file_unsafe("quarantined", 0444, dcbm_debugfs,
-				   &stat_quarantined, &stat_int_fops);
+	debugfs_create_atomic_t("quarantined", 0444, dcbm_debugfs, &stat_quarantined);
 }
 
 /* Where a folio's transfer stands (struct dcbm_xfer.state). */

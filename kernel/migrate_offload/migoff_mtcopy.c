@@ -93,21 +93,6 @@ static atomic_t fail_batches;
 
 static struct dentry *mtcopy_debugfs;
 
-static int fail_get(void *data, u64 *val)
-{
-	*val = atomic_read(&fail_batches);
-	return 0;
-}
-
-static int fail_set(void *data, u64 val)
-{
-	if (val > INT_MAX)
-		return -EINVAL;
-	atomic_set(&fail_batches, val);
-	return 0;
-}
-DEFINE_DEBUGFS_ATTRIBUTE(fail_fops, fail_get, fail_set, "%llu\n");
-
 static int stat_get(void *data, u64 *val)
 {
 	*val = atomic_long_read(data);
@@ -125,7 +110,7 @@ static void mtcopy_debugfs_init(void)
 	debugfs_create_file_unsafe("batches_threaded", 0444, d, &stat_threaded, &stat_fops);
 	debugfs_create_file_unsafe("workers", 0444, d, &stat_workers, &stat_fops);
 	debugfs_create_file_unsafe("workers_helped", 0444, d, &stat_helped, &stat_fops);
-	debugfs_create_file_unsafe("fail_batches", 0644, d, NULL, &fail_fops);
+	debugfs_create_atomic_t("fail_batches", 0644, d, &fail_batches);
 }
 
 struct mtcopy_batch;
@@ -139,8 +124,7 @@ struct mtcopy_work {
 	unsigned int page;
 	unsigned long nr_pages;
 	unsigned int last;		/* out: the last folio it touched */
-	bool failed;			/* out: a page failed to copy */
-	struct folio *poisoned;		/* out: the destination of that page */
+	struct folio *poisoned;		/* out: where a page failed to copy */
 };
 
 struct mtcopy_batch {
@@ -174,7 +158,6 @@ static void mtcopy_range(struct mtcopy_work *w)
 			 * falls back to the CPU (a few of the next range's
 			 * too: harmless).
 			 */
-			w->failed = true;
 			w->poisoned = dst;
 			index = w->index + w->nr_pages;
 			break;
@@ -209,7 +192,7 @@ static bool mtcopy_folio_failed(struct mtcopy_batch *b, unsigned int i)
 	unsigned int t;
 
 	for (t = 0; t < b->nr_works; t++)
-		if (b->works[t].failed && b->works[t].index <= i &&
+		if (b->works[t].poisoned && b->works[t].index <= i &&
 		    i <= b->works[t].last)
 			return true;
 	return false;
@@ -234,7 +217,6 @@ static void mtcopy_cut(struct mtcopy_batch *b, struct list_head *dst_list,
 		w->index = index;
 		w->page = page;
 		w->nr_pages = per + (t < extra);
-		w->failed = false;
 		w->poisoned = NULL;
 		INIT_WORK(&w->work, mtcopy_work_fn);
 		/* Move to where the next range starts. */
