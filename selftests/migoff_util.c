@@ -696,15 +696,16 @@ void migoff_mover_wait(struct migoff_mover *m, long n)
 		usleep(1000);
 }
 
-int migoff_trace_start(const char *event)
+int migoff_trace_group_start(const char *group, const char *event)
 {
 	char path[256];
 	int err;
 
-	err = migoff_write_file(MIGOFF_TRACEFS "events/migrate/enable", "0");
+	snprintf(path, sizeof(path), MIGOFF_TRACEFS "events/%s/enable", group);
+	err = migoff_write_file(path, "0");
 	if (err)
 		return err;
-	snprintf(path, sizeof(path), MIGOFF_TRACEFS "events/migrate/%s/enable", event);
+	snprintf(path, sizeof(path), MIGOFF_TRACEFS "events/%s/%s/enable", group, event);
 	err = migoff_write_file(path, "1");
 	if (err)
 		return err;
@@ -716,12 +717,22 @@ int migoff_trace_start(const char *event)
 	return migoff_write_file(MIGOFF_TRACEFS "tracing_on", "1");
 }
 
-void migoff_trace_stop(const char *event)
+void migoff_trace_group_stop(const char *group, const char *event)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), MIGOFF_TRACEFS "events/migrate/%s/enable", event);
+	snprintf(path, sizeof(path), MIGOFF_TRACEFS "events/%s/%s/enable", group, event);
 	migoff_write_file(path, "0");
+}
+
+int migoff_trace_start(const char *event)
+{
+	return migoff_trace_group_start("migrate", event);
+}
+
+void migoff_trace_stop(const char *event)
+{
+	migoff_trace_group_stop("migrate", event);
 }
 
 /*

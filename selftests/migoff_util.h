@@ -166,6 +166,9 @@ void migoff_cg_remove(const char *name);
 #define MIGOFF_TRACEFS "/sys/kernel/tracing/"
 int migoff_trace_start(const char *event);
 void migoff_trace_stop(const char *event);
+/* The same for an event of another group ("ras", ...). */
+int migoff_trace_group_start(const char *group, const char *event);
+void migoff_trace_group_stop(const char *group, const char *event);
 long long migoff_trace_max(const char *event, const char *reason,
 			   const char *field, long *count);
 /* Up to @max values of @field of those lines into @v: how many, or -1. */

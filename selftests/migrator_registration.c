@@ -182,6 +182,15 @@ static int move_mixed(struct migoff_buf *b, const char *file, long nr, int node)
 		ret = -1;
 		goto out;
 	}
+	for (i = 0; !ret && i < 2 * nr; i++) {
+		if (status[i] != node) {
+			snprintf(why, sizeof(why), "move_pages status of %s page %ld: %d, want node %d",
+				 i % 2 ? "ramfs" : "anonymous", i / 2, status[i], node);
+			ret = -1;
+		}
+	}
+	if (ret)
+		goto out;
 	/* Where each page is now, asked afresh. */
 	ret = move_pages(0, 2 * nr, pages, NULL, status, 0);
 	for (i = 0; !ret && i < 2 * nr; i++) {

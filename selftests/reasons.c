@@ -959,31 +959,19 @@ static long long memory_failures(void)
 	return sum;
 }
 
-#define RAS_EVENT	MIGOFF_TRACEFS "events/ras/memory_failure_event/enable"
-
 /*
  * memory_failure() calls recorded by the ras:memory_failure_event
- * tracepoint since ras_trace_start(), counting the "already poisoned" ones
- * that the counters leave out (soft offlining is not one); -1 if the trace
- * cannot be read. Stops the recording.
+ * tracepoint since migoff_trace_group_start(), counting the "already
+ * poisoned" ones that the counters leave out (soft offlining is not one);
+ * -1 if the trace cannot be read. Stops the recording.
  */
-static int ras_trace_start(void)
-{
-	FILE *f = fopen(MIGOFF_TRACEFS "trace", "w");	/* O_TRUNC: clears it */
-
-	if (!f)
-		return -1;
-	fclose(f);
-	return migoff_write_file(RAS_EVENT, "1");
-}
-
 static long ras_trace_count(void)
 {
 	char line[512];
 	long n = 0;
 	FILE *f = fopen(MIGOFF_TRACEFS "trace", "r");
 
-	migoff_write_file(RAS_EVENT, "0");
+	migoff_trace_group_stop("ras", "memory_failure_event");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
@@ -1021,6 +1009,22 @@ struct poison_mover {
 	char why[160];		/* empty unless a move went wrong */
 };
 
+/* Whether every page but ->skip has @status @node; @what names the status. */
+static bool poison_all_on(struct poison_mover *m, const int *status, long n,
+			  int node, const char *what)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		if (i != m->skip && status[i] != node) {
+			snprintf(m->why, sizeof(m->why), "%s of page %ld: %d, want node %d",
+				 what, i, status[i], node);
+			return false;
+		}
+	}
+	return true;
+}
+
 /*
  * Move the buffer to @node, one address per 4 KiB page. @strict: every
  * page but ->skip must be on @node afterwards (a page soft-offlined or
@@ -1044,17 +1048,14 @@ static int poison_move(struct poison_mover *m, int node, bool strict)
 		snprintf(m->why, sizeof(m->why), "move_pages: %s", strerror(errno));
 		goto out;
 	}
+	if (strict && !poison_all_on(m, status, n, node, "move_pages status"))
+		goto out;
 	if (move_pages(0, n, pages, NULL, status, 0)) {
 		snprintf(m->why, sizeof(m->why), "move_pages query: %s", strerror(errno));
 		goto out;
 	}
-	for (i = 0; strict && i < n; i++) {
-		if (i != m->skip && status[i] != node) {
-			snprintf(m->why, sizeof(m->why), "page %ld on %d after a move to %d",
-				 i, status[i], node);
-			goto out;
-		}
-	}
+	if (strict && !poison_all_on(m, status, n, node, "node after the move"))
+		goto out;
 	m->node = node;
 	err = 0;
 out:
@@ -1130,7 +1131,8 @@ TEST_F_TIMEOUT(rs, hwpoison_while_moving, 300)
 	failures = memory_failures();
 	corrupted_kb = meminfo_kb("HardwareCorrupted");
 	ASSERT_LE(0, corrupted_kb);
-	ASSERT_EQ(0, ras_trace_start()) TH_LOG("cannot enable ras:memory_failure_event");
+	ASSERT_EQ(0, migoff_trace_group_start("ras", "memory_failure_event"))
+		TH_LOG("cannot enable ras:memory_failure_event");
 
 	m.b = &b;
 	ASSERT_EQ(0, pthread_create(&t, NULL, poison_mover_thread, &m));
